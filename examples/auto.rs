@@ -1,0 +1,38 @@
+//! The seed README's "Auto-managed sessions": `SessionLayer` saves the
+//! session after every handler that changed it, whatever the handler returns.
+//!
+//! ```sh
+//! SESSION_SECRET_KEY=change-me-to-a-long-random-string cargo run --example auto
+//! curl -i -c jar -b jar http://127.0.0.1:3000/update   # Session updated.
+//! curl -b jar http://127.0.0.1:3000/load                # value
+//! ```
+//!
+//! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`.
+
+mod support;
+
+use axum::{routing::get, Router};
+use axum_cookie_session::{Session, SessionConfig, SessionLayer};
+
+/// Sets `var`; the layer writes the cookie.
+async fn update(mut session: Session) -> &'static str {
+    session.insert("var", "value");
+    "Session updated."
+}
+
+/// Answers `var` as plain text (empty when unset).
+async fn load(session: Session) -> String {
+    session.get_as::<String>("var").unwrap_or_default()
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    support::init_tracing();
+    let config = SessionConfig::from_env()?;
+    let app = Router::new()
+        .route("/update", get(update))
+        .route("/load", get(load))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config);
+    support::serve(app).await
+}

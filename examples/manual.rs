@@ -1,0 +1,38 @@
+//! The seed README's "Manual integration": handlers load the session with the
+//! `Session` extractor and save it by returning it in the response.
+//!
+//! ```sh
+//! SESSION_SECRET_KEY=change-me-to-a-long-random-string cargo run --example manual
+//! curl -i -c jar -b jar http://127.0.0.1:3000/update   # Session updated.
+//! curl -b jar http://127.0.0.1:3000/load                # value
+//! ```
+//!
+//! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`.
+
+mod support;
+
+use axum::{routing::get, Router};
+use axum_cookie_session::{Session, SessionConfig};
+
+/// Sets `var`, and saves the session by returning it.
+async fn update(mut session: Session) -> (Session, &'static str) {
+    session.insert("var", "value");
+    (session, "Session updated.")
+}
+
+/// Answers `var` as plain text (empty when unset). Nothing changes, so
+/// nothing is saved and no `Set-Cookie` is sent.
+async fn load(session: Session) -> String {
+    session.get_as::<String>("var").unwrap_or_default()
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    support::init_tracing();
+    let config = SessionConfig::from_env()?;
+    let app = Router::new()
+        .route("/update", get(update))
+        .route("/load", get(load))
+        .with_state(config);
+    support::serve(app).await
+}

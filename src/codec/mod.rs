@@ -1,0 +1,157 @@
+//! The three cookie codecs, all wire-compatible with muffin-session 2.6.
+//!
+//! A codec turns the session's compact JSON bytes into a cookie value and
+//! back. It knows nothing of HTTP or of `Session`; the JSON is produced and
+//! parsed by the caller, so each codec is a pure bytes ⇄ token function.
+
+mod base64;
+#[cfg(feature = "fernet")]
+mod fernet;
+mod jwt;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ConfigError, SaveError};
+
+/// How the session is stored in the cookie.
+///
+/// | type | cookie holds | who can read / forge it |
+/// |---|---|---|
+/// | [`Base64`](Self::Base64) | URL-safe base64 of the JSON | anyone can read **and forge** it |
+/// | [`Jwt`](Self::Jwt) (default) | an HS256-signed JWT whose claims are the session | anyone can read it, only key holders can forge it |
+/// | [`Fernet`](Self::Fernet) | a Fernet token (AES-128-CBC + HMAC-SHA256) | only key holders can read or forge it |
+///
+/// `Base64` exists for compatibility with muffin-session apps that use it:
+/// anyone can write any session (including `{"id": 1}`) into such a cookie, so
+/// never use it to decide who is logged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionType {
+    /// Unsigned URL-safe base64 JSON. Readable and forgeable by anyone.
+    Base64,
+    /// HS256 JSON Web Token: signed, readable by anyone. The default.
+    #[default]
+    Jwt,
+    /// Fernet token: encrypted and authenticated. Needs the `fernet` feature.
+    Fernet,
+}
+
+impl SessionType {
+    /// The name used in configuration: `base64`, `jwt` or `fernet`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Base64 => "base64",
+            Self::Jwt => "jwt",
+            Self::Fernet => "fernet",
+        }
+    }
+}
+
+impl fmt::Display for SessionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of parsing a [`SessionType`] from a string.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown session type: expected one of `base64`, `jwt`, `fernet`")]
+pub struct UnknownSessionType;
+
+impl FromStr for SessionType {
+    type Err = UnknownSessionType;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "base64" => Ok(Self::Base64),
+            "jwt" => Ok(Self::Jwt),
+            "fernet" => Ok(Self::Fernet),
+            _ => Err(UnknownSessionType),
+        }
+    }
+}
+
+/// Why a cookie was not accepted. Logged at debug level, never shown to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rejection {
+    /// Not a token of this codec at all (bad base64, wrong number of parts...).
+    Malformed,
+    /// The JWT header names another algorithm than HS256.
+    Algorithm,
+    /// The signature or MAC does not match any configured key.
+    Signature,
+}
+
+impl Rejection {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed token",
+            Self::Algorithm => "JWT algorithm is not HS256",
+            Self::Signature => "signature does not match any key",
+        }
+    }
+}
+
+/// A successfully decoded cookie.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    /// The session's JSON bytes (not yet parsed).
+    pub(crate) json: Vec<u8>,
+    /// The cookie was verified with a fallback key, not the current one.
+    pub(crate) by_fallback_key: bool,
+}
+
+/// One configured codec with its keys.
+pub(crate) enum Codec {
+    Base64,
+    Jwt(jwt::Jwt),
+    #[cfg(feature = "fernet")]
+    Fernet(fernet::Fernet),
+}
+
+impl Codec {
+    /// Builds the codec for `session_type` from the current secret and the
+    /// fallback secrets that are still accepted when reading.
+    pub(crate) fn new(
+        session_type: SessionType,
+        secret: &str,
+        fallbacks: &[String],
+    ) -> Result<Self, ConfigError> {
+        match session_type {
+            SessionType::Base64 => Ok(Self::Base64),
+            SessionType::Jwt => Ok(Self::Jwt(jwt::Jwt::new(secret, fallbacks))),
+            #[cfg(feature = "fernet")]
+            SessionType::Fernet => Ok(Self::Fernet(fernet::Fernet::new(secret, fallbacks)?)),
+            #[cfg(not(feature = "fernet"))]
+            SessionType::Fernet => Err(ConfigError::FernetNotEnabled {
+                option: "session_type".into(),
+            }),
+        }
+    }
+
+    /// Encodes the session's JSON bytes into a cookie value, always with the current key.
+    pub(crate) fn encode(&self, json: &[u8]) -> Result<String, SaveError> {
+        match self {
+            Self::Base64 => Ok(base64::encode(json)),
+            Self::Jwt(jwt) => jwt.encode(json),
+            #[cfg(feature = "fernet")]
+            Self::Fernet(fernet) => Ok(fernet.encode(json)),
+        }
+    }
+
+    /// Decodes and verifies a cookie value into the session's JSON bytes.
+    pub(crate) fn decode(&self, token: &str) -> Result<Decoded, Rejection> {
+        match self {
+            Self::Base64 => base64::decode(token).map(|json| Decoded {
+                json,
+                by_fallback_key: false,
+            }),
+            Self::Jwt(jwt) => jwt.decode(token),
+            #[cfg(feature = "fernet")]
+            Self::Fernet(fernet) => fernet.decode(token),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Error types: configuration errors at start-up, save errors at response time.
+//!
+//! Loading a session never fails: a cookie that cannot be decoded is an empty
+//! session (the reason is logged at debug level), so there is no load error here.
+
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+
+/// A configuration value was missing or invalid.
+///
+/// Every variant names the option (builder / serde field such as `max_age`) or
+/// the environment variable (such as `SESSION_MAX_AGE`) that holds the bad
+/// value, so the message tells the operator what to fix. Secrets are never
+/// echoed back.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The secret key is empty.
+    #[error("`{option}` is empty: set it to a long random string (at least 32 bytes)")]
+    EmptySecret {
+        /// The option or variable name.
+        option: String,
+    },
+    /// The session type is not one of `base64`, `jwt`, `fernet`.
+    #[error("`{option}` is `{value}`: expected one of `base64`, `jwt`, `fernet`")]
+    UnknownSessionType {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
+    /// The `fernet` session type was asked for, but the crate was built without it.
+    #[error(
+        "`{option}` is `fernet`, but axum-cookie-session was built without its `fernet` feature: \
+         enable it in Cargo.toml (features = [\"fernet\"])"
+    )]
+    FernetNotEnabled {
+        /// The option or variable name.
+        option: String,
+    },
+    /// The SameSite value is not one of `strict`, `lax`, `none`.
+    #[error("`{option}` is `{value}`: expected one of `strict`, `lax`, `none`")]
+    InvalidSameSite {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
+    /// A number (such as the max-age in seconds) could not be parsed.
+    #[error("`{option}` is `{value}`: expected a whole number of seconds")]
+    InvalidNumber {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
+    /// A boolean flag could not be parsed.
+    #[error("`{option}` is `{value}`: expected `true` or `false` (or 1/0, yes/no, on/off)")]
+    InvalidBool {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
+    /// The cookie name is empty or holds characters a cookie name cannot hold.
+    #[error("`{option}` is `{value}`: a cookie name must be non-empty ASCII without spaces, `;`, `=`, `,` or quotes")]
+    InvalidCookieName {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
+    /// A `__Host-` or `__Secure-` cookie name without the attributes the prefix demands.
+    #[error(
+        "`{option}` is `{value}`: a `__Secure-` cookie needs `secure` on, and a `__Host-` cookie \
+         also needs `path` `/` and no `domain`; browsers drop it otherwise"
+    )]
+    InvalidCookiePrefix {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
+    /// A cookie attribute holds a character that would break the `Set-Cookie` header.
+    #[error("`{option}` is `{value}`: it must be printable ASCII without `;`")]
+    InvalidAttribute {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
+    /// No Fernet key could be built from a secret (cannot happen with the
+    /// derivation this crate uses; kept so that a failure is an error, not a panic).
+    #[error("no Fernet key could be built from `secret_key` or `fallback_keys`")]
+    InvalidFernetKey,
+    /// `SameSite=None` was asked for without `Secure`; browsers drop such cookies.
+    #[error("`{option}` is `none`, which browsers accept only on a Secure cookie: also set `secure` to true")]
+    SameSiteNoneNeedsSecure {
+        /// The option or variable name.
+        option: String,
+    },
+}
+
+/// The session could not be written to the response.
+///
+/// In manual mode this is the error of [`Session`](crate::Session)'s
+/// `IntoResponseParts`, so axum turns it into a `500`; it is also returned by
+/// [`SessionConfig::save_to_response`](crate::SessionConfig::save_to_response).
+/// Its response never includes session data.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SaveError {
+    /// The session value did not serialize to a JSON object.
+    #[error("the session did not serialize to a JSON object: {0}")]
+    NotAnObject(String),
+    /// Serializing the session to JSON failed.
+    #[error("the session could not be serialized to JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Encoding (signing or encrypting) the cookie failed.
+    #[error("the session cookie could not be encoded: {0}")]
+    Encode(String),
+}
+
+impl IntoResponse for SaveError {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self, "session not saved");
+        (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
+    }
+}

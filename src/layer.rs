@@ -1,0 +1,134 @@
+//! [`SessionLayer`]: auto-managed sessions (the seed's `auto_manage=True`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use http::{Request, Response, StatusCode};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::config::SessionConfig;
+use crate::store::{add_set_cookie, add_vary_cookie, RequestSession};
+
+/// A tower layer that saves the session after every request.
+///
+/// It gives each request one shared session that every
+/// [`Session<T>`](crate::Session) extractor of that request uses. The cookie is
+/// decoded at most once, and only if something reads the session. After the
+/// handler, if the session changed, `Set-Cookie` is added to whatever the
+/// handler returned, error responses included. A request that never reads the
+/// session costs one small allocation.
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use axum_cookie_session::{Session, SessionConfig, SessionLayer};
+///
+/// async fn update(mut session: Session) -> &'static str {
+///     session.insert("var", "value");
+///     "Session updated."
+/// }
+///
+/// # fn main() -> Result<(), axum_cookie_session::ConfigError> {
+/// let config = SessionConfig::builder().secret_key("s".repeat(32)).build()?;
+/// let app: Router = Router::new()
+///     .route("/update", get(update))
+///     .layer(SessionLayer::new(config.clone()))
+///     .with_state(config);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionLayer {
+    config: SessionConfig,
+}
+
+impl SessionLayer {
+    /// A layer saving sessions with `config`.
+    pub fn new(config: SessionConfig) -> Self {
+        Self { config }
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService {
+            inner,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// The service made by [`SessionLayer`].
+#[derive(Debug, Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    config: SessionConfig,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let session = Arc::new(RequestSession::new(self.config.clone(), true));
+        request.extensions_mut().insert(Arc::clone(&session));
+        ResponseFuture {
+            inner: self.inner.call(request),
+            session,
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`SessionService`].
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        session: Arc<RequestSession>,
+    }
+}
+
+impl<F, ResBody, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+    ResBody: Default,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.inner.poll(cx))?;
+        if this.session.was_read() {
+            save(this.session, &mut response);
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// Adds the session's `Set-Cookie` to the response if it changed. A session
+/// that cannot be saved turns the response into a bare `500`, rather than
+/// letting the handler's success reach a client whose session was lost.
+fn save<B: Default>(session: &RequestSession, response: &mut Response<B>) {
+    match session.take_set_cookie() {
+        Ok(Some(set_cookie)) => add_set_cookie(response.headers_mut(), set_cookie),
+        Ok(None) => add_vary_cookie(response.headers_mut()),
+        Err(err) => {
+            tracing::error!(error = %err, "session not saved");
+            *response = Response::new(B::default());
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        }
+    }
+}

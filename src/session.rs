@@ -1,0 +1,377 @@
+//! [`Session<T>`]: the session extractor, typed or dict-like, with change tracking.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::response::{IntoResponseParts, ResponseParts};
+use http::request::Parts;
+use http::HeaderMap;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::config::SessionConfig;
+use crate::error::SaveError;
+use crate::fields::{fields_of, Fields};
+use crate::store::{add_set_cookie, Changes, Object, RequestSession};
+
+/// The session of the current request, as a `T`.
+///
+/// `T` defaults to a JSON object ([`serde_json::Map`]), used like a dict
+/// ([`get`](Session::get), [`insert`](Session::insert), [`remove`](Session::remove),
+/// [`clear`](Session::clear)). Any `T: Serialize + DeserializeOwned + Default`
+/// is a typed view of the same object: it reads the keys it names, and keys it
+/// does not name are kept as they were, so several typed views (and other
+/// services sharing the cookie) can share one session.
+///
+/// A cookie that is missing, forged, expired, made with another key or not
+/// decodable at all gives an empty session (`T::default()`), never an error.
+/// A cookie whose object does not fit `T` gives `T::default()` too.
+///
+/// Reading is free; mutating through [`DerefMut`] marks the session as
+/// possibly changed, and at save time it is compared with what the cookie
+/// held, so `Set-Cookie` is sent only if something really changed.
+///
+/// # Saving
+///
+/// - **Manual mode**: return the session in the response (it implements
+///   [`IntoResponseParts`]), like the seed's `save_to_response`.
+/// - **Auto mode**: add [`SessionLayer`](crate::SessionLayer); every change is
+///   saved after the handler, whatever it returns.
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use axum_cookie_session::{Session, SessionConfig};
+///
+/// async fn update(mut session: Session) -> (Session, &'static str) {
+///     session.insert("var", "value");
+///     (session, "Session updated.")
+/// }
+///
+/// async fn load(session: Session) -> String {
+///     session.get_as::<String>("var").unwrap_or_default()
+/// }
+///
+/// # fn app(config: SessionConfig) -> Router {
+/// Router::new()
+///     .route("/update", get(update))
+///     .route("/load", get(load))
+///     .with_state(config)
+/// # }
+/// ```
+pub struct Session<T = Map<String, Value>>
+where
+    T: Serialize,
+{
+    data: T,
+    /// The object as it was when this view was taken.
+    loaded: Arc<Object>,
+    /// The keys `T` owns; the rest of `loaded` is kept untouched.
+    fields: Fields,
+    request: Arc<RequestSession>,
+    /// `data` was borrowed mutably since the last write-back.
+    touched: bool,
+    /// [`end`](Self::end) was called.
+    ended: bool,
+}
+
+impl<T> Session<T>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    /// A view of the request's session as `T`.
+    fn view(request: Arc<RequestSession>, headers: &HeaderMap) -> Self {
+        let loaded = request.data(headers);
+        let data = T::deserialize(&*loaded).unwrap_or_else(|err| {
+            tracing::debug!(
+                reason = %err,
+                ty = std::any::type_name::<T>(),
+                "session does not fit the type; using its default"
+            );
+            T::default()
+        });
+        Self {
+            data,
+            loaded,
+            fields: fields_of::<T>(),
+            request,
+            touched: false,
+            ended: false,
+        }
+    }
+
+    /// A session standing alone, loaded from request headers (the seed's
+    /// `load_from_request`); see [`SessionConfig::load_from_request`].
+    pub(crate) fn load(config: &SessionConfig, headers: &HeaderMap) -> Self {
+        Self::view(
+            Arc::new(RequestSession::new(config.clone(), false)),
+            headers,
+        )
+    }
+
+    /// Ends the session: forgets all its data, including keys `T` does not
+    /// name, and removes the cookie when saved (an expired `Set-Cookie`).
+    ///
+    /// Anything stored after `end` starts a fresh session instead, which is
+    /// how to drop pre-login data at login.
+    pub fn end(&mut self) {
+        self.data = T::default();
+        self.touched = true;
+        self.ended = true;
+    }
+
+    /// The session's value, consuming the extractor. Changes made to the
+    /// returned value are not saved.
+    pub fn into_inner(mut self) -> T {
+        self.touched = false;
+        self.ended = false;
+        std::mem::take(&mut self.data)
+    }
+}
+
+impl<T: Serialize> Session<T> {
+    /// What this view changed, relative to the object it was taken from.
+    fn changes(&self) -> Result<Changes, SaveError> {
+        let Value::Object(mut now) = serde_json::to_value(&self.data)? else {
+            return Err(SaveError::NotAnObject(
+                std::any::type_name::<T>().to_owned(),
+            ));
+        };
+        let empty = Object::new();
+        let before: &Object = if self.ended { &empty } else { &self.loaded };
+        let mut keys = Vec::new();
+        match self.fields {
+            Fields::All => {
+                keys.extend(
+                    before
+                        .keys()
+                        .filter(|key| !now.contains_key(*key))
+                        .map(|key| (key.clone(), None)),
+                );
+                keys.extend(
+                    now.into_iter()
+                        .filter(|(key, value)| before.get(key) != Some(value))
+                        .map(|(key, value)| (key, Some(value))),
+                );
+            }
+            Fields::Named(names) => {
+                for name in names {
+                    let value = now.remove(*name);
+                    if before.get(*name) != value.as_ref() {
+                        keys.push(((*name).to_owned(), value));
+                    }
+                }
+            }
+        }
+        Ok(Changes {
+            reset: self.ended,
+            keys,
+        })
+    }
+
+    /// Hands this view's changes to the request's shared session.
+    fn write_back(&mut self) -> Result<(), SaveError> {
+        if !self.touched {
+            return Ok(());
+        }
+        let changes = self.changes()?;
+        self.touched = false;
+        self.ended = false;
+        self.request.apply(changes);
+        Ok(())
+    }
+
+    /// Writes the changes and returns the `Set-Cookie` to send, if any. In
+    /// auto mode the layer sends it instead, so this returns `None`.
+    fn save(mut self) -> Result<Option<http::HeaderValue>, SaveError> {
+        self.write_back()?;
+        if self.request.is_managed() {
+            return Ok(None);
+        }
+        self.request.take_set_cookie()
+    }
+}
+
+impl Session {
+    /// The value stored under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.data.get(key)
+    }
+
+    /// The value stored under `key`, deserialized as `V`; `None` if missing or
+    /// of another shape.
+    pub fn get_as<V: DeserializeOwned>(&self, key: &str) -> Option<V> {
+        self.data
+            .get(key)
+            .and_then(|value| V::deserialize(value).ok())
+    }
+
+    /// Stores `value` under `key`, returning the previous value.
+    ///
+    /// `value` is anything that converts into a JSON value: strings, numbers,
+    /// booleans, vectors of those, [`serde_json::json!`] values.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
+        let (key, value) = (key.into(), value.into());
+        if self.data.get(&key) == Some(&value) {
+            return Some(value);
+        }
+        self.data_mut().insert(key, value)
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        if !self.data.contains_key(key) {
+            return None;
+        }
+        self.data_mut().remove(key)
+    }
+
+    /// Removes every key. The cookie is kept (holding `{}`); use
+    /// [`end`](Self::end) to remove it.
+    pub fn clear(&mut self) {
+        if !self.data.is_empty() {
+            self.data_mut().clear();
+        }
+    }
+
+    fn data_mut(&mut self) -> &mut Object {
+        self.touched = true;
+        &mut self.data
+    }
+}
+
+impl<T: Serialize> Deref for Session<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+impl<T: Serialize> DerefMut for Session<T> {
+    /// Marks the session as possibly changed; whether it did is decided at save time.
+    fn deref_mut(&mut self) -> &mut T {
+        self.touched = true;
+        &mut self.data
+    }
+}
+
+impl<T: Serialize> Drop for Session<T> {
+    /// Writes unsaved changes back to the request's session, where the layer
+    /// (auto mode) saves them.
+    fn drop(&mut self) {
+        if !self.touched {
+            return;
+        }
+        self.touched = false;
+        match self.changes() {
+            Ok(changes) => {
+                let changed = changes.reset || !changes.keys.is_empty();
+                if changed && !self.request.is_managed() {
+                    tracing::warn!(
+                        "a changed session was dropped without being saved: return it from the \
+                         handler or add SessionLayer"
+                    );
+                }
+                self.request.apply(changes);
+            }
+            Err(err) => tracing::error!(error = %err, "session changes lost"),
+        }
+    }
+}
+
+impl<T: Serialize + fmt::Debug> fmt::Debug for Session<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("data", &self.data)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, T> FromRequestParts<S> for Session<T>
+where
+    S: Send + Sync,
+    SessionConfig: FromRef<S>,
+    T: Serialize + DeserializeOwned + Default + Send,
+{
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let request = request_session(parts, state);
+        Ok(Self::view(request, &parts.headers))
+    }
+}
+
+/// The request's shared session: the layer's, or one made (and remembered
+/// for the other extractors) from the config in the app state.
+pub(crate) fn request_session<S>(parts: &mut Parts, state: &S) -> Arc<RequestSession>
+where
+    SessionConfig: FromRef<S>,
+{
+    if let Some(request) = parts.extensions.get::<Arc<RequestSession>>() {
+        return Arc::clone(request);
+    }
+    let request = Arc::new(RequestSession::new(SessionConfig::from_ref(state), false));
+    parts.extensions.insert(Arc::clone(&request));
+    request
+}
+
+impl<T: Serialize> IntoResponseParts for Session<T> {
+    type Error = SaveError;
+
+    /// Saves the session: `Set-Cookie` (with `Vary: Cookie` and a private
+    /// `Cache-Control`) if it changed, nothing otherwise.
+    fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, SaveError> {
+        if let Some(set_cookie) = self.save()? {
+            add_set_cookie(res.headers_mut(), set_cookie);
+        }
+        Ok(res)
+    }
+}
+
+impl SessionConfig {
+    /// Loads the session from request headers, outside of any extractor (the
+    /// seed's `load_from_request`).
+    pub fn load_from_request<T>(&self, headers: &HeaderMap) -> Session<T>
+    where
+        T: Serialize + DeserializeOwned + Default,
+    {
+        Session::load(self, headers)
+    }
+
+    /// Saves a session into response headers (the seed's `save_to_response`):
+    /// adds `Set-Cookie` if it changed. Returns whether a cookie was written.
+    ///
+    /// ```
+    /// use axum_cookie_session::{Session, SessionConfig};
+    /// use http::HeaderMap;
+    ///
+    /// let config = SessionConfig::builder().secret_key("k".repeat(32)).build()?;
+    /// let mut session: Session = config.load_from_request(&HeaderMap::new());
+    /// session.insert("var", "value");
+    /// let mut headers = HeaderMap::new();
+    /// assert!(config.save_to_response(session, &mut headers)?);
+    /// assert!(headers["set-cookie"].to_str()?.starts_with("session="));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`SaveError`] if the session cannot be serialized or encoded.
+    pub fn save_to_response<T: Serialize>(
+        &self,
+        session: Session<T>,
+        headers: &mut HeaderMap,
+    ) -> Result<bool, SaveError> {
+        match session.save()? {
+            Some(set_cookie) => {
+                add_set_cookie(headers, set_cookie);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}

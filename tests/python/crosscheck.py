@@ -1,0 +1,300 @@
+"""Live cross-check of the crate's `auto` example server against muffin-session.
+
+Usage: python crosscheck.py PATH_TO_AUTO_BINARY [--rounds N] [--seed N]
+
+For each codec the binary is started with SESSION_SESSION_TYPE, SESSION_SECRET_KEY
+and ADDR set; cookies minted by the real muffin-session must be read by the
+server, and cookies set by the server must be read by muffin-session.
+Secrets are random and never printed (the seed reproduces them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import random
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import jwt
+from cryptography.fernet import Fernet
+
+import compat
+
+COOKIE = "session"
+UPDATED_BODY = "Session updated."
+# No ProxyHandler entries: never route 127.0.0.1 through $http_proxy.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Checks:
+    """Counts checks; prints one line per group plus a few failure details."""
+
+    MAX_DETAILS = 5
+
+    def __init__(self):
+        self.passed = self.failed = 0
+        self.group_passed = self.group_failed = 0
+        self.details: list[str] = []
+
+    def check(self, ok: bool, what: str) -> bool:
+        if ok:
+            self.group_passed += 1
+        else:
+            self.group_failed += 1
+            self.details.append(what)
+        return ok
+
+    def end_group(self, name: str):
+        total = self.group_passed + self.group_failed
+        status = "ok" if not self.group_failed else "FAILED"
+        print(f"{name}: {self.group_passed}/{total} {status}")
+        for line in self.details[: self.MAX_DETAILS]:
+            print(f"    - {line}")
+        if len(self.details) > self.MAX_DETAILS:
+            print(f"    ... and {len(self.details) - self.MAX_DETAILS} more")
+        self.passed += self.group_passed
+        self.failed += self.group_failed
+        self.group_passed = self.group_failed = 0
+        self.details = []
+
+
+# --------------------------------------------------------------------------
+# HTTP and cookie helpers
+# --------------------------------------------------------------------------
+
+def http_get(port: int, path: str, cookie: str | None = None):
+    """(status, headers, body bytes); status is None on connection errors."""
+    headers = {} if cookie is None else {"Cookie": f"{COOKIE}={cookie}"}
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+    try:
+        with OPENER.open(req, timeout=10) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+    except OSError as err:
+        return None, None, str(err).encode()
+
+
+def parse_set_cookie(header: str):
+    """'name=value; Attr; Attr=v' -> (name, value, {lowercased attr: value or True})."""
+    first, *rest = header.split(";")
+    name, _, value = first.partition("=")
+    attrs = {}
+    for part in rest:
+        key, eq, val = part.partition("=")
+        attrs[key.strip().lower()] = val.strip() if eq else True
+    return name.strip(), value.strip(), attrs
+
+
+def header_tokens(headers, name: str) -> set[str]:
+    """Comma-separated tokens of every `name` header, lowercased."""
+    values = headers.get_all(name) or []
+    return {t.strip().lower() for v in values for t in v.split(",")}
+
+
+def set_cookies(headers) -> list[str]:
+    return (headers.get_all("Set-Cookie") or []) if headers is not None else []
+
+
+def text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"<invalid UTF-8 {body[:80]!r}>"
+
+
+# --------------------------------------------------------------------------
+# Server process
+# --------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(proc: subprocess.Popen, port: int, timeout: float = 30.0) -> str | None:
+    """None when the port accepts connections, else the reason it never did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return f"server exited with code {proc.returncode} before listening"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return None
+        except OSError:
+            time.sleep(0.1)
+    return f"port {port} not accepting after {timeout:.0f}s"
+
+
+def log_tail(log, secret: str, lines: int = 15) -> str:
+    log.flush()
+    log.seek(0)
+    tail = log.read().decode("utf-8", "replace").splitlines()[-lines:]
+    return "\n".join("    | " + line.replace(secret, "<secret>") for line in tail)
+
+
+# --------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------
+
+def random_secret(rng: random.Random, codec: str) -> str:
+    alphabet = string.ascii_letters + string.digits + string.punctuation
+    # fernet: muffin-session only accepts ASCII secrets of at most 32 chars.
+    length = rng.randint(1, 32) if codec == "fernet" else 40
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+def check_load(c: Checks, port: int, token: str, expected: str, label: str):
+    """GET /load answers `expected` and sets no cookie."""
+    status, headers, body = http_get(port, "/load", token)
+    c.check(status == 200, f"{label}: /load status {status} ({text(body)[:100]!r})")
+    c.check(text(body) == expected,
+            f"{label}: /load body {compat.short(text(body))}, expected {compat.short(expected)}")
+    c.check(not set_cookies(headers), f"{label}: /load sent Set-Cookie {set_cookies(headers)}")
+
+
+def check_update(c: Checks, port: int, codec: str, secret: str,
+                 token: str | None, expected: dict, label: str):
+    """GET /update sets var="value"; muffin-session must decode the new cookie."""
+    status, headers, body = http_get(port, "/update", token)
+    c.check(status == 200, f"{label}: /update status {status}")
+    c.check(text(body) == UPDATED_BODY, f"{label}: /update body {compat.short(text(body))}")
+    ours = [h for h in set_cookies(headers) if parse_set_cookie(h)[0] == COOKIE]
+    if not c.check(len(ours) == 1, f"{label}: {len(ours)} Set-Cookie for {COOKIE!r}"):
+        return
+    _, value, attrs = parse_set_cookie(ours[0])
+    c.check(attrs.get("httponly") is True, f"{label}: no HttpOnly in {attrs}")
+    c.check(attrs.get("path") == "/", f"{label}: Path is {attrs.get('path')!r}")
+    c.check(str(attrs.get("samesite", "")).lower() == "lax",
+            f"{label}: SameSite is {attrs.get('samesite')!r}")
+    c.check(str(attrs.get("max-age", "")).lower() != "none", f"{label}: Max-Age=None")
+    c.check("cookie" in header_tokens(headers, "Vary"),
+            f"{label}: Vary is {headers.get_all('Vary')}")
+    c.check(bool(header_tokens(headers, "Cache-Control") & {"private", "no-store"}),
+            f"{label}: Cache-Control is {headers.get_all('Cache-Control')}")
+    try:
+        decoded = compat.decode(codec, secret, value)
+    except Exception as err:  # e.g. base64 that is not JSON: muffin-session raises
+        decoded = f"<muffin-session failed: {type(err).__name__}: {err}>"
+    diff = compat.strict_diff(expected, decoded)
+    c.check(diff is None, f"{label}: cookie decoded by muffin-session differs: {diff}")
+
+
+def raw_token(codec: str, secret: str, raw: bytes) -> str:
+    """A correctly encoded/signed/encrypted token around arbitrary bytes."""
+    if codec == "base64":
+        return base64.urlsafe_b64encode(raw).decode()
+    if codec == "jwt":
+        return jwt.PyJWS().encode(raw, key=secret, algorithm="HS256")
+    return compat.plugin("fernet", secret).create_from_token(None).f.encrypt(raw).decode()
+
+
+def garbage_tokens(rng: random.Random, codec: str, secret: str, token: str):
+    """(label, cookie value) pairs that must all read as an empty session."""
+    payload = {"var": compat.random_string(rng) + "x"}
+    fernet_secret = secret[:32]  # same key material, as far as fernet allows
+    other_secret = ("A" if secret[0] != "A" else "B") + secret[1:]  # same length, differs
+    yield "random bytes as base64", base64.urlsafe_b64encode(rng.randbytes(rng.randint(1, 120))).decode()
+    # Cut well before the end: also drops "=" padding, which lenient decoders skip.
+    yield "truncated token (half)", token[: len(token) // 2]
+    yield "truncated token (-4 chars)", token.rstrip("=")[:-4]
+    yield "empty value", ""
+    for other in compat.CODECS:
+        if other != codec:
+            key = fernet_secret if other == "fernet" else secret
+            yield f"valid {other} token", compat.mint(other, key, payload)
+    if codec != "base64":  # base64 ignores the secret, so nothing to reject
+        yield "token minted with another secret", compat.mint(codec, other_secret, payload)
+    key = fernet_secret if codec == "fernet" else secret
+    yield "valid envelope, JSON array", raw_token(codec, key, b'["var", "x"]')
+    yield "valid envelope, broken JSON", raw_token(codec, key, b'{"var": "x"')
+
+
+def run_codec(c: Checks, binary: str, codec: str, rng: random.Random, rounds: int):
+    secret = random_secret(rng, codec)
+    port = free_port()
+    env = dict(os.environ, SESSION_SESSION_TYPE=codec, SESSION_SECRET_KEY=secret,
+               ADDR=f"127.0.0.1:{port}")
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            problem = wait_for_port(proc, port)
+            c.check(problem is None, problem and f"{problem}; output:\n{log_tail(log, secret)}")
+            c.end_group(f"[{codec}] server start")
+            if problem:
+                return
+
+            # Baseline: no cookie at all.
+            check_load(c, port, None, "", "no cookie")
+            check_update(c, port, codec, secret, None, {"var": "value"}, "no cookie")
+            c.end_group(f"[{codec}] without cookie")
+
+            payloads = []
+            for i in range(rounds):
+                payload = compat.random_payload(rng)
+                var = compat.random_string(rng)
+                if var == "value":  # muffin would see no change and set no cookie
+                    var += "!"
+                payload["var"] = var
+                payloads.append((payload, compat.mint(codec, secret, payload)))
+
+            for i, (payload, token) in enumerate(payloads):
+                check_load(c, port, token, payload["var"], f"round {i}")
+            c.end_group(f"[{codec}] /load reads muffin-session cookies ({rounds} payloads)")
+
+            for i, (payload, token) in enumerate(payloads):
+                check_update(c, port, codec, secret, token, {**payload, "var": "value"}, f"round {i}")
+            c.end_group(f"[{codec}] /update cookie read back by muffin-session ({rounds} payloads)")
+
+            for i, (_, token) in enumerate(payloads):
+                for label, bad in garbage_tokens(rng, codec, secret, token):
+                    check_load(c, port, bad, "", f"round {i}, {label}")
+            c.end_group(f"[{codec}] garbage cookies read as empty session")
+
+            alive = proc.poll() is None
+            c.check(alive, alive or f"exited with code {proc.returncode}; output:\n{log_tail(log, secret)}")
+            c.end_group(f"[{codec}] server still running")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("binary", help="path to the built `auto` example")
+    parser.add_argument("--rounds", type=int, default=25)
+    parser.add_argument("--seed", type=int, default=random.SystemRandom().randrange(2**32))
+    args = parser.parse_args()
+
+    binary = os.path.abspath(args.binary)
+    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+        print(f"error: {args.binary} is not an executable file; "
+              "build the crate's `auto` example first", file=sys.stderr)
+        print("0 passed, 1 failed")
+        return 1
+
+    print(f"seed: {args.seed}")
+    rng = random.Random(args.seed)
+    c = Checks()
+    for codec in compat.CODECS:
+        run_codec(c, binary, codec, rng, args.rounds)
+    print(f"{c.passed} passed, {c.failed} failed")
+    return 0 if c.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
