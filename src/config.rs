@@ -102,7 +102,7 @@ impl Default for Options {
 /// The session configuration: which codec, which keys, which cookie.
 ///
 /// Cheap to clone (one `Arc`). Extractors reach it from your app state through
-/// [`FromRef`], like axum-extra's cookie `Key`: either make it the state
+/// [`FromRef`](axum::extract::FromRef), like axum-extra's cookie `Key`: either make it the state
 /// (`.with_state(config)`) or implement `FromRef<AppState> for SessionConfig`.
 ///
 /// | builder | environment | serde field | default |

@@ -132,12 +132,10 @@ impl RequestSession {
         let Some(loaded) = loaded.as_ref() else {
             return Ok(None);
         };
-        if !*changed && !(*ended && loaded.had_cookie && loaded.data.is_empty()) {
-            return Ok(None);
-        }
         let header = if *ended && loaded.data.is_empty() {
+            // Ended and nothing stored since: remove the cookie, if there was one.
             loaded.had_cookie.then(|| self.config.removal_cookie())
-        } else {
+        } else if *changed {
             let json = serde_json::to_vec(&*loaded.data)?;
             let token = self.config.codec().encode(&json)?;
             let header = self
@@ -145,6 +143,8 @@ impl RequestSession {
                 .set_cookie(&token)
                 .map_err(|err| SaveError::Encode(err.to_string()))?;
             Some(header)
+        } else {
+            None
         };
         *changed = false;
         *ended = false;

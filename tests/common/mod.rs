@@ -1,0 +1,156 @@
+//! Helpers shared by the integration tests: configs, a cookie-keeping client
+//! over a `Router`, and decoding cookies through the public API.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::Router;
+use axum_cookie_session::{Session, SessionConfig, SessionType};
+use http::header::{COOKIE, SET_COOKIE};
+use http::{HeaderMap, HeaderValue, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Map, Value};
+use tower::ServiceExt;
+
+/// The secret of muffin-session's own test suite.
+pub const SECRET: &str = "SECRET-TESTS";
+
+/// Every codec this build has.
+pub fn codecs() -> Vec<SessionType> {
+    let mut codecs = vec![SessionType::Base64, SessionType::Jwt];
+    if cfg!(feature = "fernet") {
+        codecs.push(SessionType::Fernet);
+    }
+    codecs
+}
+
+/// The signing codecs this build has.
+pub fn keyed_codecs() -> Vec<SessionType> {
+    codecs()
+        .into_iter()
+        .filter(|codec| *codec != SessionType::Base64)
+        .collect()
+}
+
+pub fn config(codec: SessionType) -> SessionConfig {
+    config_with_secret(codec, SECRET)
+}
+
+pub fn config_with_secret(codec: SessionType, secret: &str) -> SessionConfig {
+    SessionConfig::builder()
+        .session_type(codec)
+        .secret_key(secret)
+        .build()
+        .unwrap()
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    /// The `Set-Cookie` headers of the response.
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|value| value.to_str().unwrap())
+            .collect()
+    }
+
+    /// The one `Set-Cookie` of the response, if any.
+    pub fn set_cookie(&self) -> Option<&str> {
+        let cookies = self.set_cookies();
+        assert!(cookies.len() <= 1, "more than one Set-Cookie: {cookies:?}");
+        cookies.first().copied()
+    }
+
+    /// The value of the one `Set-Cookie`.
+    pub fn cookie_value(&self) -> Option<String> {
+        let set_cookie = self.set_cookie()?;
+        let pair = set_cookie.split(';').next().unwrap();
+        Some(pair.split_once('=').unwrap().1.to_owned())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|err| panic!("{err}: {}", self.body))
+    }
+}
+
+/// Sends `GET uri` with an optional `Cookie` header.
+pub async fn get(app: &Router, uri: &str, cookie: Option<&str>) -> Reply {
+    let mut request = Request::get(uri);
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    send(app, request.body(Body::empty()).unwrap()).await
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body: String::from_utf8(body.to_vec()).unwrap(),
+    }
+}
+
+/// A client that keeps the session cookie between requests, as a browser does.
+pub struct Client {
+    pub app: Router,
+    pub cookie_name: String,
+    pub cookie: Option<String>,
+}
+
+impl Client {
+    pub fn new(app: Router) -> Self {
+        Self {
+            app,
+            cookie_name: "session".to_owned(),
+            cookie: None,
+        }
+    }
+
+    pub async fn get(&mut self, uri: &str) -> Reply {
+        let cookie = self
+            .cookie
+            .as_ref()
+            .map(|value| format!("{}={value}", self.cookie_name));
+        let reply = get(&self.app, uri, cookie.as_deref()).await;
+        if let Some(set_cookie) = reply.set_cookie() {
+            let removed = set_cookie.contains("Max-Age=0");
+            self.cookie = if removed { None } else { reply.cookie_value() };
+        }
+        reply
+    }
+}
+
+/// Decodes a cookie value with `config`, through the public API.
+pub fn decode(config: &SessionConfig, token: &str) -> Map<String, Value> {
+    let mut headers = HeaderMap::new();
+    let cookie = format!("{}={token}", config.cookie_name());
+    headers.insert(COOKIE, HeaderValue::from_str(&cookie).unwrap());
+    let session: Session = config.load_from_request(&headers);
+    session.into_inner()
+}
+
+/// Encodes `data` into a cookie value with `config`, through the public API.
+pub fn encode(config: &SessionConfig, data: Value) -> String {
+    let mut session: Session = config.load_from_request(&HeaderMap::new());
+    let Value::Object(data) = data else {
+        panic!("not an object")
+    };
+    for (key, value) in data {
+        session.insert(key, value);
+    }
+    let mut headers = HeaderMap::new();
+    assert!(config.save_to_response(session, &mut headers).unwrap());
+    let set_cookie = headers[SET_COOKIE].to_str().unwrap();
+    let pair = set_cookie.split(';').next().unwrap();
+    pair.split_once('=').unwrap().1.to_owned()
+}

@@ -1,0 +1,186 @@
+//! `SessionConfig` built by the builder, from `SESSION_*` variables and by
+//! serde: defaults, validation and errors that name the culprit.
+
+use std::time::Duration;
+
+use axum_cookie_session::{ConfigError, SameSite, SessionConfig, SessionType};
+
+#[test]
+fn defaults_follow_muffin_session() {
+    let config = SessionConfig::builder().build().unwrap();
+    assert_eq!(config.session_type(), SessionType::Jwt);
+    assert_eq!(config.cookie_name(), "session");
+    assert_eq!(config.login_url(), "/login");
+    assert_eq!(config.max_age(), None);
+    assert_eq!(
+        config.session_type(),
+        SessionConfig::from_vars::<_, &str, &str>([])
+            .unwrap()
+            .session_type()
+    );
+}
+
+#[test]
+fn from_vars_reads_every_session_variable() {
+    let config = SessionConfig::from_vars([
+        ("SESSION_SECRET_KEY", "s3cret-s3cret-s3cret-s3cret-s3cret"),
+        ("SESSION_SESSION_TYPE", "BASE64"),
+        ("SESSION_COOKIE_NAME", "muffin_session"),
+        ("SESSION_LOGIN_URL", "/home"),
+        ("SESSION_MAX_AGE", "3600"),
+        ("SESSION_PATH", "/"),
+        ("SESSION_DOMAIN", "example.com"),
+        ("SESSION_SECURE", "true"),
+        ("SESSION_SAMESITE", "none"),
+        ("SESSION_HTTP_ONLY", "0"),
+        ("PATH", "/usr/bin"),
+        ("SESSION_SOMETHING_ELSE", "ignored"),
+    ])
+    .unwrap();
+    assert_eq!(config.session_type(), SessionType::Base64);
+    assert_eq!(config.cookie_name(), "muffin_session");
+    assert_eq!(config.login_url(), "/home");
+    assert_eq!(config.max_age(), Some(Duration::from_secs(3600)));
+    let debug = format!("{config:?}");
+    for attribute in [
+        "Domain=example.com",
+        "Secure",
+        "SameSite=None",
+        "Max-Age=3600",
+    ] {
+        assert!(debug.contains(attribute), "{debug}");
+    }
+    assert!(!debug.contains("HttpOnly"), "{debug}");
+}
+
+#[test]
+fn empty_optional_variables_keep_defaults() {
+    let config =
+        SessionConfig::from_vars([("SESSION_MAX_AGE", ""), ("SESSION_DOMAIN", " ")]).unwrap();
+    assert_eq!(config.max_age(), None);
+    assert!(!format!("{config:?}").contains("Domain"));
+}
+
+fn env_error(name: &str, value: &str) -> ConfigError {
+    SessionConfig::from_vars([(name, value)]).unwrap_err()
+}
+
+#[test]
+fn bad_variables_are_errors_that_name_the_variable() {
+    let cases = [
+        ("SESSION_SESSION_TYPE", "rot13"),
+        ("SESSION_SAMESITE", "sometimes"),
+        ("SESSION_MAX_AGE", "two weeks"),
+        ("SESSION_MAX_AGE", "-5"),
+        ("SESSION_SECURE", "maybe"),
+        ("SESSION_HTTP_ONLY", "2"),
+        ("SESSION_SECRET_KEY", ""),
+        ("SESSION_COOKIE_NAME", "my session"),
+        ("SESSION_PATH", "/a;b"),
+    ];
+    for (name, value) in cases {
+        let message = env_error(name, value).to_string();
+        assert!(message.contains(name), "{name}={value}: {message}");
+    }
+}
+
+#[test]
+fn errors_never_show_the_secret() {
+    let err = SessionConfig::from_vars([
+        ("SESSION_SECRET_KEY", "hunter2-hunter2-hunter2-hunter2"),
+        ("SESSION_MAX_AGE", "x"),
+    ])
+    .unwrap_err();
+    assert!(!err.to_string().contains("hunter2"));
+}
+
+#[test]
+fn debug_never_shows_the_secret() {
+    let config = SessionConfig::builder()
+        .secret_key("hunter2-hunter2-hunter2-hunter2")
+        .fallback_keys(["old-hunter2-old-hunter2-old-hunter2"])
+        .build()
+        .unwrap();
+    let debug = format!("{config:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(!format!("{:?}", SessionConfig::builder().secret_key("hunter2")).contains("hunter2"));
+}
+
+#[test]
+fn builder_errors_name_the_option() {
+    let err = SessionConfig::builder().secret_key("").build().unwrap_err();
+    assert_eq!(
+        err,
+        ConfigError::EmptySecret {
+            option: "secret_key".into()
+        }
+    );
+    let err = SessionConfig::builder()
+        .cookie_name("a=b")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("`cookie_name`"), "{err}");
+}
+
+#[test]
+fn same_site_none_needs_secure() {
+    let err = SessionConfig::builder()
+        .same_site(SameSite::None)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, ConfigError::SameSiteNoneNeedsSecure { .. }));
+    SessionConfig::builder()
+        .same_site(SameSite::None)
+        .secure(true)
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn cookie_prefixes_are_checked() {
+    let host = || SessionConfig::builder().cookie_name("__Host-session");
+    assert!(host().build().is_err(), "__Host- needs Secure");
+    assert!(
+        host().secure(true).path("/app").build().is_err(),
+        "__Host- needs Path=/"
+    );
+    assert!(
+        host().secure(true).domain("example.com").build().is_err(),
+        "__Host- forbids Domain"
+    );
+    host().secure(true).build().unwrap();
+
+    let secure = || SessionConfig::builder().cookie_name("__Secure-session");
+    assert!(secure().build().is_err());
+    secure().secure(true).domain("example.com").build().unwrap();
+}
+
+#[test]
+fn deserializes_from_an_app_config_file() {
+    #[derive(serde::Deserialize)]
+    struct AppConfig {
+        session: SessionConfig,
+    }
+    let app: AppConfig = serde_json::from_str(
+        r#"{"session": {"secret_key": "from-a-file-from-a-file-from-a-file", "session_type": "base64",
+            "cookie_name": "sid", "max_age": 60, "samesite": "strict", "login_url": "/signin"}}"#,
+    )
+    .unwrap();
+    assert_eq!(app.session.session_type(), SessionType::Base64);
+    assert_eq!(app.session.cookie_name(), "sid");
+    assert_eq!(app.session.max_age(), Some(Duration::from_secs(60)));
+    assert_eq!(app.session.login_url(), "/signin");
+    assert!(format!("{:?}", app.session).contains("SameSite=Strict"));
+}
+
+#[test]
+fn deserialization_errors_name_the_field() {
+    let err = serde_json::from_str::<SessionConfig>(r#"{"secret_key": ""}"#).unwrap_err();
+    assert!(err.to_string().contains("secret_key"), "{err}");
+    let err = serde_json::from_str::<SessionConfig>(r#"{"session_type": "rot13"}"#).unwrap_err();
+    assert!(err.to_string().contains("rot13"), "{err}");
+    let err = serde_json::from_str::<SessionConfig>(r#"{"max_age": "soon"}"#).unwrap_err();
+    assert!(err.to_string().contains("invalid type"), "{err}");
+    let err = serde_json::from_str::<SessionConfig>(r#"{"secret": "typo"}"#).unwrap_err();
+    assert!(err.to_string().contains("unknown field `secret`"), "{err}");
+}

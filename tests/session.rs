@@ -1,0 +1,415 @@
+//! `Session<T>` through real Routers: muffin-session's own session tests
+//! (manual flow, middleware flow, save, login storing `"id"`, error responses
+//! still saving) for every codec, plus change tracking, typed views, ending a
+//! session and bad cookies.
+
+mod common;
+
+use axum::response::Redirect;
+use axum::routing::get;
+use axum::{Json, Router};
+use axum_cookie_session::{Session, SessionConfig, SessionLayer, SessionType};
+use common::{get as send_get, Client};
+use http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+async fn show(session: Session) -> Json<Map<String, Value>> {
+    Json(session.into_inner())
+}
+
+/// muffin-session's `test_session_manual`, session part: handlers save by
+/// returning the session.
+fn manual_app(config: SessionConfig) -> Router {
+    async fn login(
+        mut session: Session,
+        query: axum::extract::Query<Map<String, Value>>,
+    ) -> (Session, Redirect) {
+        session.insert("id", query.get("name").cloned().unwrap_or(Value::Null));
+        (session, Redirect::to("/session"))
+    }
+    async fn error(mut session: Session) -> (StatusCode, Session, &'static str) {
+        session.insert("name", "value");
+        (StatusCode::FORBIDDEN, session, "Forbidden")
+    }
+    async fn logout(mut session: Session) -> (Session, Redirect) {
+        session.remove("id");
+        (session, Redirect::to("/"))
+    }
+    Router::new()
+        .route("/login", get(login))
+        .route("/session", get(show))
+        .route("/error", get(error))
+        .route("/logout", get(logout))
+        .with_state(config)
+}
+
+#[tokio::test]
+async fn manual_flow() {
+    for codec in common::codecs() {
+        let mut client = Client::new(manual_app(common::config(codec)));
+
+        assert_eq!(client.get("/session").await.json(), json!({}), "{codec}");
+
+        let reply = client.get("/login?name=mike").await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        assert!(reply.set_cookie().is_some(), "{codec}: login saved nothing");
+        assert_eq!(client.get("/session").await.json(), json!({"id": "mike"}));
+
+        let reply = client.get("/error").await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        assert!(
+            reply.set_cookie().is_some(),
+            "{codec}: a 403 must still save"
+        );
+        assert_eq!(
+            client.get("/session").await.json(),
+            json!({"id": "mike", "name": "value"})
+        );
+
+        let reply = client.get("/logout").await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        assert_eq!(reply.headers["location"], "/");
+        assert_eq!(
+            client.get("/session").await.json(),
+            json!({"name": "value"})
+        );
+    }
+}
+
+/// muffin-session's `test_session_middleware`: the layer saves whatever the
+/// handler returns.
+fn auto_app(config: SessionConfig) -> Router {
+    async fn login(mut session: Session) -> Redirect {
+        session.insert("user", "mike");
+        Redirect::to("/session")
+    }
+    async fn error(mut session: Session) -> StatusCode {
+        session.insert("name", "value");
+        StatusCode::FORBIDDEN
+    }
+    async fn clear(mut session: Session) -> &'static str {
+        session.clear();
+        "Session cleared."
+    }
+    async fn end(mut session: Session) -> &'static str {
+        session.end();
+        "Session ended."
+    }
+    Router::new()
+        .route("/login", get(login))
+        .route("/session", get(show))
+        .route("/error", get(error))
+        .route("/clear", get(clear))
+        .route("/end", get(end))
+        .route("/untouched", get(|| async { "no session here" }))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config)
+}
+
+#[tokio::test]
+async fn middleware_flow() {
+    for codec in common::codecs() {
+        let mut client = Client::new(auto_app(common::config(codec)));
+
+        let reply = client.get("/session").await;
+        assert_eq!(reply.json(), json!({}), "{codec}");
+        assert!(reply.set_cookie().is_none());
+
+        let reply = client.get("/login").await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        assert!(reply.set_cookie().is_some());
+        assert_eq!(client.get("/session").await.json(), json!({"user": "mike"}));
+
+        let reply = client.get("/error").await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        assert!(
+            reply.set_cookie().is_some(),
+            "{codec}: a 403 must still save"
+        );
+        assert_eq!(
+            client.get("/session").await.json(),
+            json!({"user": "mike", "name": "value"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn clear_keeps_an_empty_cookie_and_end_removes_it() {
+    for codec in common::codecs() {
+        let config = common::config(codec);
+        let app = auto_app(config.clone());
+        let cookie = format!("session={}", common::encode(&config, json!({"a": 1})));
+
+        let cleared = send_get(&app, "/clear", Some(&cookie)).await;
+        let value = cleared.cookie_value().expect("clear saves");
+        assert!(common::decode(&config, &value).is_empty());
+        assert!(!cleared.set_cookie().unwrap().contains("Max-Age=0"));
+
+        let ended = send_get(&app, "/end", Some(&cookie)).await;
+        let set_cookie = ended.set_cookie().expect("end removes the cookie");
+        assert!(set_cookie.starts_with("session=;"), "{set_cookie}");
+        assert!(set_cookie.contains("Max-Age=0"), "{set_cookie}");
+        assert!(set_cookie.contains("Path=/"), "{set_cookie}");
+
+        // Nothing to clear or remove without a cookie.
+        assert!(send_get(&app, "/clear", None).await.set_cookie().is_none());
+        assert!(send_get(&app, "/end", None).await.set_cookie().is_none());
+    }
+}
+
+/// muffin-session's `test_session_save` and `test_session_login`: the plain
+/// functions on the config, outside any extractor.
+#[test]
+fn save_to_response_stores_the_id() {
+    for codec in common::codecs() {
+        let config = common::config(codec);
+        let mut session: Session = config.load_from_request(&HeaderMap::new());
+        session.insert("test", 42);
+        session.insert("id", 1);
+        let mut headers = HeaderMap::new();
+        assert!(config.save_to_response(session, &mut headers).unwrap());
+        let set_cookie = headers["set-cookie"].to_str().unwrap();
+        let token = set_cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .split_once('=')
+            .unwrap()
+            .1;
+        let loaded = common::decode(&config, token);
+        assert_eq!(loaded["id"], 1, "{codec}");
+        assert_eq!(loaded["test"], 42);
+        assert_eq!(headers["vary"], "Cookie");
+        assert_eq!(headers["cache-control"], "private");
+    }
+}
+
+fn cookie_attributes_app(config: SessionConfig) -> Router {
+    async fn update(mut session: Session) -> (Session, &'static str) {
+        session.insert("var", "value");
+        (session, "Session updated.")
+    }
+    Router::new()
+        .route("/update", get(update))
+        .with_state(config)
+}
+
+#[tokio::test]
+async fn default_cookie_attributes() {
+    let app = cookie_attributes_app(common::config(SessionType::Jwt));
+    let reply = send_get(&app, "/update", None).await;
+    let set_cookie = reply.set_cookie().unwrap();
+    let attributes: Vec<&str> = set_cookie.split("; ").skip(1).collect();
+    let mut sorted = attributes.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        ["HttpOnly", "Path=/", "SameSite=Lax"],
+        "{set_cookie}"
+    );
+    assert_eq!(reply.headers["vary"], "Cookie");
+    assert_eq!(reply.headers["cache-control"], "private");
+}
+
+#[tokio::test]
+async fn configured_cookie_attributes() {
+    let config = SessionConfig::builder()
+        .secret_key(common::SECRET)
+        .cookie_name("muffin_session")
+        .max_age(std::time::Duration::from_secs(3600))
+        .path("/app")
+        .domain("example.com")
+        .secure(true)
+        .http_only(false)
+        .same_site(axum_cookie_session::SameSite::Strict)
+        .build()
+        .unwrap();
+    let app = cookie_attributes_app(config);
+    let reply = send_get(&app, "/update", None).await;
+    let set_cookie = reply.set_cookie().unwrap();
+    assert!(set_cookie.starts_with("muffin_session="), "{set_cookie}");
+    let mut attributes: Vec<&str> = set_cookie.split("; ").skip(1).collect();
+    attributes.sort_unstable();
+    assert_eq!(
+        attributes,
+        [
+            "Domain=example.com",
+            "Max-Age=3600",
+            "Path=/app",
+            "SameSite=Strict",
+            "Secure"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn nothing_changed_means_no_set_cookie() {
+    async fn read(session: Session) -> String {
+        session.get_as::<String>("var").unwrap_or_default()
+    }
+    async fn same(mut session: Session) -> (Session, &'static str) {
+        session.insert("var", "value");
+        (session, "same")
+    }
+    async fn touched(mut session: Session) -> (Session, &'static str) {
+        // A mutable borrow that changes nothing.
+        let _ = session.get_mut("var");
+        (session, "touched")
+    }
+    for codec in common::codecs() {
+        let config = common::config(codec);
+        let cookie = format!(
+            "session={}",
+            common::encode(&config, json!({"var": "value"}))
+        );
+        let routes = Router::new()
+            .route("/read", get(read))
+            .route("/same", get(same))
+            .route("/touched", get(touched));
+        let manual = routes.clone().with_state(config.clone());
+        let auto = routes
+            .layer(SessionLayer::new(config.clone()))
+            .with_state(config.clone());
+        for app in [manual, auto] {
+            for uri in ["/read", "/same", "/touched"] {
+                let reply = send_get(&app, uri, Some(&cookie)).await;
+                assert_eq!(reply.status, StatusCode::OK);
+                assert!(reply.set_cookie().is_none(), "{codec} {uri}: {reply:?}");
+            }
+            assert_eq!(send_get(&app, "/read", Some(&cookie)).await.body, "value");
+        }
+    }
+}
+
+#[tokio::test]
+async fn layer_saves_changes_from_extractors_it_did_not_see_returned() {
+    async fn two_views(mut a: Session, mut b: Session<Cart>) -> &'static str {
+        a.insert("var", "value");
+        b.items.push("apple".to_owned());
+        "both"
+    }
+    let config = common::config(SessionType::Jwt);
+    let app = Router::new()
+        .route("/", get(two_views))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config.clone());
+    let reply = send_get(&app, "/", None).await;
+    let saved = common::decode(&config, &reply.cookie_value().unwrap());
+    assert_eq!(
+        Value::Object(saved),
+        json!({"var": "value", "items": ["apple"]})
+    );
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cart {
+    #[serde(default)]
+    items: Vec<String>,
+}
+
+#[tokio::test]
+async fn typed_view_keeps_keys_it_does_not_name() {
+    async fn add(mut cart: Session<Cart>) -> (Session<Cart>, String) {
+        cart.items.push("pear".to_owned());
+        let count = cart.items.len().to_string();
+        (cart, count)
+    }
+    for codec in common::codecs() {
+        let config = common::config(codec);
+        let app = Router::new()
+            .route("/add", get(add))
+            .with_state(config.clone());
+        let cookie = common::encode(&config, json!({"items": ["apple"], "id": 7, "lang": "fr"}));
+        let reply = send_get(&app, "/add", Some(&format!("session={cookie}"))).await;
+        assert_eq!(reply.body, "2");
+        let saved = common::decode(&config, &reply.cookie_value().unwrap());
+        assert_eq!(
+            Value::Object(saved),
+            json!({"items": ["apple", "pear"], "id": 7, "lang": "fr"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_session_that_does_not_fit_the_type_is_its_default() {
+    async fn count(cart: Session<Cart>) -> String {
+        cart.items.len().to_string()
+    }
+    let config = common::config(SessionType::Jwt);
+    let app = Router::new()
+        .route("/", get(count))
+        .with_state(config.clone());
+    let cookie = common::encode(&config, json!({"items": "not a list"}));
+    let reply = send_get(&app, "/", Some(&format!("session={cookie}"))).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "0"));
+}
+
+#[tokio::test]
+async fn bad_cookies_are_an_empty_session() {
+    for codec in common::codecs() {
+        let config = common::config(codec);
+        let app = auto_app(config.clone());
+        let good = common::encode(&config, json!({"user": "mike"}));
+        let other_codec = match codec {
+            SessionType::Base64 => {
+                common::encode(&common::config(SessionType::Jwt), json!({"a": 1}))
+            }
+            _ => common::encode(&common::config(SessionType::Base64), json!({"a": 1})),
+        };
+        let mut bad = vec![
+            String::new(),
+            "garbage".to_owned(),
+            "!!!".to_owned(),
+            "a.b.c".to_owned(),
+            good[..good.len() / 2].to_owned(),
+            good[..good.len() - 3].to_owned(),
+            format!("{good}x"),
+            "\u{7f}\u{1}".to_owned(),
+            other_codec,
+            // base64 of `["not","an","object"]`: JSON, but not an object.
+            "WyJub3QiLCJhbiIsIm9iamVjdCJd".to_owned(),
+        ];
+        if codec != SessionType::Base64 {
+            bad.push(common::encode(
+                &common::config_with_secret(codec, "a different secret"),
+                json!({"user": "eve"}),
+            ));
+        }
+        for value in bad {
+            let cookie = format!("session={value}");
+            let Ok(_) = http::HeaderValue::from_str(&cookie) else {
+                continue;
+            };
+            let reply = send_get(&app, "/session", Some(&cookie)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{codec}");
+            assert_eq!(reply.json(), json!({}), "{codec}: {value:?} was accepted");
+            assert!(reply.set_cookie().is_none());
+        }
+    }
+}
+
+#[tokio::test]
+async fn non_utf8_cookie_header_is_an_empty_session() {
+    let config = common::config(SessionType::Jwt);
+    let app = auto_app(config);
+    let request = http::Request::get("/session")
+        .header(
+            "cookie",
+            http::HeaderValue::from_bytes(b"session=\xff\xfe; x=1").unwrap(),
+        )
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let reply = common::send(&app, request).await;
+    assert_eq!((reply.status, reply.json()), (StatusCode::OK, json!({})));
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_found_among_others() {
+    let config = common::config(SessionType::Jwt);
+    let app = auto_app(config.clone());
+    let token = common::encode(&config, json!({"user": "mike"}));
+    let cookie = format!("theme=dark; session={token}; lang=fr");
+    let reply = send_get(&app, "/session", Some(&cookie)).await;
+    assert_eq!(reply.json(), json!({"user": "mike"}));
+}
