@@ -5,6 +5,7 @@
 //! [builder](SessionConfig::builder), [environment variables](SessionConfig::from_env)
 //! and serde (`#[derive(Deserialize)]` on your own config struct).
 
+use std::any::Any;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -71,6 +72,7 @@ struct Options {
     fallback_keys: Vec<String>,
     cookie_name: String,
     login_url: String,
+    login_redirect: bool,
     /// In seconds; `None` makes a browser-session cookie.
     max_age: Option<u64>,
     path: String,
@@ -89,6 +91,7 @@ impl Default for Options {
             fallback_keys: Vec::new(),
             cookie_name: "session".to_owned(),
             login_url: "/login".to_owned(),
+            login_redirect: true,
             max_age: None,
             path: "/".to_owned(),
             domain: None,
@@ -112,6 +115,7 @@ impl Default for Options {
 /// | [`fallback_keys`](SessionConfigBuilder::fallback_keys) | `SESSION_FALLBACK_KEYS` (comma-separated) | `fallback_keys` | none |
 /// | [`cookie_name`](SessionConfigBuilder::cookie_name) | `SESSION_COOKIE_NAME` | `cookie_name` | `session` |
 /// | [`login_url`](SessionConfigBuilder::login_url) | `SESSION_LOGIN_URL` | `login_url` | `/login` |
+/// | [`login_redirect`](SessionConfigBuilder::login_redirect) | `SESSION_LOGIN_REDIRECT` | `login_redirect` | `true` (`false`: answer `401`) |
 /// | [`max_age`](SessionConfigBuilder::max_age) | `SESSION_MAX_AGE` (seconds) | `max_age` (seconds) | none: a browser-session cookie |
 /// | [`path`](SessionConfigBuilder::path) | `SESSION_PATH` | `path` | `/` |
 /// | [`domain`](SessionConfigBuilder::domain) | `SESSION_DOMAIN` | `domain` | none (host only) |
@@ -133,13 +137,19 @@ impl Default for Options {
 /// ```
 #[derive(Clone, Deserialize)]
 #[serde(try_from = "Options")]
-pub struct SessionConfig(Arc<Inner>);
+pub struct SessionConfig {
+    inner: Arc<Inner>,
+    /// The app's [`UserLoader`](crate::UserLoader), type-erased; see
+    /// [`with_user_loader`](SessionConfig::with_user_loader).
+    pub(crate) user_loader: Option<Arc<dyn Any + Send + Sync>>,
+}
 
 struct Inner {
     session_type: SessionType,
     codec: Codec,
     cookie_name: String,
     login_url: String,
+    login_redirect: bool,
     max_age: Option<Duration>,
     /// `; HttpOnly; SameSite=Lax; Path=/...`: everything after `name=value`.
     set_cookie_attributes: String,
@@ -199,26 +209,32 @@ impl SessionConfig {
 
     /// The codec the session cookie is written with.
     pub fn session_type(&self) -> SessionType {
-        self.0.session_type
+        self.inner.session_type
     }
 
     /// The session cookie's name.
     pub fn cookie_name(&self) -> &str {
-        &self.0.cookie_name
+        &self.inner.cookie_name
     }
 
     /// Where guards send visitors who are not logged in.
     pub fn login_url(&self) -> &str {
-        &self.0.login_url
+        &self.inner.login_url
+    }
+
+    /// Whether a visitor who must log in is redirected to the login URL
+    /// (`true`, for pages) or answered `401 Unauthorized` (`false`, for APIs).
+    pub fn login_redirect(&self) -> bool {
+        self.inner.login_redirect
     }
 
     /// The cookie's `Max-Age`, if any (`None`: the cookie lasts until the browser closes).
     pub fn max_age(&self) -> Option<Duration> {
-        self.0.max_age
+        self.inner.max_age
     }
 
     pub(crate) fn codec(&self) -> &Codec {
-        &self.0.codec
+        &self.inner.codec
     }
 
     /// The `Set-Cookie` value that stores `token` as the session cookie.
@@ -226,7 +242,7 @@ impl SessionConfig {
         &self,
         token: &str,
     ) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
-        let inner = &self.0;
+        let inner = &self.inner;
         let mut value = String::with_capacity(
             inner.cookie_name.len() + 1 + token.len() + inner.set_cookie_attributes.len(),
         );
@@ -239,7 +255,7 @@ impl SessionConfig {
 
     /// The `Set-Cookie` value that deletes the session cookie.
     pub(crate) fn removal_cookie(&self) -> HeaderValue {
-        self.0.removal.clone()
+        self.inner.removal.clone()
     }
 }
 
@@ -247,12 +263,12 @@ impl fmt::Debug for SessionConfig {
     /// Shows the options but never the keys.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionConfig")
-            .field("session_type", &self.0.session_type)
+            .field("session_type", &self.inner.session_type)
             .field("secret_key", &"<redacted>")
-            .field("cookie_name", &self.0.cookie_name)
-            .field("login_url", &self.0.login_url)
-            .field("max_age", &self.0.max_age)
-            .field("attributes", &self.0.set_cookie_attributes)
+            .field("cookie_name", &self.inner.cookie_name)
+            .field("login_url", &self.inner.login_url)
+            .field("max_age", &self.inner.max_age)
+            .field("attributes", &self.inner.set_cookie_attributes)
             .finish()
     }
 }
@@ -313,6 +329,13 @@ impl SessionConfigBuilder {
     /// Where guards send visitors who are not logged in (default `/login`).
     pub fn login_url(mut self, url: impl Into<String>) -> Self {
         self.options.login_url = url.into();
+        self
+    }
+
+    /// Whether visitors who must log in are redirected to the login URL
+    /// (default `true`, for pages) or answered `401 Unauthorized` (`false`, for APIs).
+    pub fn login_redirect(mut self, redirect: bool) -> Self {
+        self.options.login_redirect = redirect;
         self
     }
 
@@ -399,6 +422,10 @@ impl Options {
                         value: value.to_owned(),
                     })?;
             }
+            "LOGIN_REDIRECT" => {
+                self.login_redirect =
+                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+            }
             "PATH" => self.path = value.trim().to_owned(),
             "DOMAIN" => self.domain = optional(value),
             "SECURE" => {
@@ -462,15 +489,19 @@ impl Options {
                 option: name("cookie_name"),
                 value: self.cookie_name.clone(),
             })?;
-        Ok(SessionConfig(Arc::new(Inner {
-            session_type: self.session_type,
-            codec,
-            cookie_name: self.cookie_name,
-            login_url: self.login_url,
-            max_age: self.max_age.map(Duration::from_secs),
-            set_cookie_attributes,
-            removal,
-        })))
+        Ok(SessionConfig {
+            inner: Arc::new(Inner {
+                session_type: self.session_type,
+                codec,
+                cookie_name: self.cookie_name,
+                login_url: self.login_url,
+                login_redirect: self.login_redirect,
+                max_age: self.max_age.map(Duration::from_secs),
+                set_cookie_attributes,
+                removal,
+            }),
+            user_loader: None,
+        })
     }
 
     /// `__Host-` cookies must be Secure, on `/`, without a Domain; `__Secure-`

@@ -4,7 +4,10 @@
 //! session (the reason is logged at debug level), so there is no load error here.
 
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
+use http::header::LOCATION;
+use http::{HeaderValue, StatusCode};
+
+use crate::user::BoxError;
 
 /// A configuration value was missing or invalid.
 ///
@@ -125,5 +128,58 @@ impl IntoResponse for SaveError {
     fn into_response(self) -> Response {
         tracing::error!(error = %self, "session not saved");
         (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
+    }
+}
+
+/// Why [`CurrentUser`](crate::CurrentUser) (or a guard) turned a request away.
+///
+/// Its response reveals nothing about the session or the loader's error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UserRejection {
+    /// No one is logged in: redirect to the login page (`Location` is this URL).
+    #[error("login required")]
+    LoginRequired {
+        /// Where to send the visitor, `next` included.
+        location: String,
+        /// The redirect status (`307` by default).
+        status: StatusCode,
+    },
+    /// No one is logged in, and the app answers `401` instead of redirecting.
+    #[error("login required")]
+    Unauthorized,
+    /// No [`UserLoader`](crate::UserLoader) for this user type was registered.
+    #[error("no UserLoader for `{user_type}`: register one with SessionConfig::with_user_loader")]
+    NoUserLoader {
+        /// The user type that was asked for.
+        user_type: &'static str,
+    },
+    /// The [`UserLoader`](crate::UserLoader) failed (not "no such user": that
+    /// is an anonymous visitor).
+    #[error("the user could not be loaded: {0}")]
+    Loader(BoxError),
+}
+
+impl IntoResponse for UserRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::LoginRequired { location, status } => redirect(&location, status),
+            Self::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
+            Self::NoUserLoader { .. } | Self::Loader(_) => {
+                tracing::error!(error = %self, "user not loaded");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
+
+/// A bare redirect to `location` with `status`.
+pub(crate) fn redirect(location: &str, status: StatusCode) -> Response {
+    match HeaderValue::try_from(location) {
+        Ok(location) => (status, [(LOCATION, location)]).into_response(),
+        Err(_) => {
+            tracing::error!("redirect location is not a valid header value");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }

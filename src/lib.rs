@@ -86,12 +86,16 @@ mod codec;
 mod config;
 mod error;
 mod fields;
+mod guard;
 mod layer;
 mod session;
 mod store;
+mod user;
 
 pub use codec::{SessionType, UnknownSessionType};
 pub use config::{SameSite, SessionConfig, SessionConfigBuilder, ENV_PREFIX, INSECURE_SECRET};
-pub use error::{ConfigError, SaveError};
+pub use error::{ConfigError, SaveError, UserRejection};
+pub use guard::{safe_next, RequireUser, RequireUserService, NEXT_PARAM};
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
 pub use session::Session;
+pub use user::{BoxError, CurrentUser, UserLoader, USER_ID_KEY};

@@ -17,6 +17,7 @@ use crate::config::SessionConfig;
 use crate::error::SaveError;
 use crate::fields::{fields_of, Fields};
 use crate::store::{add_set_cookie, Changes, Object, RequestSession};
+use crate::user::USER_ID_KEY;
 
 /// The session of the current request, as a `T`.
 ///
@@ -76,6 +77,8 @@ where
     touched: bool,
     /// [`end`](Self::end) was called.
     ended: bool,
+    /// Keys set outside `T` (the user id of [`login`](Self::login)); `None` removes.
+    extra: Vec<(String, Option<Value>)>,
 }
 
 impl<T> Session<T>
@@ -100,6 +103,7 @@ where
             request,
             touched: false,
             ended: false,
+            extra: Vec::new(),
         }
     }
 
@@ -119,6 +123,7 @@ where
     /// how to drop pre-login data at login.
     pub fn end(&mut self) {
         self.data = T::default();
+        self.extra.clear();
         self.touched = true;
         self.ended = true;
     }
@@ -133,6 +138,39 @@ where
 }
 
 impl<T: Serialize> Session<T> {
+    /// Logs a user in: stores `id` under `"id"`, where muffin-session keeps
+    /// it and where [`CurrentUser`](crate::CurrentUser) looks. It works on any
+    /// `Session<T>`, whether or not `T` names `"id"`.
+    ///
+    /// To drop pre-login data (a fresh session at login), call
+    /// [`end`](Self::end) first.
+    pub fn login(&mut self, id: impl Into<Value>) {
+        self.set_outside(USER_ID_KEY, Some(id.into()));
+    }
+
+    /// Logs the user out: removes `"id"`, keeping the rest of the session.
+    /// Use [`end`](Self::end) to forget everything.
+    pub fn logout(&mut self) {
+        self.set_outside(USER_ID_KEY, None);
+    }
+
+    /// The logged-in user's id: the one given to [`login`](Self::login) in
+    /// this request, or else the one the cookie held.
+    pub fn user_id<I: DeserializeOwned>(&self) -> Option<I> {
+        let id = match self.extra.iter().rev().find(|(key, _)| key == USER_ID_KEY) {
+            Some((_, id)) => id.as_ref(),
+            None if self.ended => None,
+            None => self.loaded.get(USER_ID_KEY),
+        };
+        id.and_then(|id| I::deserialize(id).ok())
+    }
+
+    fn set_outside(&mut self, key: &str, value: Option<Value>) {
+        self.extra.retain(|(existing, _)| existing != key);
+        self.extra.push((key.to_owned(), value));
+        self.touched = true;
+    }
+
     /// What this view changed, relative to the object it was taken from.
     fn changes(&self) -> Result<Changes, SaveError> {
         let Value::Object(mut now) = serde_json::to_value(&self.data)? else {
@@ -166,6 +204,12 @@ impl<T: Serialize> Session<T> {
                 }
             }
         }
+        for (key, value) in &self.extra {
+            keys.retain(|(changed, _)| changed != key);
+            if before.get(key) != value.as_ref() {
+                keys.push((key.clone(), value.clone()));
+            }
+        }
         Ok(Changes {
             reset: self.ended,
             keys,
@@ -180,6 +224,7 @@ impl<T: Serialize> Session<T> {
         let changes = self.changes()?;
         self.touched = false;
         self.ended = false;
+        self.extra.clear();
         self.request.apply(changes);
         Ok(())
     }

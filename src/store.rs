@@ -61,6 +61,10 @@ impl RequestSession {
         }
     }
 
+    pub(crate) fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
     pub(crate) fn is_managed(&self) -> bool {
         self.managed
     }

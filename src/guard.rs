@@ -1,0 +1,441 @@
+//! [`RequireUser`]: a route guard (the seed's `user_pass`), login redirects
+//! with a safe `next`, and [`safe_next`] for login handlers.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::OriginalUri;
+use axum::response::{Html, IntoResponse, Response};
+use http::header::LOCATION;
+use http::request::Parts;
+use http::{HeaderValue, Request, StatusCode};
+use percent_encoding::percent_decode_str;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::config::SessionConfig;
+use crate::error::{redirect, UserRejection};
+use crate::store::RequestSession;
+use crate::user::load_user;
+
+/// The query parameter that carries the page to return to after login.
+pub const NEXT_PARAM: &str = "next";
+
+type Check<U> = Arc<dyn Fn(&U) -> bool + Send + Sync>;
+type MakeResponse = Arc<dyn Fn() -> Response + Send + Sync>;
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+type MakeLocation = Arc<dyn Fn(&Parts) -> BoxFuture<String> + Send + Sync>;
+
+/// Where an anonymous visitor is sent.
+#[derive(Clone)]
+enum Anonymous {
+    /// The config's login URL, with `next` (or `401` if the config says so).
+    LoginUrl,
+    /// A URL computed from the request (fixed URLs are a constant function).
+    Location(MakeLocation),
+    /// A whole response, such as `404`.
+    Respond(MakeResponse),
+}
+
+/// A guard for routes that need a logged-in user passing a check (the seed's
+/// `user_pass`). Use it as a `route_layer` behind [`SessionLayer`](crate::SessionLayer):
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use axum_cookie_session::{RequireUser, SessionConfig, SessionLayer};
+///
+/// #[derive(Clone)]
+/// struct User { is_admin: bool }
+///
+/// # fn app(config: SessionConfig) -> Router {
+/// Router::new()
+///     .route("/admin", get(|| async { "Top secret admin page." }))
+///     .route_layer(RequireUser::<User>::new().check(|user: &User| user.is_admin))
+///     .layer(SessionLayer::new(config.clone()))
+///     .with_state(config)
+/// # }
+/// ```
+///
+/// - An anonymous visitor (no id in the session, or an id the
+///   [`UserLoader`](crate::UserLoader) does not know) is redirected to the
+///   config's login URL with `next=<original path and query>` (307 by
+///   default; `401` if the config turns redirects off). Change this with
+///   [`redirect_to`](Self::redirect_to), [`redirect_with`](Self::redirect_with),
+///   [`redirect_with_async`](Self::redirect_with_async) or
+///   [`respond_with`](Self::respond_with).
+/// - A logged-in user who fails the [`check`](Self::check) gets `403`
+///   ([`on_forbidden`](Self::on_forbidden) changes it), never the login page,
+///   so `next` cannot loop.
+/// - The user is loaded once per request, shared with
+///   [`CurrentUser`](crate::CurrentUser) extractors.
+pub struct RequireUser<U> {
+    check: Check<U>,
+    anonymous: Anonymous,
+    status: StatusCode,
+    html: bool,
+    forbidden: MakeResponse,
+    config: Option<SessionConfig>,
+}
+
+impl<U> Clone for RequireUser<U> {
+    fn clone(&self) -> Self {
+        Self {
+            check: Arc::clone(&self.check),
+            anonymous: self.anonymous.clone(),
+            status: self.status,
+            html: self.html,
+            forbidden: Arc::clone(&self.forbidden),
+            config: self.config.clone(),
+        }
+    }
+}
+
+impl<U> fmt::Debug for RequireUser<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequireUser")
+            .field("status", &self.status)
+            .field("html", &self.html)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<U> Default for RequireUser<U>
+where
+    U: Clone + Send + Sync + 'static,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<U> RequireUser<U>
+where
+    U: Clone + Send + Sync + 'static,
+{
+    /// Any logged-in user passes; anonymous visitors go to the login URL.
+    pub fn new() -> Self {
+        Self {
+            check: Arc::new(|_| true),
+            anonymous: Anonymous::LoginUrl,
+            status: StatusCode::TEMPORARY_REDIRECT,
+            html: false,
+            forbidden: Arc::new(|| StatusCode::FORBIDDEN.into_response()),
+            config: None,
+        }
+    }
+
+    /// Only users for whom `check` is true pass; others get `403`.
+    pub fn check(mut self, check: impl Fn(&U) -> bool + Send + Sync + 'static) -> Self {
+        self.check = Arc::new(check);
+        self
+    }
+
+    /// Sends anonymous visitors to this URL, as it is (no `next` is added).
+    pub fn redirect_to(self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.redirect_with(move |_| url.clone())
+    }
+
+    /// Sends anonymous visitors to the URL `location` computes from the request
+    /// (the seed's `location=lambda request: ...`).
+    pub fn redirect_with(
+        mut self,
+        location: impl Fn(&Parts) -> String + Send + Sync + 'static,
+    ) -> Self {
+        self.anonymous = Anonymous::Location(Arc::new(move |parts| {
+            let url = location(parts);
+            Box::pin(async move { url })
+        }));
+        self
+    }
+
+    /// Like [`redirect_with`](Self::redirect_with), for an async function.
+    /// It gets the request parts to read synchronously and returns a future
+    /// that owns what it needs.
+    pub fn redirect_with_async<F, Fut>(mut self, location: F) -> Self
+    where
+        F: Fn(&Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = String> + Send + 'static,
+    {
+        self.anonymous = Anonymous::Location(Arc::new(move |parts| Box::pin(location(parts))));
+        self
+    }
+
+    /// Answers anonymous visitors with this response instead of a redirect
+    /// (the seed's `location=ResponseError.NOT_FOUND()`).
+    pub fn respond_with<R: IntoResponse>(
+        mut self,
+        response: impl Fn() -> R + Send + Sync + 'static,
+    ) -> Self {
+        self.anonymous = Anonymous::Respond(Arc::new(move || response().into_response()));
+        self
+    }
+
+    /// The redirect status (default `307 Temporary Redirect`).
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Redirects with a `200` HTML page instead of a 3xx (the seed's
+    /// `ResponseHTMLRedirect`), so that browsers keep a `Set-Cookie` sent with
+    /// it. The URL is HTML-escaped, and only appears in HTML attributes; the
+    /// script reads it from the link, so no URL is ever inside JavaScript.
+    pub fn html_redirect(mut self) -> Self {
+        self.html = true;
+        self
+    }
+
+    /// The response for logged-in users who fail the check (default `403`).
+    pub fn on_forbidden<R: IntoResponse>(
+        mut self,
+        response: impl Fn() -> R + Send + Sync + 'static,
+    ) -> Self {
+        self.forbidden = Arc::new(move || response().into_response());
+        self
+    }
+
+    /// The config to use when no [`SessionLayer`](crate::SessionLayer) is in
+    /// front of the guard (manual mode).
+    pub fn with_config(mut self, config: SessionConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Lets the request through (`Ok`) or answers it.
+    async fn admit(&self, parts: &mut Parts) -> Result<(), Response> {
+        let Some(request) = self.request_session(parts) else {
+            tracing::error!(
+                "RequireUser found no session: add SessionLayer in front of it, or give it \
+                 RequireUser::with_config"
+            );
+            return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        };
+        match load_user::<U>(parts, &request).await {
+            Ok(Some(user)) if (self.check)(&user) => Ok(()),
+            Ok(Some(_)) => Err((self.forbidden)()),
+            Ok(None) => Err(self.anonymous(parts, request.config()).await),
+            Err(rejection) => Err(rejection.into_response()),
+        }
+    }
+
+    fn request_session(&self, parts: &mut Parts) -> Option<Arc<RequestSession>> {
+        if let Some(request) = parts.extensions.get::<Arc<RequestSession>>() {
+            return Some(Arc::clone(request));
+        }
+        let request = Arc::new(RequestSession::new(self.config.clone()?, false));
+        parts.extensions.insert(Arc::clone(&request));
+        Some(request)
+    }
+
+    async fn anonymous(&self, parts: &Parts, config: &SessionConfig) -> Response {
+        let location = match &self.anonymous {
+            Anonymous::Respond(response) => return response(),
+            Anonymous::LoginUrl if !config.login_redirect() => {
+                return UserRejection::Unauthorized.into_response()
+            }
+            Anonymous::LoginUrl => login_location(parts, config),
+            Anonymous::Location(location) => location(parts).await,
+        };
+        if self.html {
+            html_redirect(&location)
+        } else {
+            redirect(&location, self.status)
+        }
+    }
+}
+
+/// The config's login URL with `next=<original path and query>`.
+fn login_location(parts: &Parts, config: &SessionConfig) -> String {
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0);
+    let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let login = config.login_url();
+    let separator = if login.contains('?') { '&' } else { '?' };
+    let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    format!("{login}{separator}{NEXT_PARAM}={next}")
+}
+
+/// The rejection of [`CurrentUser`](crate::CurrentUser) for an anonymous visitor.
+pub(crate) fn login_redirect(parts: &Parts, config: &SessionConfig) -> UserRejection {
+    if config.login_redirect() {
+        UserRejection::LoginRequired {
+            location: login_location(parts, config),
+            status: StatusCode::TEMPORARY_REDIRECT,
+        }
+    } else {
+        UserRejection::Unauthorized
+    }
+}
+
+/// A `200` page that redirects by `<meta refresh>` and script, with a link as
+/// fallback. Refuses locations that are not web URLs (`javascript:`...).
+fn html_redirect(location: &str) -> Response {
+    let web = location.starts_with('/')
+        || location.starts_with("https://")
+        || location.starts_with("http://");
+    if !web || location.chars().any(char::is_control) {
+        tracing::error!("refusing a non-web redirect location in an HTML redirect page");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let url = escape_html(location);
+    let page = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"0; url={url}\"></head>\
+         <body><p>Please click <a id=\"next\" href=\"{url}\">here</a> if you are not \
+         redirected within a few seconds.</p>\
+         <script>window.location.replace(document.getElementById(\"next\").href)</script>\
+         </body></html>"
+    );
+    let mut response = Html(page).into_response();
+    if let Ok(location) = HeaderValue::try_from(location) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
+}
+
+/// Escapes the five characters that matter in HTML text and quoted attributes.
+fn escape_html(text: &str) -> Cow<'_, str> {
+    if !text.contains(['&', '<', '>', '"', '\'']) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#x27;"),
+            c => escaped.push(c),
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// Returns `next` if it is safe to redirect to after login: a path on this
+/// site. Use it on the `next` a login form or query string gives you.
+///
+/// Only a value that starts with exactly one `/` passes. Rejected: absolute and
+/// scheme-relative URLs (`https://evil`, `//evil`, `javascript:...`),
+/// backslashes (`/\evil`, which browsers read as `//evil`), control characters
+/// (tabs and newlines, which browsers strip), and percent-encoded forms of
+/// any of these (`/%2F%2Fevil`, `%5C`), however many times encoded.
+///
+/// ```
+/// use axum_cookie_session::safe_next;
+///
+/// assert_eq!(safe_next("/admin?tab=users"), Some("/admin?tab=users"));
+/// assert_eq!(safe_next("//evil.example"), None);
+/// assert_eq!(safe_next("/\\evil.example"), None);
+/// assert_eq!(safe_next("https://evil.example"), None);
+/// assert_eq!(safe_next("/%2F%2Fevil.example"), None);
+/// ```
+pub fn safe_next(next: &str) -> Option<&str> {
+    let mut current = Cow::Borrowed(next);
+    // Each decoding round must stay safe; stop when decoding changes nothing.
+    for _ in 0..4 {
+        if !is_local_path(&current) {
+            return None;
+        }
+        let decoded = percent_decode_str(&current).decode_utf8().ok()?;
+        if decoded == current {
+            return Some(next);
+        }
+        current = Cow::Owned(decoded.into_owned());
+    }
+    None
+}
+
+fn is_local_path(path: &str) -> bool {
+    let mut chars = path.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
+}
+
+impl<S, U> Layer<S> for RequireUser<U> {
+    type Service = RequireUserService<S, U>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequireUserService {
+            inner,
+            guard: Arc::new(self.clone()),
+        }
+    }
+}
+
+/// The service made by [`RequireUser`].
+pub struct RequireUserService<S, U> {
+    inner: S,
+    guard: Arc<RequireUser<U>>,
+}
+
+impl<S: Clone, U> Clone for RequireUserService<S, U> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            guard: Arc::clone(&self.guard),
+        }
+    }
+}
+
+impl<S: fmt::Debug, U> fmt::Debug for RequireUserService<S, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequireUserService")
+            .field("inner", &self.inner)
+            .field("guard", &self.guard)
+            .finish()
+    }
+}
+
+impl<S, U> Service<Request<Body>> for RequireUserService<S, U>
+where
+    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send,
+    U: Clone + Send + Sync + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        // The clone that was polled ready serves this request.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let guard = Arc::clone(&self.guard);
+        Box::pin(async move {
+            let (mut parts, body) = request.into_parts();
+            match guard.admit(&mut parts).await {
+                Ok(()) => inner.call(Request::from_parts(parts, body)).await,
+                Err(response) => Ok(response),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_html_escapes_markup_and_quotes() {
+        assert_eq!(
+            escape_html("/a?b=1&c=<x>\"'"),
+            "/a?b=1&amp;c=&lt;x&gt;&quot;&#x27;"
+        );
+        assert!(matches!(escape_html("/plain"), Cow::Borrowed("/plain")));
+    }
+}

@@ -1,0 +1,217 @@
+//! Users: the [`UserLoader`] an app implements once, the [`CurrentUser<U>`]
+//! extractor, and logging in and out.
+
+use std::any::Any;
+use std::error::Error as StdError;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::config::SessionConfig;
+use crate::error::UserRejection;
+use crate::guard::login_redirect;
+use crate::session::request_session;
+use crate::store::RequestSession;
+
+/// The session key holding the logged-in user's id, as muffin-session stores it.
+pub const USER_ID_KEY: &str = "id";
+
+/// A boxed error from a [`UserLoader`].
+pub type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// Maps the user id stored in the session to a user. Implement it once on your
+/// own type (a database pool, an HTTP client) and register it with
+/// [`SessionConfig::with_user_loader`].
+///
+/// It is a native `async fn` in a trait (no `async-trait` macro, no boxing in
+/// your code): write `async fn load_user(...)` in the impl.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::convert::Infallible;
+/// use axum_cookie_session::UserLoader;
+///
+/// #[derive(Clone)]
+/// struct User { name: String, is_admin: bool }
+///
+/// struct Users(HashMap<i64, User>);
+///
+/// impl UserLoader for Users {
+///     type User = User;
+///     type Id = i64;
+///     type Error = Infallible;
+///
+///     async fn load_user(&self, id: i64) -> Result<Option<User>, Infallible> {
+///         Ok(self.0.get(&id).cloned())
+///     }
+/// }
+/// ```
+pub trait UserLoader: Send + Sync + 'static {
+    /// The user type handlers receive in [`CurrentUser`].
+    type User: Clone + Send + Sync + 'static;
+    /// The id stored under `"id"` in the session (deserialized from its JSON).
+    type Id: DeserializeOwned + Send;
+    /// A failure to load (database down...), distinct from "no such user".
+    type Error: StdError + Send + Sync + 'static;
+
+    /// The user with this id; `Ok(None)` when there is none (deleted,
+    /// disabled): the visitor is then anonymous.
+    fn load_user(
+        &self,
+        id: Self::Id,
+    ) -> impl Future<Output = Result<Option<Self::User>, Self::Error>> + Send;
+}
+
+type LoadFuture<'a, U> = Pin<Box<dyn Future<Output = Result<Option<U>, BoxError>> + Send + 'a>>;
+
+/// A [`UserLoader`] with its id and error types erased, so the config can
+/// hold it and [`CurrentUser<U>`] can find it by the user type alone.
+trait ErasedLoader<U>: Send + Sync {
+    fn load<'a>(&'a self, id: &'a Value) -> LoadFuture<'a, U>;
+}
+
+impl<L: UserLoader> ErasedLoader<L::User> for L {
+    fn load<'a>(&'a self, id: &'a Value) -> LoadFuture<'a, L::User> {
+        Box::pin(async move {
+            let Ok(id) = L::Id::deserialize(id) else {
+                tracing::debug!("session user id is not a valid id; treating as anonymous");
+                return Ok(None);
+            };
+            self.load_user(id)
+                .await
+                .map_err(|err| Box::new(err) as BoxError)
+        })
+    }
+}
+
+/// What the config stores: the erased loader for users of type `U`.
+struct LoaderFor<U>(Arc<dyn ErasedLoader<U>>);
+
+impl SessionConfig {
+    /// Registers the app's [`UserLoader`], so that [`CurrentUser`] and
+    /// [`RequireUser`](crate::RequireUser) can load the user. One call, made
+    /// once at start-up:
+    ///
+    /// ```
+    /// # use axum_cookie_session::{SessionConfig, UserLoader};
+    /// # struct Db;
+    /// # impl UserLoader for Db {
+    /// #     type User = String; type Id = i64; type Error = std::convert::Infallible;
+    /// #     async fn load_user(&self, id: i64) -> Result<Option<String>, Self::Error> { Ok(None) }
+    /// # }
+    /// let config = SessionConfig::builder().secret_key("s".repeat(32)).build()?
+    ///     .with_user_loader(Db);
+    /// # Ok::<(), axum_cookie_session::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn with_user_loader<L: UserLoader>(mut self, loader: L) -> Self {
+        let erased: Arc<dyn ErasedLoader<L::User>> = Arc::new(loader);
+        self.user_loader = Some(Arc::new(LoaderFor(erased)));
+        self
+    }
+
+    fn user_loader<U: 'static>(&self) -> Option<Arc<dyn ErasedLoader<U>>> {
+        let any: &(dyn Any + Send + Sync) = self.user_loader.as_deref()?;
+        any.downcast_ref::<LoaderFor<U>>()
+            .map(|loader| Arc::clone(&loader.0))
+    }
+}
+
+/// The user loaded for this request, cached in the request extensions so that
+/// every extractor and guard of the request shares one load.
+#[derive(Clone)]
+struct LoadedUser<U>(Option<U>);
+
+/// The logged-in user, loaded once per request with the app's [`UserLoader`].
+///
+/// Without a logged-in user it rejects: a redirect to the configured login URL
+/// (`307`, with `next` pointing back here), or `401` when the config says
+/// [`login_redirect(false)`](crate::SessionConfigBuilder::login_redirect).
+/// `Option<CurrentUser<U>>` never rejects for a missing user. A loader error
+/// is a `500` either way (logged, never shown).
+///
+/// ```
+/// use axum_cookie_session::CurrentUser;
+///
+/// #[derive(Clone)]
+/// struct User { name: String }
+///
+/// async fn me(CurrentUser(user): CurrentUser<User>) -> String {
+///     format!("Hello, {}", user.name)
+/// }
+///
+/// async fn home(user: Option<CurrentUser<User>>) -> String {
+///     match user {
+///         Some(CurrentUser(user)) => format!("Logged in as {}", user.name),
+///         None => "Not logged in".to_owned(),
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CurrentUser<U>(pub U);
+
+impl<S, U> FromRequestParts<S> for CurrentUser<U>
+where
+    S: Send + Sync,
+    SessionConfig: FromRef<S>,
+    U: Clone + Send + Sync + 'static,
+{
+    type Rejection = UserRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let request = request_session(parts, state);
+        match load_user::<U>(parts, &request).await? {
+            Some(user) => Ok(Self(user)),
+            None => Err(login_redirect(parts, request.config())),
+        }
+    }
+}
+
+impl<S, U> OptionalFromRequestParts<S> for CurrentUser<U>
+where
+    S: Send + Sync,
+    SessionConfig: FromRef<S>,
+    U: Clone + Send + Sync + 'static,
+{
+    type Rejection = UserRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let request = request_session(parts, state);
+        Ok(load_user::<U>(parts, &request).await?.map(Self))
+    }
+}
+
+/// The request's user, loading it on first use and caching it in the request.
+pub(crate) async fn load_user<U>(
+    parts: &mut Parts,
+    request: &RequestSession,
+) -> Result<Option<U>, UserRejection>
+where
+    U: Clone + Send + Sync + 'static,
+{
+    if let Some(LoadedUser(user)) = parts.extensions.get::<LoadedUser<U>>() {
+        return Ok(user.clone());
+    }
+    let loader = request
+        .config()
+        .user_loader::<U>()
+        .ok_or(UserRejection::NoUserLoader {
+            user_type: std::any::type_name::<U>(),
+        })?;
+    let data = request.data(&parts.headers);
+    let user = match data.get(USER_ID_KEY) {
+        None | Some(Value::Null) => None,
+        Some(id) => loader.load(id).await.map_err(UserRejection::Loader)?,
+    };
+    parts.extensions.insert(LoadedUser(user.clone()));
+    Ok(user)
+}
