@@ -1,0 +1,122 @@
+//! The seed README's "Example": users, login, logout and an admin-only page.
+//!
+//! An in-memory `UserLoader` holds alice (id 1, admin) and bob (id 2).
+//! `GET /login?user=NAME` stands in for real authentication.
+//!
+//! ```sh
+//! SESSION_SECRET_KEY=change-me-to-a-long-random-string cargo run --example users
+//! curl -i http://127.0.0.1:3000/admin                          # 307 to /login?next=%2Fadmin
+//! curl -i -c jar -b jar 'http://127.0.0.1:3000/login?user=alice&next=/admin'
+//! curl -b jar http://127.0.0.1:3000/admin                      # Top secret admin page.
+//! ```
+//!
+//! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`.
+
+mod support;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+
+use axum::extract::Query;
+use axum::response::Redirect;
+use axum::routing::get;
+use axum::{Json, Router};
+use axum_cookie_session::{
+    safe_next, CurrentUser, RequireUser, Session, SessionConfig, SessionLayer, UserLoader,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+#[derive(Clone)]
+struct User {
+    id: i64,
+    name: String,
+    is_admin: bool,
+}
+
+/// The app's users, by id.
+struct Users(HashMap<i64, User>);
+
+impl UserLoader for Users {
+    type User = User;
+    type Id = i64;
+    type Error = Infallible;
+
+    async fn load_user(&self, id: i64) -> Result<Option<User>, Infallible> {
+        Ok(self.0.get(&id).cloned())
+    }
+}
+
+impl Users {
+    fn demo() -> Self {
+        let users = [(1, "alice", true), (2, "bob", false)].map(|(id, name, is_admin)| {
+            let name = name.to_owned();
+            (id, User { id, name, is_admin })
+        });
+        Self(HashMap::from(users))
+    }
+
+    fn by_name(&self, name: &str) -> Option<&User> {
+        self.0.values().find(|user| user.name == name)
+    }
+}
+
+async fn home(user: Option<CurrentUser<User>>) -> String {
+    match user {
+        Some(CurrentUser(user)) => format!("Logged in as {}.", user.name),
+        None => "Not logged in.".to_owned(),
+    }
+}
+
+async fn session(session: Session) -> Json<Map<String, Value>> {
+    Json(session.into_inner())
+}
+
+async fn admin(CurrentUser(user): CurrentUser<User>) -> String {
+    format!("Top secret admin page. Welcome, {}.", user.name)
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    user: String,
+    next: Option<String>,
+}
+
+/// Logs in the user named in the query (no password: this is a demo of the
+/// session, not of authentication), then goes to a validated `next`.
+async fn login(mut session: Session, Query(query): Query<LoginQuery>) -> Redirect {
+    let users = Users::demo();
+    if let Some(user) = users.by_name(&query.user) {
+        session.end(); // a fresh session: drop pre-login data
+        session.login(user.id);
+    }
+    let next = query.next.as_deref().and_then(safe_next).unwrap_or("/");
+    Redirect::to(next)
+}
+
+async fn logout(mut session: Session) -> Redirect {
+    session.logout();
+    Redirect::to("/")
+}
+
+async fn clear(mut session: Session) -> &'static str {
+    session.clear();
+    "Session cleared."
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    support::init_tracing();
+    let config = SessionConfig::from_env()?.with_user_loader(Users::demo());
+    let app = Router::new()
+        .route("/admin", get(admin))
+        .route_layer(RequireUser::<User>::new().check(|user: &User| user.is_admin))
+        .route("/", get(home))
+        .route("/session", get(session))
+        .route("/login", get(login))
+        .route("/logout", get(logout))
+        .route("/clear", get(clear))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config);
+    support::serve(app).await
+}
