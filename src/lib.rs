@@ -99,3 +99,8 @@ pub use guard::{safe_next, RequireUser, RequireUserService, NEXT_PARAM};
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
 pub use session::Session;
 pub use user::{BoxError, CurrentUser, UserLoader, USER_ID_KEY};
+
+/// Compiles the README's examples as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
