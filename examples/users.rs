@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 
 use axum::extract::Query;
-use axum::response::Redirect;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use axum_cookie_session::{
@@ -78,20 +78,22 @@ async fn admin(CurrentUser(user): CurrentUser<User>) -> String {
 
 #[derive(Deserialize)]
 struct LoginQuery {
-    user: String,
+    user: Option<String>,
     next: Option<String>,
 }
 
 /// Logs in the user named in the query (no password: this is a demo of the
 /// session, not of authentication), then goes to a validated `next`.
-async fn login(mut session: Session, Query(query): Query<LoginQuery>) -> Redirect {
-    let users = Users::demo();
-    if let Some(user) = users.by_name(&query.user) {
+async fn login(mut session: Session, Query(query): Query<LoginQuery>) -> Response {
+    let Some(name) = query.user else {
+        return "Log in with /login?user=alice (admin) or /login?user=bob.".into_response();
+    };
+    if let Some(user) = Users::demo().by_name(&name) {
         session.end(); // a fresh session: drop pre-login data
         session.login(user.id);
     }
     let next = query.next.as_deref().and_then(safe_next).unwrap_or("/");
-    Redirect::to(next)
+    Redirect::to(next).into_response()
 }
 
 async fn logout(mut session: Session) -> Redirect {
