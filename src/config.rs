@@ -454,6 +454,12 @@ impl Options {
                 option: name("secret_key"),
             });
         }
+        if self.fallback_keys.iter().any(String::is_empty) {
+            // An empty key would let anyone sign (or read) sessions.
+            return Err(ConfigError::EmptySecret {
+                option: name("fallback_keys"),
+            });
+        }
         if self.secret_key == INSECURE_SECRET && self.session_type != SessionType::Base64 {
             tracing::warn!(
                 "the session secret is the insecure default `{INSECURE_SECRET}`: anyone can forge \

@@ -119,6 +119,16 @@ pub enum SaveError {
     /// Serializing the session to JSON failed.
     #[error("the session could not be serialized to JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The encoded session is larger than a browser keeps in one cookie
+    /// (4096 bytes for name and value), so it was not sent.
+    #[error(
+        "the session cookie would be {size} bytes, over the 4096 browsers keep: store less in \
+         the session (keep large data server-side, keyed by an id in the session)"
+    )]
+    TooLarge {
+        /// The size the cookie's name and value would have had.
+        size: usize,
+    },
     /// Encoding (signing or encrypting) the cookie failed.
     #[error("the session cookie could not be encoded: {0}")]
     Encode(String),

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::config::SessionConfig;
 use crate::error::SaveError;
 use crate::fields::{fields_of, Fields};
-use crate::store::{add_set_cookie, Changes, Object, RequestSession};
+use crate::store::{add_set_cookie, add_vary_cookie, Changes, Object, RequestSession};
 use crate::user::USER_ID_KEY;
 
 /// The session of the current request, as a `T`.
@@ -79,6 +79,11 @@ where
     ended: bool,
     /// Keys set outside `T` (the user id of [`login`](Self::login)); `None` removes.
     extra: Vec<(String, Option<Value>)>,
+    /// `T::default()` as JSON, when changes must be measured against it rather
+    /// than against `loaded`: after [`end`](Self::end), and when the stored
+    /// object did not fit `T` (so values `T` could not read are not overwritten
+    /// unless the handler set them).
+    default_base: Option<Object>,
 }
 
 impl<T> Session<T>
@@ -88,14 +93,17 @@ where
     /// A view of the request's session as `T`.
     fn view(request: Arc<RequestSession>, headers: &HeaderMap) -> Self {
         let loaded = request.data(headers);
-        let data = T::deserialize(&*loaded).unwrap_or_else(|err| {
-            tracing::debug!(
-                reason = %err,
-                ty = std::any::type_name::<T>(),
-                "session does not fit the type; using its default"
-            );
-            T::default()
-        });
+        let (data, default_base) = match T::deserialize(&*loaded) {
+            Ok(data) => (data, None),
+            Err(_) => {
+                // The error would quote session values: log the type only.
+                tracing::debug!(
+                    ty = std::any::type_name::<T>(),
+                    "session does not fit the type; using its default"
+                );
+                (T::default(), Some(default_object::<T>()))
+            }
+        };
         Self {
             data,
             loaded,
@@ -104,6 +112,7 @@ where
             touched: false,
             ended: false,
             extra: Vec::new(),
+            default_base,
         }
     }
 
@@ -124,15 +133,18 @@ where
     pub fn end(&mut self) {
         self.data = T::default();
         self.extra.clear();
+        self.default_base = Some(default_object::<T>());
         self.touched = true;
         self.ended = true;
     }
 
-    /// The session's value, consuming the extractor. Changes made to the
-    /// returned value are not saved.
+    /// The session's value, consuming the extractor. Changes made so far are
+    /// handed to the request's session first (saved by the layer); changes
+    /// made to the returned value are not saved.
     pub fn into_inner(mut self) -> T {
-        self.touched = false;
-        self.ended = false;
+        if let Err(err) = self.write_back() {
+            tracing::error!(error = %err, "session changes lost");
+        }
         std::mem::take(&mut self.data)
     }
 }
@@ -178,8 +190,7 @@ impl<T: Serialize> Session<T> {
                 std::any::type_name::<T>().to_owned(),
             ));
         };
-        let empty = Object::new();
-        let before: &Object = if self.ended { &empty } else { &self.loaded };
+        let before: &Object = self.default_base.as_ref().unwrap_or(&self.loaded);
         let mut keys = Vec::new();
         match self.fields {
             Fields::All => {
@@ -328,11 +339,20 @@ impl<T: Serialize> Drop for Session<T> {
     }
 }
 
-impl<T: Serialize + fmt::Debug> fmt::Debug for Session<T> {
+impl<T: Serialize> fmt::Debug for Session<T> {
+    /// Never shows the session's data: `Debug` output ends up in logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
-            .field("data", &self.data)
+            .field("type", &std::any::type_name::<T>())
             .finish_non_exhaustive()
+    }
+}
+
+/// `T::default()` as a JSON object (empty if it is not one).
+fn default_object<T: Serialize + Default>() -> Object {
+    match serde_json::to_value(T::default()) {
+        Ok(Value::Object(object)) => object,
+        _ => Object::new(),
     }
 }
 
@@ -370,8 +390,10 @@ impl<T: Serialize> IntoResponseParts for Session<T> {
     /// Saves the session: `Set-Cookie` (with `Vary: Cookie` and a private
     /// `Cache-Control`) if it changed, nothing otherwise.
     fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, SaveError> {
-        if let Some(set_cookie) = self.save()? {
-            add_set_cookie(res.headers_mut(), set_cookie);
+        match self.save()? {
+            Some(set_cookie) => add_set_cookie(res.headers_mut(), set_cookie),
+            // The response was made from the session: caches must key on it.
+            None => add_vary_cookie(res.headers_mut()),
         }
         Ok(res)
     }

@@ -15,6 +15,9 @@ use serde_json::{Map, Value};
 use crate::config::SessionConfig;
 use crate::error::SaveError;
 
+/// Browsers drop, without a word, a cookie whose name and value exceed this.
+pub(crate) const MAX_COOKIE_SIZE: usize = 4096;
+
 /// The session object: a JSON object.
 pub(crate) type Object = Map<String, Value>;
 
@@ -146,6 +149,10 @@ impl RequestSession {
                 .config
                 .set_cookie(&token)
                 .map_err(|err| SaveError::Encode(err.to_string()))?;
+            let size = self.config.cookie_name().len() + 1 + token.len();
+            if size > MAX_COOKIE_SIZE {
+                return Err(SaveError::TooLarge { size });
+            }
             Some(header)
         } else {
             None

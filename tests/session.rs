@@ -413,3 +413,140 @@ async fn the_session_cookie_is_found_among_others() {
     let reply = send_get(&app, "/session", Some(&cookie)).await;
     assert_eq!(reply.json(), json!({"user": "mike"}));
 }
+
+#[tokio::test]
+async fn a_view_that_did_not_fit_only_writes_what_the_handler_set() {
+    async fn count(mut counts: Session<std::collections::HashMap<String, u32>>) -> &'static str {
+        counts.insert("n".to_owned(), 1);
+        "counted"
+    }
+    let config = common::config(SessionType::Jwt);
+    let app = Router::new()
+        .route("/", get(count))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config.clone());
+    let cookie = common::encode(&config, json!({"id": "mike", "cart": ["a"]}));
+    let reply = send_get(&app, "/", Some(&format!("session={cookie}"))).await;
+    let saved = common::decode(&config, &reply.cookie_value().unwrap());
+    assert_eq!(
+        Value::Object(saved),
+        json!({"id": "mike", "cart": ["a"], "n": 1})
+    );
+}
+
+#[tokio::test]
+async fn end_on_a_typed_view_removes_the_cookie() {
+    async fn end(mut cart: Session<Cart>) -> &'static str {
+        cart.end();
+        "ended"
+    }
+    let config = common::config(SessionType::Jwt);
+    let app = Router::new()
+        .route("/", get(end))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config.clone());
+    let cookie = common::encode(&config, json!({"items": ["a"], "id": 1}));
+    let reply = send_get(&app, "/", Some(&format!("session={cookie}"))).await;
+    assert!(
+        reply.set_cookie().unwrap().contains("Max-Age=0"),
+        "{reply:?}"
+    );
+}
+
+#[tokio::test]
+async fn into_inner_keeps_changes_made_before_it() {
+    async fn handler(mut session: Session) -> Json<Map<String, Value>> {
+        session.insert("a", 1);
+        Json(session.into_inner())
+    }
+    let config = common::config(SessionType::Jwt);
+    let app = Router::new()
+        .route("/", get(handler))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config.clone());
+    let reply = send_get(&app, "/", None).await;
+    assert_eq!(
+        Value::Object(common::decode(&config, &reply.cookie_value().unwrap())),
+        json!({"a": 1})
+    );
+}
+
+#[tokio::test]
+async fn a_returned_unchanged_session_still_varies_on_cookie() {
+    async fn read(session: Session) -> (Session, &'static str) {
+        (session, "read")
+    }
+    let app = Router::new()
+        .route("/", get(read))
+        .with_state(common::config(SessionType::Jwt));
+    let reply = send_get(&app, "/", None).await;
+    assert!(reply.set_cookie().is_none());
+    assert_eq!(reply.headers["vary"], "Cookie");
+}
+
+#[tokio::test]
+async fn a_session_too_big_for_a_cookie_is_refused_not_sent() {
+    async fn big(mut session: Session) -> &'static str {
+        session.insert("blob", "x".repeat(5000));
+        "saved?"
+    }
+    let config = common::config(SessionType::Jwt);
+    let app = Router::new()
+        .route("/", get(big))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config.clone());
+    let reply = send_get(&app, "/", None).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(reply.set_cookie().is_none());
+
+    let mut session: Session = config.load_from_request(&HeaderMap::new());
+    session.insert("blob", "x".repeat(5000));
+    let err = config
+        .save_to_response(session, &mut HeaderMap::new())
+        .unwrap_err();
+    assert!(
+        matches!(err, axum_cookie_session::SaveError::TooLarge { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_fallback_key_is_refused() {
+    let err = SessionConfig::builder()
+        .secret_key(common::SECRET)
+        .fallback_keys([""])
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("fallback_keys"), "{err}");
+    let err = SessionConfig::from_vars([("SESSION_FALLBACK_KEYS", "old, ,")]);
+    assert!(err.is_ok(), "blank entries in the variable are skipped");
+}
+
+#[tokio::test]
+async fn a_cookie_made_with_a_fallback_key_loads_and_is_reissued_with_the_current_key() {
+    for codec in common::keyed_codecs() {
+        let old = common::config_with_secret(codec, "the-old-secret-the-old-secret-00");
+        let new = SessionConfig::builder()
+            .session_type(codec)
+            .secret_key("the-new-secret-the-new-secret-00")
+            .fallback_keys(["the-old-secret-the-old-secret-00"])
+            .build()
+            .unwrap();
+        let app = auto_app(new.clone());
+        let cookie = format!("session={}", common::encode(&old, json!({"user": "mike"})));
+        let reply = send_get(&app, "/session", Some(&cookie)).await;
+        assert_eq!(reply.json(), json!({"user": "mike"}), "{codec}");
+        let reissued = reply
+            .cookie_value()
+            .expect("re-issued with the current key");
+        let current_only = common::config_with_secret(codec, "the-new-secret-the-new-secret-00");
+        assert_eq!(
+            Value::Object(common::decode(&current_only, &reissued)),
+            json!({"user": "mike"})
+        );
+        assert!(
+            common::decode(&old, &reissued).is_empty(),
+            "{codec}: signed with the old key"
+        );
+    }
+}
