@@ -14,30 +14,9 @@ import subprocess
 import sys
 import tempfile
 
-import urllib.error
-import urllib.request
-
 import compat
-from crosscheck import Checks, free_port, log_tail, random_secret, set_cookies, text, wait_for_port
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect)
-
-
-def http_get(port: int, path: str, cookie: str | None = None):
-    """(status, headers, body) without following redirects."""
-    headers = {} if cookie is None else {"Cookie": f"session={cookie}"}
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
-    try:
-        with OPENER.open(req, timeout=10) as resp:
-            return resp.status, resp.headers, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers, err.read()
+from crosscheck import (Checks, free_port, http_get, log_tail, random_secret, set_cookies,
+                        text, wait_for_port)
 
 
 def run(c: Checks, binary: str, codec: str, rng: random.Random):
