@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import os
 import random
 import socket
@@ -228,8 +229,10 @@ def garbage_tokens(rng: random.Random, codec: str, secret: str, token: str):
     yield "valid envelope, broken JSON", raw_token(codec, key, b'{"var": "x"')
 
 
-def run_codec(c: Checks, binary: str, codec: str, rng: random.Random, rounds: int):
-    secret = random_secret(rng, codec)
+@contextlib.contextmanager
+def example_server(binary: str, codec: str, secret: str):
+    """Runs an example on a free port, configured by SESSION_* and ADDR;
+    yields (process, port, log file, why it never listened or None)."""
     port = free_port()
     env = dict(os.environ, SESSION_SESSION_TYPE=codec, SESSION_SECRET_KEY=secret,
                ADDR=f"127.0.0.1:{port}")
@@ -237,42 +240,7 @@ def run_codec(c: Checks, binary: str, codec: str, rng: random.Random, rounds: in
         proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
-            problem = wait_for_port(proc, port)
-            c.check(problem is None, problem and f"{problem}; output:\n{log_tail(log, secret)}")
-            c.end_group(f"[{codec}] server start")
-            if problem:
-                return
-
-            # Baseline: no cookie at all.
-            check_load(c, port, None, "", "no cookie")
-            check_update(c, port, codec, secret, None, {"var": "value"}, "no cookie")
-            c.end_group(f"[{codec}] without cookie")
-
-            payloads = []
-            for i in range(rounds):
-                payload = compat.random_payload(rng)
-                var = compat.random_string(rng)
-                if var == "value":  # muffin would see no change and set no cookie
-                    var += "!"
-                payload["var"] = var
-                payloads.append((payload, compat.mint(codec, secret, payload)))
-
-            for i, (payload, token) in enumerate(payloads):
-                check_load(c, port, token, payload["var"], f"round {i}")
-            c.end_group(f"[{codec}] /load reads muffin-session cookies ({rounds} payloads)")
-
-            for i, (payload, token) in enumerate(payloads):
-                check_update(c, port, codec, secret, token, {**payload, "var": "value"}, f"round {i}")
-            c.end_group(f"[{codec}] /update cookie read back by muffin-session ({rounds} payloads)")
-
-            for i, (_, token) in enumerate(payloads):
-                for label, bad in garbage_tokens(rng, codec, secret, token):
-                    check_load(c, port, bad, "", f"round {i}, {label}")
-            c.end_group(f"[{codec}] garbage cookies read as empty session")
-
-            alive = proc.poll() is None
-            c.check(alive, alive or f"exited with code {proc.returncode}; output:\n{log_tail(log, secret)}")
-            c.end_group(f"[{codec}] server still running")
+            yield proc, port, log, wait_for_port(proc, port)
         finally:
             proc.terminate()
             try:
@@ -280,6 +248,46 @@ def run_codec(c: Checks, binary: str, codec: str, rng: random.Random, rounds: in
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def run_codec(c: Checks, binary: str, codec: str, rng: random.Random, rounds: int):
+    secret = random_secret(rng, codec)
+    with example_server(binary, codec, secret) as (proc, port, log, problem):
+        c.check(problem is None, problem and f"{problem}; output:\n{log_tail(log, secret)}")
+        c.end_group(f"[{codec}] server start")
+        if problem:
+            return
+
+        # Baseline: no cookie at all.
+        check_load(c, port, None, "", "no cookie")
+        check_update(c, port, codec, secret, None, {"var": "value"}, "no cookie")
+        c.end_group(f"[{codec}] without cookie")
+
+        payloads = []
+        for i in range(rounds):
+            payload = compat.random_payload(rng)
+            var = compat.random_string(rng)
+            if var == "value":  # muffin would see no change and set no cookie
+                var += "!"
+            payload["var"] = var
+            payloads.append((payload, compat.mint(codec, secret, payload)))
+
+        for i, (payload, token) in enumerate(payloads):
+            check_load(c, port, token, payload["var"], f"round {i}")
+        c.end_group(f"[{codec}] /load reads muffin-session cookies ({rounds} payloads)")
+
+        for i, (payload, token) in enumerate(payloads):
+            check_update(c, port, codec, secret, token, {**payload, "var": "value"}, f"round {i}")
+        c.end_group(f"[{codec}] /update cookie read back by muffin-session ({rounds} payloads)")
+
+        for i, (_, token) in enumerate(payloads):
+            for label, bad in garbage_tokens(rng, codec, secret, token):
+                check_load(c, port, bad, "", f"round {i}, {label}")
+        c.end_group(f"[{codec}] garbage cookies read as empty session")
+
+        alive = proc.poll() is None
+        c.check(alive, alive or f"exited with code {proc.returncode}; output:\n{log_tail(log, secret)}")
+        c.end_group(f"[{codec}] server still running")
 
 
 def main() -> int:

@@ -10,59 +10,47 @@ Prints 'N passed, M failed'; exits 1 on any failure.
 
 import os
 import random
-import subprocess
 import sys
-import tempfile
 
 import compat
-from crosscheck import (Checks, free_port, http_get, log_tail, random_secret, set_cookies,
-                        text, wait_for_port)
+from crosscheck import (Checks, example_server, http_get, log_tail, random_secret, set_cookies,
+                        text)
 
 
 def run(c: Checks, binary: str, codec: str, rng: random.Random):
     secret = random_secret(rng, codec)
-    port = free_port()
-    env = dict(os.environ, SESSION_SESSION_TYPE=codec, SESSION_SECRET_KEY=secret,
-               ADDR=f"127.0.0.1:{port}")
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT)
-        try:
-            problem = wait_for_port(proc, port)
-            if not c.check(problem is None, f"{problem}:\n{log_tail(log, secret)}"):
-                c.end_group(f"[{codec}] server start")
-                return
-            status, headers, _ = http_get(port, "/admin")
-            c.check(status == 307, f"anonymous /admin: {status}")
-            c.check(headers and headers.get("location") == "/login?next=%2Fadmin",
-                    f"anonymous location: {headers and headers.get('location')}")
+    with example_server(binary, codec, secret) as (_proc, port, log, problem):
+        if not c.check(problem is None, f"{problem}:\n{log_tail(log, secret)}"):
+            c.end_group(f"[{codec}] server start")
+            return
+        status, headers, _ = http_get(port, "/admin")
+        c.check(status == 307, f"anonymous /admin: {status}")
+        c.check(headers and headers.get("location") == "/login?next=%2Fadmin",
+                f"anonymous location: {headers and headers.get('location')}")
 
-            alice = compat.mint(codec, secret, {"id": 1})
-            status, _, body = http_get(port, "/admin", alice)
-            c.check(status == 200 and "alice" in text(body), f"alice /admin: {status}")
-            status, _, body = http_get(port, "/", alice)
-            c.check("alice" in text(body), f"alice /: {text(body)!r}")
+        alice = compat.mint(codec, secret, {"id": 1})
+        status, _, body = http_get(port, "/admin", alice)
+        c.check(status == 200 and "alice" in text(body), f"alice /admin: {status}")
+        status, _, body = http_get(port, "/", alice)
+        c.check("alice" in text(body), f"alice /: {text(body)!r}")
 
-            bob = compat.mint(codec, secret, {"id": 2})
-            status, _, _ = http_get(port, "/admin", bob)
-            c.check(status == 403, f"bob /admin: {status}")
+        bob = compat.mint(codec, secret, {"id": 2})
+        status, _, _ = http_get(port, "/admin", bob)
+        c.check(status == 403, f"bob /admin: {status}")
 
-            nobody = compat.mint(codec, secret, {"id": 99})
-            status, _, _ = http_get(port, "/admin", nobody)
-            c.check(status == 307, f"unknown id /admin: {status}")
+        nobody = compat.mint(codec, secret, {"id": 99})
+        status, _, _ = http_get(port, "/admin", nobody)
+        c.check(status == 307, f"unknown id /admin: {status}")
 
-            status, headers, _ = http_get(port, "/login?user=alice&next=/admin")
-            c.check(status == 303 and headers.get("location") == "/admin",
-                    f"login redirect: {status} {headers and headers.get('location')}")
-            cookies = set_cookies(headers) if headers else []
-            token = cookies[0].split(";")[0].split("=", 1)[1] if cookies else ""
-            c.check(compat.decode(codec, secret, token) == {"id": 1}, "Python reads the login cookie")
+        status, headers, _ = http_get(port, "/login?user=alice&next=/admin")
+        c.check(status == 303 and headers.get("location") == "/admin",
+                f"login redirect: {status} {headers and headers.get('location')}")
+        cookies = set_cookies(headers) if headers else []
+        token = cookies[0].split(";")[0].split("=", 1)[1] if cookies else ""
+        c.check(compat.decode(codec, secret, token) == {"id": 1}, "Python reads the login cookie")
 
-            status, headers, _ = http_get(port, "/login?user=alice&next=//evil.example")
-            c.check(headers and headers.get("location") == "/", "unsafe next is replaced by /")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        status, headers, _ = http_get(port, "/login?user=alice&next=//evil.example")
+        c.check(headers and headers.get("location") == "/", "unsafe next is replaced by /")
         c.end_group(f"[{codec}] users example")
 
 
