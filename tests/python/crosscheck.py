@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import jwt
@@ -80,10 +81,13 @@ class Checks:
 # HTTP and cookie helpers
 # --------------------------------------------------------------------------
 
-def http_get(port: int, path: str, cookie: str | None = None):
-    """(status, headers, body bytes); status is None on connection errors."""
-    headers = {} if cookie is None else {"Cookie": f"{COOKIE}={cookie}"}
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+def http_get(port: int, path: str, cookie: str | None = None, *,
+             cookie_name: str = COOKIE, form: dict | None = None):
+    """(status, headers, body bytes); status is None on connection errors.
+    With `form`, a POST of those fields, URL-encoded."""
+    headers = {} if cookie is None else {"Cookie": f"{cookie_name}={cookie}"}
+    data = None if form is None else urllib.parse.urlencode(form).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers=headers)
     try:
         with OPENER.open(req, timeout=10) as resp:
             return resp.status, resp.headers, resp.read()
@@ -230,14 +234,16 @@ def garbage_tokens(rng: random.Random, codec: str, secret: str, token: str):
 
 
 @contextlib.contextmanager
-def example_server(binary: str, codec: str, secret: str):
-    """Runs an example on a free port, configured by SESSION_* and ADDR;
-    yields (process, port, log file, why it never listened or None)."""
+def example_server(binary: str, codec: str, secret: str, *, args: tuple[str, ...] = (),
+                   env: dict[str, str] | None = None):
+    """Runs an example (`binary` with `args`) on a free port, configured by
+    SESSION_* and ADDR plus `env`; yields (process, port, log file, why it
+    never listened or None)."""
     port = free_port()
     env = dict(os.environ, SESSION_SESSION_TYPE=codec, SESSION_SECRET_KEY=secret,
-               ADDR=f"127.0.0.1:{port}")
+               ADDR=f"127.0.0.1:{port}", **(env or {}))
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen([binary, *args], env=env, stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
             yield proc, port, log, wait_for_port(proc, port)
