@@ -9,13 +9,14 @@ use std::any::Any;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http::HeaderValue;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::codec::{Codec, SessionType};
-use crate::error::ConfigError;
+use crate::codec::{weakness, Codec, SessionType};
+use crate::error::{ConfigError, SaveError};
+use crate::expiry::{Clock, Expiry};
 
 /// The secret muffin-session uses when none is configured. It still works, but
 /// anyone who reads this source can forge sessions, so it logs a warning.
@@ -68,19 +69,27 @@ impl From<SameSite> for cookie::SameSite {
 #[serde(default, deny_unknown_fields)]
 struct Options {
     session_type: SessionType,
+    #[serde(deserialize_with = "secret")]
     secret_key: String,
+    #[serde(deserialize_with = "secrets")]
     fallback_keys: Vec<String>,
     cookie_name: String,
     login_url: String,
     login_redirect: bool,
     /// In seconds; `None` makes a browser-session cookie.
     max_age: Option<u64>,
+    /// In seconds; `None` follows `max_age`.
+    lifetime: Option<u64>,
+    sliding_expiration: bool,
+    muffin_compat: bool,
     path: String,
     domain: Option<String>,
     secure: bool,
     #[serde(alias = "same_site")]
     samesite: SameSite,
     http_only: bool,
+    #[serde(skip)]
+    clock: Clock,
 }
 
 impl Default for Options {
@@ -93,13 +102,59 @@ impl Default for Options {
             login_url: "/login".to_owned(),
             login_redirect: true,
             max_age: None,
+            lifetime: None,
+            sliding_expiration: false,
+            muffin_compat: true,
             path: "/".to_owned(),
             domain: None,
             secure: false,
             samesite: SameSite::Lax,
             http_only: true,
+            clock: Clock::default(),
         }
     }
+}
+
+/// A secret from serde: a string. Any other value is refused without being
+/// quoted, since the error message would show the secret.
+fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(secret) => Ok(secret),
+        _ => Err(serde::de::Error::custom(
+            "expected a string (the value is not shown: it may be a secret)",
+        )),
+    }
+}
+
+/// Fallback secrets from serde: a list of strings, or one comma-separated
+/// string as in `SESSION_FALLBACK_KEYS`. Errors never quote the value.
+fn secrets<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let refused = || {
+        serde::de::Error::custom(
+            "expected a list of strings or a comma-separated string (the value is not shown: it \
+             may hold secrets)",
+        )
+    };
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(keys) => Ok(split_keys(&keys)),
+        serde_json::Value::Array(keys) => keys
+            .into_iter()
+            .map(|key| match key {
+                serde_json::Value::String(key) => Ok(key),
+                _ => Err(refused()),
+            })
+            .collect(),
+        _ => Err(refused()),
+    }
+}
+
+/// `"old-key, older-key"` → the two keys.
+fn split_keys(keys: &str) -> Vec<String> {
+    keys.split(',')
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The session configuration: which codec, which keys, which cookie.
@@ -151,9 +206,15 @@ struct Inner {
     login_url: String,
     login_redirect: bool,
     max_age: Option<Duration>,
+    lifetime: Option<Duration>,
+    expiry: Expiry,
+    clock: Clock,
+    muffin_compat: bool,
     /// `; HttpOnly; SameSite=Lax; Path=/...`: everything after `name=value`.
     set_cookie_attributes: String,
-    /// The whole `Set-Cookie` value that deletes the cookie.
+    /// Everything after `name=` in a `Set-Cookie` that deletes a cookie.
+    removal_attributes: String,
+    /// The whole `Set-Cookie` value that deletes the session cookie.
     removal: HeaderValue,
 }
 
@@ -233,29 +294,58 @@ impl SessionConfig {
         self.inner.max_age
     }
 
+    /// How long a cookie is accepted after it was issued, checked on the
+    /// server against the time inside the token: [`lifetime`](SessionConfigBuilder::lifetime)
+    /// if set, else the max-age. `None`: no server-side expiry.
+    pub fn lifetime(&self) -> Option<Duration> {
+        self.inner.lifetime
+    }
+
+    /// Whether cookies stay readable by muffin-session (see
+    /// [`muffin_compat`](SessionConfigBuilder::muffin_compat)).
+    pub fn muffin_compat(&self) -> bool {
+        self.inner.muffin_compat
+    }
+
     pub(crate) fn codec(&self) -> &Codec {
         &self.inner.codec
     }
 
-    /// The `Set-Cookie` value that stores `token` as the session cookie.
-    pub(crate) fn set_cookie(
-        &self,
-        token: &str,
-    ) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
-        let inner = &self.inner;
-        let mut value = String::with_capacity(
-            inner.cookie_name.len() + 1 + token.len() + inner.set_cookie_attributes.len(),
-        );
-        value.push_str(&inner.cookie_name);
-        value.push('=');
-        value.push_str(token);
-        value.push_str(&inner.set_cookie_attributes);
-        HeaderValue::try_from(value)
+    pub(crate) fn expiry(&self) -> &Expiry {
+        &self.inner.expiry
+    }
+
+    /// Now, in Unix seconds, by the configured clock.
+    pub(crate) fn now(&self) -> u64 {
+        self.inner.clock.now()
+    }
+
+    /// The length of the attributes written after each `name=value`.
+    pub(crate) fn attributes_len(&self) -> usize {
+        self.inner.set_cookie_attributes.len()
+    }
+
+    /// The `Set-Cookie` value that stores `value` in the cookie `name`, with
+    /// the session cookie's attributes.
+    pub(crate) fn cookie_header(&self, name: &str, value: &str) -> Result<HeaderValue, SaveError> {
+        let attributes = &self.inner.set_cookie_attributes;
+        let mut header = String::with_capacity(name.len() + 1 + value.len() + attributes.len());
+        header.push_str(name);
+        header.push('=');
+        header.push_str(value);
+        header.push_str(attributes);
+        HeaderValue::try_from(header).map_err(|err| SaveError::Encode(err.to_string()))
     }
 
     /// The `Set-Cookie` value that deletes the session cookie.
     pub(crate) fn removal_cookie(&self) -> HeaderValue {
         self.inner.removal.clone()
+    }
+
+    /// The `Set-Cookie` value that deletes the cookie `name` (a chunk of the
+    /// session cookie), with the session cookie's path and domain.
+    pub(crate) fn removal_header(&self, name: &str) -> Option<HeaderValue> {
+        HeaderValue::try_from(format!("{name}={}", self.inner.removal_attributes)).ok()
     }
 }
 
@@ -268,6 +358,10 @@ impl fmt::Debug for SessionConfig {
             .field("cookie_name", &self.inner.cookie_name)
             .field("login_url", &self.inner.login_url)
             .field("max_age", &self.inner.max_age)
+            .field("lifetime", &self.inner.lifetime)
+            .field("expiry", &self.inner.expiry)
+            .field("muffin_compat", &self.inner.muffin_compat)
+            .field("clock", &self.inner.clock)
             .field("attributes", &self.inner.set_cookie_attributes)
             .finish()
     }
@@ -345,6 +439,69 @@ impl SessionConfigBuilder {
         self
     }
 
+    /// How long a cookie is accepted after it was issued (default: the
+    /// [`max_age`](Self::max_age), if set). Checked on the server against the
+    /// issue time signed into the token, so a copied or kept cookie stops
+    /// working even if a client ignores `Max-Age`; an expired cookie loads as
+    /// an empty session.
+    ///
+    /// The issue time is Fernet's own timestamp for `fernet`; for `jwt` and
+    /// `base64` it is the claim `_iat`, or the registered `iat` and `exp`
+    /// when [`muffin_compat`](Self::muffin_compat) is off.
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.options.lifetime = Some(lifetime.as_secs());
+        self
+    }
+
+    /// Re-issues the cookie, with a new issue time, on a request that reads a
+    /// session more than half of its [`lifetime`](Self::lifetime) old (default
+    /// `false`): active visitors stay logged in, idle ones expire.
+    pub fn sliding_expiration(mut self, sliding: bool) -> Self {
+        self.options.sliding_expiration = sliding;
+        self
+    }
+
+    /// Keeps `jwt` cookies readable by muffin-session (default `true`).
+    ///
+    /// muffin-session answers a JWT whose registered `exp`, `nbf` or `iat`
+    /// claim fails PyJWT's checks with a 500, so while this is on the issue
+    /// time is the private claim `_iat`, and saving a session that holds
+    /// `exp`, `nbf`, `iat`, `aud`, or a non-string `sub` or `jti` fails with
+    /// [`SaveError::ReservedKey`]. Turn it off when no muffin-session app
+    /// reads the cookies: JWTs then carry the standard `iat` and `exp`, and a
+    /// token without `iat` is refused once a lifetime is set.
+    pub fn muffin_compat(mut self, compat: bool) -> Self {
+        self.options.muffin_compat = compat;
+        self
+    }
+
+    /// The clock that issue times and expiry are measured by (default the
+    /// system clock). Meant for tests that move time forward instead of
+    /// sleeping.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use axum_cookie_session::SessionConfig;
+    ///
+    /// let seconds = Arc::new(AtomicU64::new(1_700_000_000));
+    /// let clock = Arc::clone(&seconds);
+    /// let config = SessionConfig::builder()
+    ///     .secret_key("a long random secret of 32 bytes or more")
+    ///     .max_age(Duration::from_secs(3600))
+    ///     .clock(move || UNIX_EPOCH + Duration::from_secs(clock.load(Ordering::Relaxed)))
+    ///     .build()?;
+    /// // Later, in the test: an hour and a second pass.
+    /// seconds.fetch_add(3601, Ordering::Relaxed);
+    /// # let _ = config;
+    /// # Ok::<(), axum_cookie_session::ConfigError>(())
+    /// ```
+    pub fn clock(mut self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.options.clock = Clock::new(now);
+        self
+    }
+
     /// The cookie's `Path` (default `/`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.options.path = path.into();
@@ -395,6 +552,7 @@ impl Options {
     fn set_from_env(&mut self, option: &str, value: &str) -> Result<(), ConfigError> {
         let name = || format!("{ENV_PREFIX}{option}");
         let optional = |value: &str| (!value.trim().is_empty()).then(|| value.trim().to_owned());
+        let name = &name;
         match option {
             "SESSION_TYPE" => {
                 self.session_type = value.parse().map_err(|_| ConfigError::UnknownSessionType {
@@ -403,24 +561,18 @@ impl Options {
                 })?;
             }
             "SECRET_KEY" => self.secret_key = value.to_owned(),
-            "FALLBACK_KEYS" => {
-                self.fallback_keys = value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|key| !key.is_empty())
-                    .map(str::to_owned)
-                    .collect();
-            }
+            "FALLBACK_KEYS" => self.fallback_keys = split_keys(value),
             "COOKIE_NAME" => self.cookie_name = value.trim().to_owned(),
             "LOGIN_URL" => self.login_url = value.trim().to_owned(),
-            "MAX_AGE" => {
-                self.max_age = optional(value)
-                    .map(|value| value.parse::<u64>())
-                    .transpose()
-                    .map_err(|_| ConfigError::InvalidNumber {
-                        option: name(),
-                        value: value.to_owned(),
-                    })?;
+            "MAX_AGE" => self.max_age = parse_seconds(value, name)?,
+            "LIFETIME" => self.lifetime = parse_seconds(value, name)?,
+            "SLIDING_EXPIRATION" => {
+                self.sliding_expiration =
+                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+            }
+            "MUFFIN_COMPAT" => {
+                self.muffin_compat =
+                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
             }
             "LOGIN_REDIRECT" => {
                 self.login_redirect =
@@ -460,13 +612,7 @@ impl Options {
                 option: name("fallback_keys"),
             });
         }
-        if self.secret_key == INSECURE_SECRET && self.session_type != SessionType::Base64 {
-            tracing::warn!(
-                "the session secret is the insecure default `{INSECURE_SECRET}`: anyone can forge \
-                 sessions. Set `{}` to a long random string.",
-                name("secret_key")
-            );
-        }
+        self.warn_weak_secrets(name);
         check_cookie_name(&self.cookie_name).map_err(|()| ConfigError::InvalidCookieName {
             option: name("cookie_name"),
             value: self.cookie_name.clone(),
@@ -489,12 +635,14 @@ impl Options {
                 other => other,
             },
         )?;
-        let (set_cookie_attributes, removal) = self.cookie_attributes();
-        let removal =
-            HeaderValue::try_from(removal).map_err(|_| ConfigError::InvalidAttribute {
-                option: name("cookie_name"),
-                value: self.cookie_name.clone(),
-            })?;
+        let (set_cookie_attributes, removal_attributes) = self.cookie_attributes();
+        let removal = HeaderValue::try_from(format!("{}={removal_attributes}", self.cookie_name))
+            .map_err(|_| ConfigError::InvalidAttribute {
+            option: name("cookie_name"),
+            value: self.cookie_name.clone(),
+        })?;
+        let lifetime = self.lifetime.or(self.max_age);
+        let expiry = Expiry::new(lifetime, self.sliding_expiration, self.muffin_compat);
         Ok(SessionConfig {
             inner: Arc::new(Inner {
                 session_type: self.session_type,
@@ -503,11 +651,39 @@ impl Options {
                 login_url: self.login_url,
                 login_redirect: self.login_redirect,
                 max_age: self.max_age.map(Duration::from_secs),
+                lifetime: lifetime.map(Duration::from_secs),
+                expiry,
+                clock: self.clock,
+                muffin_compat: self.muffin_compat,
                 set_cookie_attributes,
+                removal_attributes,
                 removal,
             }),
             user_loader: None,
         })
+    }
+
+    /// Warns about each secret too weak for the codec, naming its option,
+    /// never the secret.
+    fn warn_weak_secrets(&self, name: fn(&str) -> String) {
+        if self.session_type == SessionType::Base64 {
+            return;
+        }
+        if self.secret_key == INSECURE_SECRET {
+            tracing::warn!(
+                "the session secret is the insecure default `{INSECURE_SECRET}`: anyone can forge \
+                 sessions. Set `{}` to a long random string.",
+                name("secret_key")
+            );
+            return;
+        }
+        let keys = std::iter::once(("secret_key", &self.secret_key))
+            .chain(self.fallback_keys.iter().map(|key| ("fallback_keys", key)));
+        for (option, key) in keys {
+            if let Some(weakness) = weakness(self.session_type, key) {
+                tracing::warn!("`{}` {weakness}", name(option));
+            }
+        }
     }
 
     /// `__Host-` cookies must be Secure, on `/`, without a Domain; `__Secure-`
@@ -526,8 +702,8 @@ impl Options {
         Ok(())
     }
 
-    /// The attributes written after `name=value`, and the full removal cookie,
-    /// both rendered once here by the `cookie` crate.
+    /// The attributes written after `name=value`, and everything after
+    /// `name=` in a removal cookie, both rendered once here by the `cookie` crate.
     fn cookie_attributes(&self) -> (String, String) {
         let mut cookie = cookie::Cookie::build((self.cookie_name.clone(), ""))
             .path(self.path.clone())
@@ -543,12 +719,29 @@ impl Options {
             cookie = cookie.max_age(cookie::time::Duration::seconds(seconds));
         }
         let rendered = cookie.to_string();
-        let attributes = rendered
-            .strip_prefix(&format!("{}=", self.cookie_name))
-            .unwrap_or(&rendered)
-            .to_owned();
-        (attributes, removal)
+        let after_name = |rendered: &str| {
+            rendered
+                .strip_prefix(&format!("{}=", self.cookie_name))
+                .unwrap_or(rendered)
+                .to_owned()
+        };
+        (after_name(&rendered), after_name(&removal))
     }
+}
+
+/// A number of seconds; empty means unset.
+fn parse_seconds(value: &str, name: &dyn Fn() -> String) -> Result<Option<u64>, ConfigError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    value
+        .parse()
+        .map(Some)
+        .map_err(|_| ConfigError::InvalidNumber {
+            option: name(),
+            value: value.to_owned(),
+        })
 }
 
 fn parse_bool(value: &str) -> Option<bool> {

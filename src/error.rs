@@ -119,15 +119,28 @@ pub enum SaveError {
     /// Serializing the session to JSON failed.
     #[error("the session could not be serialized to JSON: {0}")]
     Json(#[from] serde_json::Error),
-    /// The encoded session is larger than a browser keeps in one cookie
-    /// (4096 bytes for name and value), so it was not sent.
+    /// The encoded session does not fit the cookies a browser keeps and
+    /// sends back, even split into chunks, so nothing was sent.
     #[error(
-        "the session cookie would be {size} bytes, over the 4096 browsers keep: store less in \
-         the session (keep large data server-side, keyed by an id in the session)"
+        "the session's cookies would take {size} bytes of the Cookie header, over the {limit} \
+         allowed: store less in the session (keep large data server-side, keyed by an id in the \
+         session)"
     )]
     TooLarge {
-        /// The size the cookie's name and value would have had.
+        /// The bytes the session's cookies would take in the request's `Cookie` header.
         size: usize,
+        /// The most they may take ([`MAX_SESSION_HEADER`](crate::MAX_SESSION_HEADER)).
+        limit: usize,
+    },
+    /// The session holds a key the configuration reserves: a claim that
+    /// carries the cookie's issue time, or (with muffin compatibility on, for
+    /// `jwt`) a JWT claim muffin-session's decoder would fail on.
+    #[error("the session holds the key `{key}`, which cannot be saved: {why}")]
+    ReservedKey {
+        /// The reserved key.
+        key: String,
+        /// Why it is reserved, and what to do.
+        why: &'static str,
     },
     /// Encoding (signing or encrypting) the cookie failed.
     #[error("the session cookie could not be encoded: {0}")]

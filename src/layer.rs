@@ -11,7 +11,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::config::SessionConfig;
-use crate::store::{add_set_cookie, add_vary_cookie, RequestSession};
+use crate::store::{add_set_cookies, RequestSession};
 
 /// A tower layer that saves the session after every request.
 ///
@@ -122,9 +122,8 @@ where
 /// that cannot be saved turns the response into a bare `500`, rather than
 /// letting the handler's success reach a client whose session was lost.
 fn save<B: Default>(session: &RequestSession, response: &mut Response<B>) {
-    match session.take_set_cookie() {
-        Ok(Some(set_cookie)) => add_set_cookie(response.headers_mut(), set_cookie),
-        Ok(None) => add_vary_cookie(response.headers_mut()),
+    match session.take_set_cookies() {
+        Ok(set_cookies) => add_set_cookies(response.headers_mut(), set_cookies),
         Err(err) => {
             tracing::error!(error = %err, "session not saved");
             *response = Response::new(B::default());

@@ -82,9 +82,11 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod chunks;
 mod codec;
 mod config;
 mod error;
+mod expiry;
 mod fields;
 mod guard;
 mod layer;
@@ -92,9 +94,11 @@ mod session;
 mod store;
 mod user;
 
+pub use chunks::{MAX_CHUNKS, MAX_COOKIE_SIZE, MAX_SESSION_HEADER};
 pub use codec::{SessionType, UnknownSessionType};
 pub use config::{SameSite, SessionConfig, SessionConfigBuilder, ENV_PREFIX, INSECURE_SECRET};
 pub use error::{ConfigError, SaveError, UserRejection};
+pub use expiry::{CLOCK_SKEW, ISSUED_AT_CLAIM};
 pub use guard::{safe_next, RequireUser, RequireUserService, NEXT_PARAM};
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
 pub use session::Session;

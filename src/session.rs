@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::config::SessionConfig;
 use crate::error::SaveError;
 use crate::fields::{fields_of, Fields};
-use crate::store::{add_set_cookie, add_vary_cookie, Changes, Object, RequestSession};
+use crate::store::{add_set_cookies, Changes, Object, RequestSession};
 use crate::user::USER_ID_KEY;
 
 /// The session of the current request, as a `T`.
@@ -240,14 +240,15 @@ impl<T: Serialize> Session<T> {
         Ok(())
     }
 
-    /// Writes the changes and returns the `Set-Cookie` to send, if any. In
-    /// auto mode the layer sends it instead, so this returns `None`.
-    fn save(mut self) -> Result<Option<http::HeaderValue>, SaveError> {
+    /// Writes the changes and returns the `Set-Cookie` values to send (none
+    /// if nothing changed). In auto mode the layer sends them instead, so
+    /// this returns none.
+    fn save(mut self) -> Result<Vec<http::HeaderValue>, SaveError> {
         self.write_back()?;
         if self.request.is_managed() {
-            return Ok(None);
+            return Ok(Vec::new());
         }
-        self.request.take_set_cookie()
+        self.request.take_set_cookies()
     }
 }
 
@@ -390,11 +391,7 @@ impl<T: Serialize> IntoResponseParts for Session<T> {
     /// Saves the session: `Set-Cookie` (with `Vary: Cookie` and a private
     /// `Cache-Control`) if it changed, nothing otherwise.
     fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, SaveError> {
-        match self.save()? {
-            Some(set_cookie) => add_set_cookie(res.headers_mut(), set_cookie),
-            // The response was made from the session: caches must key on it.
-            None => add_vary_cookie(res.headers_mut()),
-        }
+        add_set_cookies(res.headers_mut(), self.save()?);
         Ok(res)
     }
 }
@@ -433,12 +430,9 @@ impl SessionConfig {
         session: Session<T>,
         headers: &mut HeaderMap,
     ) -> Result<bool, SaveError> {
-        match session.save()? {
-            Some(set_cookie) => {
-                add_set_cookie(headers, set_cookie);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        let set_cookies = session.save()?;
+        let saved = !set_cookies.is_empty();
+        add_set_cookies(headers, set_cookies);
+        Ok(saved)
     }
 }

@@ -8,15 +8,14 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, VARY};
+use http::header::{CACHE_CONTROL, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue};
 use serde_json::{Map, Value};
 
+use crate::chunks;
+use crate::codec::Rejection;
 use crate::config::SessionConfig;
 use crate::error::SaveError;
-
-/// Browsers drop, without a word, a cookie whose name and value exceed this.
-pub(crate) const MAX_COOKIE_SIZE: usize = 4096;
 
 /// The session object: a JSON object.
 pub(crate) type Object = Map<String, Value>;
@@ -43,8 +42,11 @@ struct Loaded {
     data: Arc<Object>,
     /// The request carried a session cookie (valid or not).
     had_cookie: bool,
-    /// The cookie was made with a fallback key: re-issue it with the current one.
-    by_fallback_key: bool,
+    /// How many chunk cookies the request's session was split into.
+    chunks: usize,
+    /// Re-issue the cookie even if the data did not change: it was made with
+    /// a fallback key, or sliding expiration renews it.
+    reissue: bool,
 }
 
 /// What one `Session<T>` changed, applied to the shared state.
@@ -84,9 +86,9 @@ impl RequestSession {
         if let Some(loaded) = &state.loaded {
             return Arc::clone(&loaded.data);
         }
-        let loaded = decode_cookie(&self.config, headers);
+        let loaded = load(&self.config, headers);
         let data = Arc::clone(&loaded.data);
-        state.changed = loaded.by_fallback_key;
+        state.changed = loaded.reissue;
         state.loaded = Some(loaded);
         data
     }
@@ -127,96 +129,121 @@ impl RequestSession {
         self.state().loaded.is_some()
     }
 
-    /// The `Set-Cookie` value to send, if the session changed since it was
-    /// loaded (or last saved). Taking it marks the session saved.
-    pub(crate) fn take_set_cookie(&self) -> Result<Option<HeaderValue>, SaveError> {
+    /// The `Set-Cookie` values to send, if the session changed since it was
+    /// loaded (or last saved): none when it did not. Taking them marks the
+    /// session saved. On error nothing is sent and the cookie is unchanged.
+    pub(crate) fn take_set_cookies(&self) -> Result<Vec<HeaderValue>, SaveError> {
         let mut state = self.state();
         let State {
             loaded,
             changed,
             ended,
         } = &mut *state;
-        let Some(loaded) = loaded.as_ref() else {
-            return Ok(None);
+        let Some(loaded) = loaded.as_mut() else {
+            return Ok(Vec::new());
         };
-        let header = if *ended && loaded.data.is_empty() {
+        let headers = if *ended && loaded.data.is_empty() {
             // Ended and nothing stored since: remove the cookie, if there was one.
-            loaded.had_cookie.then(|| self.config.removal_cookie())
+            let headers = if loaded.had_cookie {
+                chunks::remove(&self.config, loaded.chunks)
+            } else {
+                Vec::new()
+            };
+            loaded.had_cookie = false;
+            loaded.chunks = 0;
+            headers
         } else if *changed {
-            let json = serde_json::to_vec(&*loaded.data)?;
-            let token = self.config.codec().encode(&json)?;
-            let header = self
-                .config
-                .set_cookie(&token)
-                .map_err(|err| SaveError::Encode(err.to_string()))?;
-            let size = self.config.cookie_name().len() + 1 + token.len();
-            if size > MAX_COOKIE_SIZE {
-                return Err(SaveError::TooLarge { size });
-            }
-            Some(header)
+            let token = encode(&self.config, &loaded.data)?;
+            let (headers, chunks) = chunks::store(&self.config, &token, loaded.chunks)?;
+            loaded.had_cookie = true;
+            loaded.chunks = chunks;
+            headers
         } else {
-            None
+            Vec::new()
         };
         *changed = false;
         *ended = false;
-        Ok(header)
+        Ok(headers)
     }
 }
 
-/// Finds the session cookie in the request and decodes it. Anything that does
-/// not decode to a JSON object is an empty session; why is logged at debug.
-fn decode_cookie(config: &SessionConfig, headers: &HeaderMap) -> Loaded {
-    let Some(token) = find_cookie(headers, config.cookie_name()) else {
-        return Loaded {
-            data: Arc::default(),
-            had_cookie: false,
-            by_fallback_key: false,
-        };
+/// The cookie value for a session object, issued now.
+fn encode(config: &SessionConfig, data: &Object) -> Result<String, SaveError> {
+    let codec = config.codec();
+    let now = config.now();
+    let json = if codec.uses_claims() {
+        config.expiry().check_reserved(data)?;
+        if codec.is_jwt() && config.muffin_compat() {
+            crate::codec::check_pyjwt_claims(data)?;
+        }
+        serde_json::to_vec(&config.expiry().stamp(data, now))?
+    } else {
+        serde_json::to_vec(data)?
     };
+    Ok(codec.encode(&json, now))
+}
+
+/// Finds the session cookie in the request and decodes it. Anything that does
+/// not decode to a valid JSON object is an empty session; why is logged at debug.
+fn load(config: &SessionConfig, headers: &HeaderMap) -> Loaded {
     let mut loaded = Loaded {
         data: Arc::default(),
-        had_cookie: true,
-        by_fallback_key: false,
+        had_cookie: false,
+        chunks: 0,
+        reissue: false,
     };
-    match config.codec().decode(&token) {
-        Ok(decoded) => match serde_json::from_slice::<Object>(&decoded.json) {
-            Ok(data) => {
-                tracing::trace!(
-                    by_fallback_key = decoded.by_fallback_key,
-                    "session cookie decoded"
-                );
-                loaded.data = Arc::new(data);
-                loaded.by_fallback_key = decoded.by_fallback_key;
-            }
-            Err(_) => tracing::debug!(reason = "not a JSON object", "session cookie rejected"),
-        },
+    let Some(found) = chunks::find(headers, config.cookie_name()) else {
+        return loaded;
+    };
+    loaded.had_cookie = true;
+    loaded.chunks = found.chunks;
+    match found.token.and_then(|token| decode(config, &token)) {
+        Ok((data, reissue)) => {
+            tracing::trace!(reissue, "session cookie decoded");
+            loaded.data = Arc::new(data);
+            loaded.reissue = reissue;
+        }
         Err(rejection) => tracing::debug!(reason = rejection.as_str(), "session cookie rejected"),
     }
     loaded
 }
 
-/// The value of the first cookie called `name` in the request's `Cookie` headers.
-fn find_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(COOKIE).iter().find_map(|header| {
-        let header = String::from_utf8_lossy(header.as_bytes());
-        cookie::Cookie::split_parse(header.as_ref())
-            .filter_map(Result::ok)
-            .find(|cookie| cookie.name() == name)
-            .map(|cookie| cookie.value().to_owned())
-    })
+/// Verifies a cookie value and checks its age: the session object, and
+/// whether to re-issue it (made with a fallback key, or renewed).
+fn decode(config: &SessionConfig, token: &str) -> Result<(Object, bool), Rejection> {
+    let codec = config.codec();
+    let now = config.now();
+    let decoded = codec.decode(token, now)?;
+    let mut data: Object =
+        serde_json::from_slice(&decoded.json).map_err(|_| Rejection::NotAnObject)?;
+    let issued_at = match decoded.timestamp {
+        Some(timestamp) => Some(timestamp),
+        None => config
+            .expiry()
+            .take_claims(&mut data, now, codec.is_jwt())?,
+    };
+    let renew = config.expiry().check(issued_at, now)?;
+    Ok((data, renew || decoded.by_fallback_key))
 }
 
-/// Adds a `Set-Cookie` to a response, with the headers that keep shared caches
-/// from storing it (a cached `Set-Cookie` would hand one user's session to others).
-pub(crate) fn add_set_cookie(headers: &mut HeaderMap, set_cookie: HeaderValue) {
-    headers.append(SET_COOKIE, set_cookie);
+/// Adds the session's `Set-Cookie` values to a response made from the
+/// session. It always varies on `Cookie`; with a `Set-Cookie`, it is also
+/// made private, since a shared cache storing it would hand one user's
+/// session to others.
+pub(crate) fn add_set_cookies(headers: &mut HeaderMap, set_cookies: Vec<HeaderValue>) {
     add_vary_cookie(headers);
-    let cache_control = private_cache_control(headers.get(CACHE_CONTROL));
+    if set_cookies.is_empty() {
+        return;
+    }
+    for set_cookie in set_cookies {
+        headers.append(SET_COOKIE, set_cookie);
+    }
+    let cache_control = private_cache_control(headers);
     headers.insert(CACHE_CONTROL, cache_control);
 }
 
 /// Adds `Vary: Cookie` unless the response already varies on it (or on everything).
-pub(crate) fn add_vary_cookie(headers: &mut HeaderMap) {
+fn add_vary_cookie(headers: &mut HeaderMap) {
     let varies = headers.get_all(VARY).iter().any(|value| {
         value.to_str().is_ok_and(|value| {
             value.split(',').any(|item| {
@@ -229,13 +256,19 @@ pub(crate) fn add_vary_cookie(headers: &mut HeaderMap) {
     }
 }
 
-/// `private` added to the response's own `Cache-Control` (minus `public` and
-/// `s-maxage`, which would let a shared cache store it); `no-store` and
-/// `private` responses are left as they are.
-fn private_cache_control(current: Option<&HeaderValue>) -> HeaderValue {
-    let Some(current) = current.and_then(|value| value.to_str().ok()) else {
+/// `private` added to the response's own `Cache-Control` (all its lines,
+/// minus `public` and `s-maxage`, which would let a shared cache store it);
+/// `no-store` and `private` responses keep their directives as they are.
+fn private_cache_control(headers: &HeaderMap) -> HeaderValue {
+    let lines: Vec<&str> = headers
+        .get_all(CACHE_CONTROL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    if lines.is_empty() {
         return HeaderValue::from_static("private");
-    };
+    }
+    let current = lines.join(", ");
     let directives: Vec<&str> = current
         .split(',')
         .map(str::trim)
@@ -251,7 +284,7 @@ fn private_cache_control(current: Option<&HeaderValue>) -> HeaderValue {
         .iter()
         .any(|d| is(d, "no-store") || is(d, "private"))
     {
-        return HeaderValue::from_str(current).unwrap_or(HeaderValue::from_static("private"));
+        return HeaderValue::from_str(&current).unwrap_or(HeaderValue::from_static("private"));
     }
     let mut kept: Vec<&str> = directives
         .into_iter()
@@ -266,11 +299,11 @@ mod tests {
     use super::*;
 
     fn cache_control(current: Option<&'static str>) -> String {
-        let current = current.map(HeaderValue::from_static);
-        private_cache_control(current.as_ref())
-            .to_str()
-            .unwrap()
-            .to_owned()
+        let mut headers = HeaderMap::new();
+        for line in current.into_iter().flat_map(|current| current.split('\n')) {
+            headers.append(CACHE_CONTROL, HeaderValue::from_static(line));
+        }
+        private_cache_control(&headers).to_str().unwrap().to_owned()
     }
 
     #[test]
@@ -288,6 +321,15 @@ mod tests {
         assert_eq!(
             cache_control(Some("private, max-age=5")),
             "private, max-age=5"
+        );
+        // Directives on several lines are all kept (or dropped) together.
+        assert_eq!(
+            cache_control(Some("public\nmax-age=60")),
+            "private, max-age=60"
+        );
+        assert_eq!(
+            cache_control(Some("max-age=60\nno-store")),
+            "max-age=60, no-store"
         );
     }
 

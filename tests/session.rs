@@ -484,32 +484,6 @@ async fn a_returned_unchanged_session_still_varies_on_cookie() {
     assert_eq!(reply.headers["vary"], "Cookie");
 }
 
-#[tokio::test]
-async fn a_session_too_big_for_a_cookie_is_refused_not_sent() {
-    async fn big(mut session: Session) -> &'static str {
-        session.insert("blob", "x".repeat(5000));
-        "saved?"
-    }
-    let config = common::config(SessionType::Jwt);
-    let app = Router::new()
-        .route("/", get(big))
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config.clone());
-    let reply = send_get(&app, "/", None).await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(reply.set_cookie().is_none());
-
-    let mut session: Session = config.load_from_request(&HeaderMap::new());
-    session.insert("blob", "x".repeat(5000));
-    let err = config
-        .save_to_response(session, &mut HeaderMap::new())
-        .unwrap_err();
-    assert!(
-        matches!(err, axum_cookie_session::SaveError::TooLarge { .. }),
-        "{err}"
-    );
-}
-
 #[test]
 fn an_empty_fallback_key_is_refused() {
     let err = SessionConfig::builder()

@@ -26,25 +26,75 @@ impl Fernet {
         Ok(Self { keys })
     }
 
-    pub(super) fn encode(&self, json: &[u8]) -> String {
-        // `keys` always holds the current key first (see `new`).
+    pub(super) fn encode(&self, json: &[u8], now: u64) -> String {
+        // `keys` always holds the current key first (see `new`); only the
+        // current key ever encrypts.
         self.keys
             .first()
-            .map(|key| key.encrypt(json))
+            .map(|key| key.encrypt_at_time(json, now))
             .unwrap_or_default()
     }
 
-    pub(super) fn decode(&self, token: &str) -> Result<Decoded, Rejection> {
-        self.keys
+    /// Decrypts with each key in turn. The token's timestamp is checked here
+    /// only against the future (60 s of skew, inside the `fernet` crate); its
+    /// age is checked by the caller against the configured lifetime, because
+    /// `decrypt_with_ttl` adds the TTL to an attacker-chosen timestamp and
+    /// can overflow.
+    pub(super) fn decode(&self, token: &str, now: u64) -> Result<Decoded, Rejection> {
+        let (index, json) = self
+            .keys
             .iter()
             .enumerate()
-            .find_map(|(index, key)| key.decrypt(token).ok().map(|json| (index, json)))
-            .map(|(index, json)| Decoded {
-                json,
-                by_fallback_key: index > 0,
+            .find_map(|(index, key)| {
+                let json = key.decrypt_at_time(token, None, now).ok()?;
+                Some((index, json))
             })
-            .ok_or(Rejection::Signature)
+            .ok_or(Rejection::Signature)?;
+        Ok(Decoded {
+            json,
+            timestamp: Some(timestamp(token)?),
+            by_fallback_key: index > 0,
+        })
     }
+}
+
+/// The timestamp of a Fernet token that decrypted: bytes 1 to 8 (big-endian
+/// seconds) after the version byte, which the first 12 base64 characters hold.
+fn timestamp(token: &str) -> Result<u64, Rejection> {
+    let head = token.get(..12).ok_or(Rejection::Malformed)?;
+    let mut bytes = [0u8; 9];
+    match URL_SAFE.decode_slice(head, &mut bytes) {
+        Ok(9) => {}
+        _ => return Err(Rejection::Malformed),
+    }
+    let mut seconds = [0u8; 8];
+    seconds.copy_from_slice(&bytes[1..]);
+    Ok(u64::from_be_bytes(seconds))
+}
+
+/// Why `secret` makes a weak Fernet key, if it does.
+///
+/// muffin-session pads a short secret with `=` to 32 bytes, and the key's
+/// second half is the AES key: with 16 characters or fewer it is all `=`, a
+/// constant, so the cookie is signed but anyone can decrypt it.
+pub(super) fn weakness(secret: &str) -> Option<&'static str> {
+    if is_fernet_key(secret) || !secret.is_ascii() || secret.len() >= 32 {
+        return None;
+    }
+    Some(if secret.len() <= 16 {
+        "has 16 characters or fewer: muffin-session's key derivation then leaves the AES half of \
+         the Fernet key constant, so anyone can read the cookies. Use a Fernet key \
+         (Fernet.generate_key()) or 32 random characters."
+    } else {
+        "is shorter than 32 characters: muffin-session's key derivation pads it with `=`, so part \
+         of the Fernet key is constant. Use a Fernet key (Fernet.generate_key()) or 32 random \
+         characters."
+    })
+}
+
+/// A real Fernet key: 44 characters of URL-safe base64 for 32 bytes.
+fn is_fernet_key(secret: &str) -> bool {
+    secret.len() == 44 && matches!(URL_SAFE.decode(secret), Ok(bytes) if bytes.len() == 32)
 }
 
 /// The URL-safe base64 Fernet key for a secret string.
@@ -57,7 +107,7 @@ impl Fernet {
 /// - Any other secret (longer, or non-ASCII), which muffin-session rejects, is
 ///   stretched with HKDF-SHA256. Such cookies are readable by this crate only.
 pub(crate) fn fernet_key(secret: &str) -> String {
-    if secret.len() == 44 && matches!(URL_SAFE.decode(secret), Ok(bytes) if bytes.len() == 32) {
+    if is_fernet_key(secret) {
         return secret.to_owned();
     }
     let mut key = [b'='; 32];

@@ -3,49 +3,57 @@
 //!
 //! The algorithm is pinned: a token whose header names anything but HS256
 //! (`none`, HS512, RS256, ...) is rejected before its signature is looked at.
-//! Signing and verifying use `jsonwebtoken::crypto` directly, so the claims are
-//! parsed once, by the session, and only after the signature matched.
+//! The compact serialization is three base64url parts joined by dots; the MAC
+//! is `hmac` + `sha2`, compared in constant time. The claims are parsed once,
+//! by the session, and only after the signature matched.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::{crypto, Algorithm, DecodingKey, EncodingKey};
+use hmac::{Hmac, Mac};
 use serde::Deserialize;
+use sha2::Sha256;
 
 use super::base64::LENIENT;
 use super::{Decoded, Rejection};
-use crate::error::SaveError;
 
 /// `{"alg":"HS256","typ":"JWT"}`, byte for byte what PyJWT writes.
 const HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
+/// An HMAC-SHA256 output.
+const SIGNATURE_LEN: usize = 32;
+
+type HmacSha256 = Hmac<Sha256>;
+
 pub(crate) struct Jwt {
-    signing: EncodingKey,
-    /// The current key first, then the fallback keys.
-    verifying: Vec<DecodingKey>,
+    /// One keyed MAC per key, the current key first, then the fallback keys.
+    /// Cloning a keyed MAC skips re-hashing the key on every use.
+    keys: Vec<HmacSha256>,
 }
 
 impl Jwt {
     pub(super) fn new(secret: &str, fallbacks: &[String]) -> Self {
-        let verifying = std::iter::once(secret)
+        let keys = std::iter::once(secret)
             .chain(fallbacks.iter().map(String::as_str))
-            .map(|key| DecodingKey::from_secret(key.as_bytes()))
+            .filter_map(|key| HmacSha256::new_from_slice(key.as_bytes()).ok())
             .collect();
-        Self {
-            signing: EncodingKey::from_secret(secret.as_bytes()),
-            verifying,
-        }
+        Self { keys }
     }
 
-    pub(super) fn encode(&self, json: &[u8]) -> Result<String, SaveError> {
+    pub(super) fn encode(&self, json: &[u8]) -> String {
         let mut token = String::with_capacity(HEADER.len() + json.len() * 4 / 3 + 48);
         token.push_str(HEADER);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(json, &mut token);
-        let signature = crypto::sign(token.as_bytes(), &self.signing, Algorithm::HS256)
-            .map_err(|err| SaveError::Encode(err.to_string()))?;
-        token.push('.');
-        token.push_str(&signature);
-        Ok(token)
+        // `keys` always holds the current key first (see `new`; HMAC takes keys
+        // of any length); only the current key ever signs.
+        if let Some(key) = self.keys.first() {
+            let mut mac = key.clone();
+            mac.update(token.as_bytes());
+            let signature = mac.finalize().into_bytes();
+            token.push('.');
+            URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        }
+        token
     }
 
     pub(super) fn decode(&self, token: &str) -> Result<Decoded, Rejection> {
@@ -55,17 +63,28 @@ impl Jwt {
             return Err(Rejection::Malformed);
         }
         check_header(header)?;
+        // Strict base64 (no padding, no stray trailing bits): one signature has
+        // exactly one spelling, so a flipped character can never still verify.
+        // The buffer has room to spare so that a longer signature is an
+        // error of length, not of buffer size.
+        let mut buffer = [0u8; 2 * SIGNATURE_LEN];
+        let expected = match URL_SAFE_NO_PAD.decode_slice(signature, &mut buffer) {
+            Ok(SIGNATURE_LEN) => &buffer[..SIGNATURE_LEN],
+            _ => return Err(Rejection::Signature),
+        };
         let key_index = self
-            .verifying
+            .keys
             .iter()
             .position(|key| {
-                crypto::verify(signature, message.as_bytes(), key, Algorithm::HS256)
-                    .unwrap_or(false)
+                let mut mac = key.clone();
+                mac.update(message.as_bytes());
+                mac.verify_slice(expected).is_ok()
             })
             .ok_or(Rejection::Signature)?;
         let json = LENIENT.decode(claims).map_err(|_| Rejection::Malformed)?;
         Ok(Decoded {
             json,
+            timestamp: None,
             by_fallback_key: key_index > 0,
         })
     }

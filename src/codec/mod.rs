@@ -83,6 +83,16 @@ pub(crate) enum Rejection {
     Algorithm,
     /// The signature or MAC does not match any configured key.
     Signature,
+    /// Older than the configured lifetime, or past its `exp`.
+    Expired,
+    /// Issued (or valid from) further in the future than the clock skew allows.
+    FromTheFuture,
+    /// A lifetime is set, muffin compatibility is off, and the token has no `iat`.
+    NoIssueTime,
+    /// More chunk cookies than are ever written, or some of them missing.
+    Chunks,
+    /// The token is genuine, but its content is not a JSON object.
+    NotAnObject,
 }
 
 impl Rejection {
@@ -91,6 +101,11 @@ impl Rejection {
             Self::Malformed => "malformed token",
             Self::Algorithm => "JWT algorithm is not HS256",
             Self::Signature => "signature does not match any key",
+            Self::Expired => "expired",
+            Self::FromTheFuture => "issued in the future",
+            Self::NoIssueTime => "no issue time (iat) in the token",
+            Self::Chunks => "chunk cookies missing or too many",
+            Self::NotAnObject => "not a JSON object",
         }
     }
 }
@@ -100,6 +115,8 @@ impl Rejection {
 pub(crate) struct Decoded {
     /// The session's JSON bytes (not yet parsed).
     pub(crate) json: Vec<u8>,
+    /// The token's own issue time (Fernet), in Unix seconds.
+    pub(crate) timestamp: Option<u64>,
     /// The cookie was verified with a fallback key, not the current one.
     pub(crate) by_fallback_key: bool,
 }
@@ -132,26 +149,88 @@ impl Codec {
         }
     }
 
-    /// Encodes the session's JSON bytes into a cookie value, always with the current key.
-    pub(crate) fn encode(&self, json: &[u8]) -> Result<String, SaveError> {
+    /// Encodes the session's JSON bytes into a cookie value issued at `now`,
+    /// always with the current key.
+    #[cfg_attr(not(feature = "fernet"), allow(unused_variables))]
+    pub(crate) fn encode(&self, json: &[u8], now: u64) -> String {
         match self {
-            Self::Base64 => Ok(base64::encode(json)),
+            Self::Base64 => base64::encode(json),
             Self::Jwt(jwt) => jwt.encode(json),
             #[cfg(feature = "fernet")]
-            Self::Fernet(fernet) => Ok(fernet.encode(json)),
+            Self::Fernet(fernet) => fernet.encode(json, now),
         }
     }
 
-    /// Decodes and verifies a cookie value into the session's JSON bytes.
-    pub(crate) fn decode(&self, token: &str) -> Result<Decoded, Rejection> {
+    /// Decodes and verifies a cookie value into the session's JSON bytes;
+    /// `now` is the time a token's own timestamp is checked against.
+    #[cfg_attr(not(feature = "fernet"), allow(unused_variables))]
+    pub(crate) fn decode(&self, token: &str, now: u64) -> Result<Decoded, Rejection> {
         match self {
             Self::Base64 => base64::decode(token).map(|json| Decoded {
                 json,
+                timestamp: None,
                 by_fallback_key: false,
             }),
             Self::Jwt(jwt) => jwt.decode(token),
             #[cfg(feature = "fernet")]
-            Self::Fernet(fernet) => fernet.decode(token),
+            Self::Fernet(fernet) => fernet.decode(token, now),
         }
+    }
+
+    /// Whether the issue time travels as a claim in the session object
+    /// (`jwt`, `base64`) rather than in the token itself (`fernet`).
+    pub(crate) fn uses_claims(&self) -> bool {
+        match self {
+            Self::Base64 | Self::Jwt(_) => true,
+            #[cfg(feature = "fernet")]
+            Self::Fernet(_) => false,
+        }
+    }
+
+    /// Whether this is the `jwt` codec.
+    pub(crate) fn is_jwt(&self) -> bool {
+        matches!(self, Self::Jwt(_))
+    }
+}
+
+/// Why `secret` is a weak key for `session_type`, if it is.
+pub(crate) fn weakness(session_type: SessionType, secret: &str) -> Option<&'static str> {
+    match session_type {
+        SessionType::Base64 => None,
+        SessionType::Jwt => (secret.len() < 32).then_some(
+            "is shorter than 32 bytes: an HS256 key that short can be guessed offline from one \
+             cookie. Use a random string of 32 bytes or more.",
+        ),
+        #[cfg(feature = "fernet")]
+        SessionType::Fernet => fernet::weakness(secret),
+        #[cfg(not(feature = "fernet"))]
+        SessionType::Fernet => None,
+    }
+}
+
+/// The JWT claims PyJWT checks on every decode, which muffin-session lets
+/// escape as a 500 when they fail: a cookie this crate writes for muffin-session
+/// must not hold them (or, for `sub` and `jti`, must hold strings).
+pub(crate) fn check_pyjwt_claims(
+    object: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), SaveError> {
+    const CHECKED: [&str; 4] = ["exp", "nbf", "iat", "aud"];
+    const STRINGS: [&str; 2] = ["sub", "jti"];
+    let refused = CHECKED
+        .into_iter()
+        .find(|claim| object.contains_key(*claim))
+        .or_else(|| {
+            STRINGS
+                .into_iter()
+                .find(|claim| object.get(*claim).is_some_and(|value| !value.is_string()))
+        });
+    match refused {
+        Some(claim) => Err(SaveError::ReservedKey {
+            key: claim.to_owned(),
+            why: "muffin-session's JWT decoder (PyJWT) checks it and answers a 500 when the \
+                  check fails; rename the key, or turn `muffin_compat` off if no muffin-session \
+                  app reads these cookies",
+        }),
+        None => Ok(()),
     }
 }

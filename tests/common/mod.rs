@@ -2,6 +2,8 @@
 //! over a `Router`, and decoding cookies through the public API.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+
 use axum::body::Body;
 use axum::Router;
 use axum_cookie_session::{Session, SessionConfig, SessionType};
@@ -100,33 +102,48 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
     }
 }
 
-/// A client that keeps the session cookie between requests, as a browser does.
+/// A client that keeps cookies between requests, as a browser does: each
+/// `Set-Cookie` stores its cookie, or deletes it when it carries `Max-Age=0`.
 pub struct Client {
     pub app: Router,
-    pub cookie_name: String,
-    pub cookie: Option<String>,
+    pub jar: BTreeMap<String, String>,
 }
 
 impl Client {
     pub fn new(app: Router) -> Self {
         Self {
             app,
-            cookie_name: "session".to_owned(),
-            cookie: None,
+            jar: BTreeMap::new(),
         }
     }
 
+    /// The `Cookie` header the client would send.
+    pub fn cookie_header(&self) -> Option<String> {
+        let pairs: Vec<String> = self
+            .jar
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        (!pairs.is_empty()).then(|| pairs.join("; "))
+    }
+
     pub async fn get(&mut self, uri: &str) -> Reply {
-        let cookie = self
-            .cookie
-            .as_ref()
-            .map(|value| format!("{}={value}", self.cookie_name));
-        let reply = get(&self.app, uri, cookie.as_deref()).await;
-        if let Some(set_cookie) = reply.set_cookie() {
-            let removed = set_cookie.contains("Max-Age=0");
-            self.cookie = if removed { None } else { reply.cookie_value() };
-        }
+        let reply = get(&self.app, uri, self.cookie_header().as_deref()).await;
+        self.store(&reply);
         reply
+    }
+
+    /// Stores (or deletes) the cookies a reply sets.
+    pub fn store(&mut self, reply: &Reply) {
+        for set_cookie in reply.set_cookies() {
+            let pair = set_cookie.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if set_cookie.contains("Max-Age=0") {
+                self.jar.remove(name);
+            } else {
+                self.jar.insert(name.to_owned(), value.to_owned());
+            }
+        }
     }
 }
 
