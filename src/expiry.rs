@@ -110,7 +110,13 @@ impl Expiry {
             check_validity_claims(object, now)?;
         }
         let issued_at = match self.claims {
-            Claims::Private => numeric_claim(object, ISSUED_AT_CLAIM)?,
+            // A muffin-session app may have put a registered `iat` in the
+            // session itself (PyJWT checks it): it is an issue time too.
+            Claims::Private => match numeric_claim(object, ISSUED_AT_CLAIM)? {
+                Some(issued_at) => Some(issued_at),
+                None if jwt => numeric_claim(object, "iat")?,
+                None => None,
+            },
             Claims::Registered => numeric_claim(object, "iat")?,
         };
         for claim in self.reserved() {

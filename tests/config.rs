@@ -1,6 +1,7 @@
 //! `SessionConfig` built by the builder, from `SESSION_*` variables and by
 //! serde: defaults, validation and errors that name the culprit.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum_cookie_session::{ConfigError, SameSite, SessionConfig, SessionType};
@@ -183,4 +184,131 @@ fn deserialization_errors_name_the_field() {
     assert!(err.to_string().contains("invalid type"), "{err}");
     let err = serde_json::from_str::<SessionConfig>(r#"{"secret": "typo"}"#).unwrap_err();
     assert!(err.to_string().contains("unknown field `secret`"), "{err}");
+}
+
+#[test]
+fn from_vars_reads_expiry_and_rotation_variables() {
+    let config = SessionConfig::from_vars([
+        (
+            "SESSION_SECRET_KEY",
+            "new-key-new-key-new-key-new-key-new-key",
+        ),
+        (
+            "SESSION_FALLBACK_KEYS",
+            "old-key-old-key-old-key-old-key-old, older",
+        ),
+        ("SESSION_MAX_AGE", "3600"),
+        ("SESSION_LIFETIME", "600"),
+        ("SESSION_SLIDING_EXPIRATION", "yes"),
+        ("SESSION_MUFFIN_COMPAT", "false"),
+    ])
+    .unwrap();
+    assert_eq!(config.max_age(), Some(Duration::from_secs(3600)));
+    assert_eq!(config.lifetime(), Some(Duration::from_secs(600)));
+    assert!(!config.muffin_compat());
+    let debug = format!("{config:?}");
+    assert!(debug.contains("sliding: true"), "{debug}");
+    assert!(
+        !debug.contains("old-key") && !debug.contains("older"),
+        "{debug}"
+    );
+
+    // The lifetime follows the max-age unless set.
+    let config = SessionConfig::from_vars([("SESSION_MAX_AGE", "60")]).unwrap();
+    assert_eq!(config.lifetime(), Some(Duration::from_secs(60)));
+    assert!(config.muffin_compat());
+    let config = SessionConfig::from_vars([("SESSION_SECRET_KEY", "k")]).unwrap();
+    assert_eq!(config.lifetime(), None);
+
+    let err = env_error("SESSION_LIFETIME", "an hour");
+    assert!(err.to_string().contains("SESSION_LIFETIME"), "{err}");
+}
+
+#[test]
+fn fallback_keys_deserialize_from_a_list_or_a_comma_separated_string() {
+    for keys in [r#"["old-1", "old-2"]"#, r#""old-1, old-2""#] {
+        let json = format!(r#"{{"secret_key": "current", "fallback_keys": {keys}}}"#);
+        let config: SessionConfig = serde_json::from_str(&json).unwrap();
+        assert!(format!("{config:?}").contains("SessionConfig"));
+    }
+}
+
+#[test]
+fn badly_typed_secrets_are_refused_without_being_quoted() {
+    for json in [
+        r#"{"secret_key": 123456789}"#,
+        r#"{"secret_key": ["123456789"]}"#,
+        r#"{"fallback_keys": 123456789}"#,
+        r#"{"fallback_keys": ["ok", 123456789]}"#,
+        r#"{"fallback_keys": {"key": "123456789"}}"#,
+    ] {
+        let err = serde_json::from_str::<SessionConfig>(json).unwrap_err();
+        assert!(!err.to_string().contains("123456789"), "{json}: {err}");
+        assert!(err.to_string().contains("not shown"), "{json}: {err}");
+    }
+}
+
+/// The warnings logged while `build` runs.
+fn warnings_of(build: impl FnOnce()) -> String {
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, build);
+    let bytes = buffer.0.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn weak_secrets_are_warned_about_without_being_shown() {
+    let build = |codec: SessionType, secret: &'static str, fallback: &'static str| {
+        warnings_of(move || {
+            SessionConfig::builder()
+                .session_type(codec)
+                .secret_key(secret)
+                .fallback_keys([fallback])
+                .build()
+                .unwrap();
+        })
+    };
+    let strong = "0123456789abcdef0123456789abcdef";
+    assert_eq!(build(SessionType::Jwt, strong, strong), "");
+    let warnings = build(SessionType::Jwt, "short-jwt-secret", strong);
+    assert!(
+        warnings.contains("`secret_key` is shorter than 32 bytes"),
+        "{warnings}"
+    );
+    assert!(!warnings.contains("short-jwt-secret"), "{warnings}");
+    let warnings = build(SessionType::Jwt, strong, "short-old-secret");
+    assert!(
+        warnings.contains("`fallback_keys` is shorter"),
+        "{warnings}"
+    );
+
+    let warnings = build(SessionType::Fernet, "sixteen-chars-16", strong);
+    assert!(warnings.contains("AES half"), "{warnings}");
+    assert!(!warnings.contains("sixteen-chars-16"), "{warnings}");
+    let warnings = build(SessionType::Fernet, "twenty-four-characters!!", strong);
+    assert!(
+        warnings.contains("shorter than 32 characters"),
+        "{warnings}"
+    );
+    // A real Fernet key, and secrets stretched by HKDF, are not weak.
+    let fernet_key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
+    assert_eq!(build(SessionType::Fernet, fernet_key, strong), "");
+    assert_eq!(build(SessionType::Base64, "x", "y"), "");
 }

@@ -1,0 +1,334 @@
+//! Expiry enforced on the server, measured by a clock the test moves (no
+//! sleeps): a cookie older than its lifetime loads as empty, whatever the
+//! browser does with `Max-Age`; tokens from the future are refused; sliding
+//! expiration re-issues; JWTs stay readable by muffin-session.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::extract::Query;
+use axum::routing::get;
+use axum::{Json, Router};
+use axum_cookie_session::{
+    SaveError, Session, SessionConfig, SessionConfigBuilder, SessionLayer, SessionType, CLOCK_SKEW,
+    ISSUED_AT_CLAIM,
+};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use common::{get as send_get, Client};
+use http::{HeaderMap, StatusCode};
+use serde_json::{json, Map, Value};
+
+const START: u64 = 1_764_000_000;
+const HOUR: u64 = 3600;
+
+/// A clock the test sets, in Unix seconds.
+#[derive(Clone)]
+struct TestClock(Arc<AtomicU64>);
+
+impl TestClock {
+    fn new() -> Self {
+        Self(Arc::new(AtomicU64::new(START)))
+    }
+
+    fn set(&self, seconds: u64) {
+        self.0.store(seconds, Ordering::Relaxed);
+    }
+
+    fn builder(&self, codec: SessionType) -> SessionConfigBuilder {
+        let seconds = Arc::clone(&self.0);
+        SessionConfig::builder()
+            .session_type(codec)
+            .secret_key(common::SECRET)
+            .clock(move || UNIX_EPOCH + Duration::from_secs(seconds.load(Ordering::Relaxed)))
+    }
+}
+
+/// `/write?k=v` stores the query's keys; `/read` answers the session.
+fn app(config: SessionConfig) -> Router {
+    async fn write(mut session: Session, Query(query): Query<Map<String, Value>>) -> &'static str {
+        for (key, value) in query {
+            session.insert(key, value);
+        }
+        "written"
+    }
+    async fn read(session: Session) -> Json<Map<String, Value>> {
+        Json(session.into_inner())
+    }
+    Router::new()
+        .route("/write", get(write))
+        .route("/read", get(read))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config)
+}
+
+/// The claims of a JWT, read without checking anything.
+fn jwt_claims(token: &str) -> Value {
+    let claims = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_cookie_older_than_the_max_age_loads_as_empty() {
+    for codec in common::codecs() {
+        let clock = TestClock::new();
+        let config = clock
+            .builder(codec)
+            .max_age(Duration::from_secs(HOUR))
+            .build()
+            .unwrap();
+        assert_eq!(config.lifetime(), Some(Duration::from_secs(HOUR)));
+        let mut client = Client::new(app(config));
+        client.get("/write?user=alice").await;
+
+        clock.set(START + HOUR);
+        let reply = client.get("/read").await;
+        assert_eq!(
+            reply.json(),
+            json!({"user": "alice"}),
+            "{codec}: still valid"
+        );
+
+        clock.set(START + HOUR + 1);
+        let reply = client.get("/read").await;
+        assert_eq!(reply.status, StatusCode::OK, "{codec}");
+        assert_eq!(reply.json(), json!({}), "{codec}: expired but accepted");
+    }
+}
+
+#[tokio::test]
+async fn an_explicit_lifetime_is_checked_without_a_max_age() {
+    for codec in common::codecs() {
+        let clock = TestClock::new();
+        let config = clock
+            .builder(codec)
+            .lifetime(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let mut client = Client::new(app(config));
+        let reply = client.get("/write?a=1").await;
+        assert!(!reply.set_cookies()[0].contains("Max-Age"), "{codec}");
+        clock.set(START + 61);
+        assert_eq!(client.get("/read").await.json(), json!({}), "{codec}");
+    }
+}
+
+#[tokio::test]
+async fn tokens_from_the_future_are_refused_beyond_the_clock_skew() {
+    for codec in common::codecs() {
+        let clock = TestClock::new();
+        let config = clock
+            .builder(codec)
+            .max_age(Duration::from_secs(HOUR))
+            .build()
+            .unwrap();
+        let app = app(config.clone());
+        for (ahead, accepted) in [(CLOCK_SKEW, true), (CLOCK_SKEW + 1, false)] {
+            // Minted by a server whose clock is ahead.
+            clock.set(START + ahead);
+            let token = common::encode(&config, json!({"a": 1}));
+            clock.set(START);
+            let cookie = format!("session={token}");
+            let reply = send_get(&app, "/read", Some(&cookie)).await;
+            let expected = if accepted { json!({"a": 1}) } else { json!({}) };
+            assert_eq!(reply.json(), expected, "{codec}, {ahead} s ahead");
+        }
+    }
+}
+
+#[tokio::test]
+async fn sliding_expiration_reissues_past_half_the_lifetime() {
+    for codec in common::codecs() {
+        let clock = TestClock::new();
+        let config = clock
+            .builder(codec)
+            .max_age(Duration::from_secs(HOUR))
+            .sliding_expiration(true)
+            .build()
+            .unwrap();
+        let mut client = Client::new(app(config));
+        client.get("/write?a=1").await;
+
+        clock.set(START + HOUR / 2);
+        let reply = client.get("/read").await;
+        assert!(reply.set_cookies().is_empty(), "{codec}: renewed too early");
+
+        clock.set(START + HOUR / 2 + 1);
+        let reply = client.get("/read").await;
+        assert_eq!(reply.set_cookies().len(), 1, "{codec}: not renewed");
+
+        // Past the first cookie's lifetime, the renewed one still works.
+        clock.set(START + HOUR + 10);
+        assert_eq!(
+            client.get("/read").await.json(),
+            json!({"a": "1"}),
+            "{codec}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_sliding_expiration_reading_never_reissues() {
+    let clock = TestClock::new();
+    let config = clock
+        .builder(SessionType::Jwt)
+        .max_age(Duration::from_secs(HOUR))
+        .build()
+        .unwrap();
+    let mut client = Client::new(app(config));
+    client.get("/write?a=1").await;
+    clock.set(START + HOUR - 1);
+    assert!(client.get("/read").await.set_cookies().is_empty());
+}
+
+#[tokio::test]
+async fn jwt_issue_time_is_a_private_claim_that_handlers_never_see() {
+    let clock = TestClock::new();
+    let config = clock
+        .builder(SessionType::Jwt)
+        .max_age(Duration::from_secs(HOUR))
+        .build()
+        .unwrap();
+    let mut client = Client::new(app(config));
+    client.get("/write?user=alice").await;
+    let claims = jwt_claims(&client.jar["session"]);
+    // muffin-session's PyJWT would 500 on an expired `exp` or a future `iat`,
+    // so neither is written while compatibility is on.
+    assert_eq!(claims, json!({ISSUED_AT_CLAIM: START, "user": "alice"}));
+    assert_eq!(client.get("/read").await.json(), json!({"user": "alice"}));
+}
+
+#[tokio::test]
+async fn without_a_lifetime_jwts_are_byte_for_byte_muffin_tokens() {
+    let config = TestClock::new().builder(SessionType::Jwt).build().unwrap();
+    let token = common::encode(&config, json!({"user": "alice"}));
+    assert_eq!(jwt_claims(&token), json!({"user": "alice"}));
+}
+
+#[tokio::test]
+async fn muffin_tokens_without_an_issue_time_are_accepted_while_compatible() {
+    let clock = TestClock::new();
+    let muffin = clock.builder(SessionType::Jwt).build().unwrap();
+    let token = common::encode(&muffin, json!({"id": 1}));
+    let config = clock
+        .builder(SessionType::Jwt)
+        .max_age(Duration::from_secs(HOUR))
+        .build()
+        .unwrap();
+    let cookie = format!("session={token}");
+    clock.set(START + 10 * HOUR);
+    let reply = send_get(&app(config), "/read", Some(&cookie)).await;
+    assert_eq!(reply.json(), json!({"id": 1}));
+}
+
+#[tokio::test]
+async fn a_registered_iat_or_exp_written_by_python_is_honoured() {
+    // muffin-session apps may store PyJWT's registered claims themselves.
+    let clock = TestClock::new();
+    let config = clock
+        .builder(SessionType::Jwt)
+        .max_age(Duration::from_secs(HOUR))
+        .build()
+        .unwrap();
+    let app = app(config);
+    let cases = [
+        (json!({"id": 1, "iat": START - HOUR - 1}), json!({})),
+        (
+            json!({"id": 1, "iat": START - 10}),
+            json!({"id": 1, "iat": START - 10}),
+        ),
+        (json!({"id": 1, "exp": START}), json!({})),
+        (json!({"id": 1, "nbf": START + CLOCK_SKEW + 1}), json!({})),
+    ];
+    for (claims, expected) in cases {
+        let token = common::sign_jwt(common::SECRET, common::PYJWT_HEADER, &claims);
+        let reply = send_get(&app, "/read", Some(&format!("session={token}"))).await;
+        assert_eq!(reply.json(), expected, "{claims}");
+    }
+}
+
+#[tokio::test]
+async fn with_compatibility_off_jwts_carry_registered_iat_and_exp() {
+    let clock = TestClock::new();
+    let config = clock
+        .builder(SessionType::Jwt)
+        .max_age(Duration::from_secs(HOUR))
+        .muffin_compat(false)
+        .build()
+        .unwrap();
+    let mut client = Client::new(app(config.clone()));
+    client.get("/write?a=1").await;
+    let claims = jwt_claims(&client.jar["session"]);
+    assert_eq!(claims, json!({"iat": START, "exp": START + HOUR, "a": "1"}));
+    assert_eq!(client.get("/read").await.json(), json!({"a": "1"}));
+
+    // A token without `iat` cannot be aged, so it is refused.
+    let token = common::sign_jwt(common::SECRET, common::PYJWT_HEADER, &json!({"a": 1}));
+    let reply = send_get(&app(config), "/read", Some(&format!("session={token}"))).await;
+    assert_eq!(reply.json(), json!({}));
+}
+
+#[tokio::test]
+async fn claims_that_would_break_muffin_session_are_refused_at_save() {
+    let config = TestClock::new().builder(SessionType::Jwt).build().unwrap();
+    for (key, value) in [
+        ("exp", json!(START + HOUR)),
+        ("nbf", json!(START)),
+        ("iat", json!(START)),
+        ("aud", json!("app")),
+        ("sub", json!(42)),
+        ("jti", json!(7)),
+    ] {
+        let mut session: Session = config.load_from_request(&HeaderMap::new());
+        session.insert(key, value);
+        let err = config
+            .save_to_response(session, &mut HeaderMap::new())
+            .unwrap_err();
+        assert!(
+            matches!(&err, SaveError::ReservedKey { key: k, .. } if k == key),
+            "{key}: {err}"
+        );
+    }
+    // String `sub` and `jti` pass PyJWT's checks.
+    let token = common::encode(&config, json!({"sub": "alice", "jti": "1"}));
+    assert_eq!(
+        common::decode(&config, &token),
+        *json!({"sub": "alice", "jti": "1"}).as_object().unwrap()
+    );
+
+    // In auto mode the refusal is a 500 without a cookie.
+    let reply = Client::new(app(config)).get("/write?exp=1").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(reply.set_cookies().is_empty());
+}
+
+#[tokio::test]
+async fn the_issue_time_claim_is_reserved() {
+    let clock = TestClock::new();
+    for codec in [SessionType::Jwt, SessionType::Base64] {
+        let config = clock
+            .builder(codec)
+            .max_age(Duration::from_secs(HOUR))
+            .build()
+            .unwrap();
+        let reply = Client::new(app(config))
+            .get(&format!("/write?{ISSUED_AT_CLAIM}=1"))
+            .await;
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{codec}");
+    }
+    // Fernet keeps the issue time in the token, so the key is the app's own.
+    let config = clock
+        .builder(SessionType::Fernet)
+        .max_age(Duration::from_secs(HOUR))
+        .build()
+        .unwrap();
+    let mut client = Client::new(app(config));
+    client.get(&format!("/write?{ISSUED_AT_CLAIM}=1")).await;
+    assert_eq!(
+        client.get("/read").await.json(),
+        json!({ISSUED_AT_CLAIM: "1"})
+    );
+}
