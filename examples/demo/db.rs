@@ -1,0 +1,214 @@
+//! The users table in SQLite: opening and migrating the database, the demo
+//! users, password checks, and the [`UserLoader`] the session layer uses.
+//!
+//! One connection behind a mutex is plenty for a demo. Every query runs on
+//! tokio's blocking pool, so neither SQLite nor argon2 stalls the async
+//! workers.
+
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum_cookie_session::UserLoader;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+/// The database used when `DATABASE_URL` is not set: a file in the working directory.
+pub const DEFAULT_DATABASE: &str = "demo.db";
+
+/// The schema, one step per entry. `PRAGMA user_version` records how many
+/// steps a database has had, so a step is never run twice and new steps
+/// only ever go at the end.
+const MIGRATIONS: &[&str] = &["CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT    NOT NULL UNIQUE,
+        password_hash TEXT    NOT NULL,
+        is_admin      INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1))
+    )"];
+
+/// The users created on first start: id, name, password, admin.
+pub const DEMO_USERS: [(i64, &str, &str, bool); 2] = [
+    (1, "alice", "wonderland", true),
+    (2, "bob", "builder", false),
+];
+
+/// A user of the site, as handlers and guards see it (never the password hash).
+#[derive(Clone, Debug)]
+pub struct User {
+    /// The id stored in the session under `"id"`.
+    pub id: i64,
+    /// The login name.
+    pub username: String,
+    /// Whether the user may see `/admin`.
+    pub is_admin: bool,
+}
+
+/// A failure to reach the users (never "no such user", which is `None`).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite refused the query.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The blocking task running the query panicked or was cancelled.
+    #[error("database task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// A handle on the users database, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+/// Where `DATABASE_URL` points: a path, or a `sqlite:` / `sqlite://` URL
+/// (any `?options` part is ignored). Unset: [`DEFAULT_DATABASE`].
+pub fn database_path() -> PathBuf {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE.to_owned());
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(&url);
+    let path = path.split_once('?').map_or(path, |(path, _)| path);
+    PathBuf::from(path)
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date.
+    pub fn open(path: &std::path::Path) -> Result<Self, DbError> {
+        let mut conn = Connection::open(path)?;
+        // Several server processes may share the file: wait for a lock
+        // rather than fail at once.
+        conn.busy_timeout(Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Creates the [`DEMO_USERS`] if there are no users yet. Returns whether
+    /// it created them, so that the first start can say how to log in.
+    pub async fn seed_demo_users(&self) -> Result<bool, DbError> {
+        let db = self.clone();
+        let created = tokio::task::spawn_blocking(move || {
+            let count: i64 = db
+                .lock()
+                .query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?;
+            if count > 0 {
+                return Ok::<_, DbError>(false);
+            }
+            // Hash outside the lock: argon2 is deliberately slow.
+            let hashed = DEMO_USERS.map(|(id, name, password, is_admin)| {
+                (id, name, password_auth::generate_hash(password), is_admin)
+            });
+            let mut conn = db.lock();
+            // Another process starting at the same time may have won the
+            // race: OR IGNORE keeps its rows.
+            let tx = conn.transaction()?;
+            let mut inserted = 0;
+            for (id, name, hash, is_admin) in &hashed {
+                inserted += tx.execute(
+                    "INSERT OR IGNORE INTO users (id, username, password_hash, is_admin)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![id, name, hash, is_admin],
+                )?;
+            }
+            tx.commit()?;
+            Ok(inserted > 0)
+        })
+        .await??;
+        Ok(created)
+    }
+
+    /// The user with this name if `password` is theirs.
+    pub async fn authenticate(
+        &self,
+        username: String,
+        password: String,
+    ) -> Result<Option<User>, DbError> {
+        let db = self.clone();
+        let user = tokio::task::spawn_blocking(move || {
+            let found = db
+                .lock()
+                .query_row(
+                    "SELECT id, username, is_admin, password_hash FROM users WHERE username = ?1",
+                    [&username],
+                    |row| Ok((user_from_row(row)?, row.get::<_, String>(3)?)),
+                )
+                .optional()?;
+            // Verify even for an unknown name, against a hash of nothing, so
+            // that the answer takes as long and does not reveal which names exist.
+            let hash = found
+                .as_ref()
+                .map_or(UNKNOWN_USER_HASH.as_str(), |(_, hash)| hash);
+            let matches = password_auth::verify_password(&password, hash).is_ok();
+            Ok::<_, DbError>(found.filter(|_| matches).map(|(user, _)| user))
+        })
+        .await??;
+        Ok(user)
+    }
+
+    /// The user with this id, if any.
+    pub async fn user(&self, id: i64) -> Result<Option<User>, DbError> {
+        let db = self.clone();
+        let user = tokio::task::spawn_blocking(move || {
+            db.lock()
+                .query_row(
+                    "SELECT id, username, is_admin FROM users WHERE id = ?1",
+                    [id],
+                    user_from_row,
+                )
+                .optional()
+        })
+        .await??;
+        Ok(user)
+    }
+
+    /// The connection. A panic while it was held cannot leave it half-used
+    /// (each statement is atomic), so a poisoned lock is taken over.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A hash no password matches in practice, checked for unknown user names.
+static UNKNOWN_USER_HASH: LazyLock<String> =
+    LazyLock::new(|| password_auth::generate_hash("no user has this password"));
+
+/// Reads `id, username, is_admin` from the first three columns.
+fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row.get(0)?,
+        username: row.get(1)?,
+        is_admin: row.get(2)?,
+    })
+}
+
+/// Runs the [`MIGRATIONS`] this database has not had yet. The immediate
+/// transaction makes a second process starting at the same time wait, then
+/// find nothing left to do.
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let done: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let done = usize::try_from(done).unwrap_or(usize::MAX);
+    // Nothing to do, or a schema newer than this code knows: leave it be.
+    let todo = MIGRATIONS.get(done..).unwrap_or_default();
+    if todo.is_empty() {
+        return Ok(());
+    }
+    for step in todo {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+    tx.commit()
+}
+
+/// Sessions store the user's integer id; this maps it back to the user.
+impl UserLoader for Db {
+    type User = User;
+    type Id = i64;
+    type Error = DbError;
+
+    async fn load_user(&self, id: i64) -> Result<Option<User>, DbError> {
+        self.user(id).await
+    }
+}

@@ -1,0 +1,59 @@
+//! A small site with logins, the seed README's "Example" as a real app:
+//! server-rendered pages (maud), users in SQLite with argon2-hashed
+//! passwords, and the session in a cookie.
+//!
+//! ```sh
+//! cargo run --example demo                 # serves http://127.0.0.1:3000
+//! ```
+//!
+//! On first start it creates the database (`DATABASE_URL`, default `demo.db`
+//! in the working directory) with alice (id 1, admin, password `wonderland`)
+//! and bob (id 2, password `builder`).
+//!
+//! - `GET /`: who is logged in; `GET /login`: the form (keeps a safe `next`);
+//!   `POST /login`: logs in and goes to `next`, or `401` with the form again.
+//! - `GET` or `POST /logout`: logs out; `GET /session`: the session as JSON;
+//!   `GET /clear`: empties it.
+//! - `GET /admin`: admins only (`RequireUser` with an `is_admin` check):
+//!   anonymous visitors are sent to the login form, bob gets `403`.
+//!
+//! Configured by `SESSION_*` variables (see `SessionConfig::from_env`;
+//! without `SESSION_SECRET_KEY` a random secret is made for the run), `ADDR`
+//! (default `127.0.0.1:3000`) and `RUST_LOG`. Since the session lives in the
+//! cookie, several instances with the same secret and database serve the
+//! same logged-in users.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod access_log;
+mod config;
+mod db;
+mod pages;
+mod routes;
+
+use std::error::Error;
+
+use db::{Db, DEMO_USERS};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    support::init_tracing();
+    let path = db::database_path();
+    let db = Db::open(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+    if db.seed_demo_users().await? {
+        announce_demo_users(&path);
+    }
+    let config = config::session_config()?.with_user_loader(db.clone());
+    support::serve(routes::app(config, db)).await
+}
+
+/// Tells how to log in, once, when the demo users have just been created.
+fn announce_demo_users(path: &std::path::Path) {
+    println!("Created the demo users in {}:", path.display());
+    for (id, name, password, is_admin) in DEMO_USERS {
+        let role = if is_admin { "admin" } else { "not admin" };
+        println!("  {name} (id {id}, {role}), password {password}");
+    }
+    println!("Log in at /login on the address below.");
+}

@@ -1,0 +1,252 @@
+//! A real browser on `examples/demo`: headless Chromium driven over
+//! WebDriver (chromedriver), clicking through login, the admin guard and
+//! logout as a person would, with real cookies.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
+//! them). Without them the test says it was skipped and passes.
+
+mod demo_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use demo_support::{free_port, Demo, Process, TempDir};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Map, Value};
+
+/// How long a page may take to appear after a click.
+const PAGE_LOAD: Duration = Duration::from_secs(20);
+
+/// Where Chromium and chromedriver are, if installed.
+struct Browser {
+    chromium: PathBuf,
+    chromedriver: PathBuf,
+}
+
+impl Browser {
+    /// Looks in `/usr/bin`, then on `PATH`.
+    fn find() -> Option<Self> {
+        Some(Self {
+            chromium: find_program(&["chromium", "chromium-browser"])?,
+            chromedriver: find_program(&["chromedriver"])?,
+        })
+    }
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = std::iter::once(PathBuf::from("/usr/bin")).chain(std::env::split_paths(&path));
+    dirs.flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Starts chromedriver on a free port; it is stopped when the returned
+/// process is dropped.
+fn start_chromedriver(browser: &Browser, dir: &Path) -> (Process, String) {
+    let port = free_port();
+    let mut command = Command::new(&browser.chromedriver);
+    command.arg(format!("--port={port}"));
+    let mut process = Process::spawn("chromedriver", command, dir);
+    process.wait_until_listening(([127, 0, 0, 1], port).into());
+    (process, format!("http://127.0.0.1:{port}"))
+}
+
+/// A WebDriver session with headless Chromium (no sandbox: CI runs as root).
+async fn open_browser(browser: &Browser, webdriver: &str) -> Client {
+    let options = json!({
+        "binary": browser.chromium,
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    });
+    let mut capabilities = Map::new();
+    capabilities.insert("goog:chromeOptions".to_owned(), options);
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(webdriver)
+        .await
+        .expect("start a Chromium session")
+}
+
+#[tokio::test]
+async fn a_browser_logs_in_meets_the_admin_guard_and_logs_out() {
+    let Some(browser) = Browser::find() else {
+        eprintln!(
+            "skipped: the browser test needs chromium and chromedriver (Debian packages \
+             `chromium` and `chromium-driver`; .ci/run installs them)"
+        );
+        return;
+    };
+    let dir = TempDir::new("browser");
+    let database = dir.path().join("users.db");
+    let vars = [
+        ("SESSION_SECRET_KEY", "a-secret-for-the-browser-test-only"),
+        (
+            "DATABASE_URL",
+            database.to_str().expect("a UTF-8 temp path"),
+        ),
+    ];
+    let demo = Demo::start("demo", free_port(), dir.path(), &vars);
+    let (_chromedriver, webdriver) = start_chromedriver(&browser, dir.path());
+    let client = open_browser(&browser, &webdriver).await;
+
+    // Run the scenario on its own task so that the browser is closed even
+    // when an assertion fails, then report the failure.
+    let base = demo.url("");
+    let outcome = tokio::spawn(scenario(client.clone(), base)).await;
+    let _ = client.close().await;
+    if let Err(err) = outcome {
+        eprintln!("demo output:\n{}", demo.output());
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+/// The walk through the site.
+async fn scenario(client: Client, base: String) {
+    let page = Page { client, base };
+
+    // An anonymous visitor of /admin lands on the login form, which will
+    // send them back to /admin.
+    page.open("/admin").await;
+    page.expect_url("/login?next=%2Fadmin").await;
+    assert_eq!(page.hidden_next().await, "/admin");
+
+    // bob is not an admin: after logging in he is sent on to /admin, and
+    // the guard answers 403.
+    page.log_in("bob", "builder").await;
+    page.expect_url("/admin").await;
+    assert!(page.status_text().await.contains("Forbidden"));
+    assert_eq!(page.fetch_status("/admin").await, 403);
+
+    // Logging out (the button on the 403 page) goes home, anonymous.
+    page.click("#logout").await;
+    page.expect_url("/").await;
+    assert_eq!(page.status_text().await, "Not logged in.");
+
+    // A wrong password re-renders the form with a message, keeping `next`.
+    page.open("/admin").await;
+    page.expect_url("/login?next=%2Fadmin").await;
+    page.log_in("alice", "not her password").await;
+    page.expect_url("/login").await;
+    let message = page.text("#message").await;
+    assert_eq!(message, "Wrong user name or password.");
+    assert_eq!(page.hidden_next().await, "/admin");
+
+    // alice is an admin: she is sent on to /admin and sees it.
+    page.log_in("alice", "wonderland").await;
+    page.expect_url("/admin").await;
+    assert!(page.status_text().await.contains("Welcome, alice"));
+    assert_eq!(page.fetch_status("/admin").await, 200);
+
+    // The browser holds the session cookie, but scripts cannot see it.
+    let cookie = page
+        .client
+        .get_named_cookie("session")
+        .await
+        .expect("the browser has the session cookie");
+    assert_eq!(cookie.http_only(), Some(true));
+    let visible = page.script("return document.cookie").await;
+    assert!(
+        !visible.as_str().unwrap_or_default().contains("session="),
+        "document.cookie shows the session cookie: {visible}"
+    );
+
+    // Home says who is logged in; after logout, /admin asks to log in again.
+    page.open("/").await;
+    assert_eq!(page.status_text().await, "Logged in as alice.");
+    page.click("#logout").await;
+    page.expect_url("/").await;
+    assert_eq!(page.status_text().await, "Not logged in.");
+    page.open("/admin").await;
+    page.expect_url("/login?next=%2Fadmin").await;
+}
+
+/// The browser on the demo site at `base`.
+struct Page {
+    client: Client,
+    base: String,
+}
+
+impl Page {
+    async fn open(&self, path: &str) {
+        let url = format!("{}{path}", self.base);
+        self.client.goto(&url).await.expect("navigate");
+    }
+
+    /// Waits until the browser is at `path` (with query) on the demo site.
+    async fn expect_url(&self, path: &str) {
+        let url = format!("{}{path}", self.base).parse().expect("a URL");
+        let reached = self.client.wait().at_most(PAGE_LOAD).for_url(&url).await;
+        if reached.is_err() {
+            let now = self.client.current_url().await.map(String::from);
+            panic!("expected to be at {path}, but the browser is at {now:?}");
+        }
+    }
+
+    /// Types a name and password into the login form and submits it.
+    async fn log_in(&self, username: &str, password: &str) {
+        let form = self.find("#login-form").await;
+        for (field, value) in [("username", username), ("password", password)] {
+            let input = form
+                .find(Locator::Css(&format!("input[name={field}]")))
+                .await
+                .expect("a login form field");
+            input.clear().await.expect("clear a field");
+            input.send_keys(value).await.expect("type into a field");
+        }
+        let button = form
+            .find(Locator::Css("button[type=submit]"))
+            .await
+            .expect("the login button");
+        button.click().await.expect("submit the login form");
+    }
+
+    /// The login form's hidden `next` field.
+    async fn hidden_next(&self) -> String {
+        let field = self.find("#login-form input[name=next]").await;
+        let value = field.prop("value").await.expect("read next");
+        value.unwrap_or_default()
+    }
+
+    /// The page's main message (`#status`).
+    async fn status_text(&self) -> String {
+        self.text("#status").await
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("read text")
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(PAGE_LOAD)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|err| panic!("no {css} on the page: {err}"))
+    }
+
+    /// The HTTP status the browser gets for `path`, with its cookies and
+    /// without following redirects (WebDriver does not show statuses).
+    async fn fetch_status(&self, path: &str) -> u64 {
+        let script = "const done = arguments[arguments.length - 1];
+            fetch(arguments[0], { redirect: 'manual' }).then(r => done(r.status));";
+        let status = self
+            .client
+            .execute_async(script, vec![json!(path)])
+            .await
+            .expect("fetch from the page");
+        status.as_u64().expect("a numeric status")
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .expect("run a script")
+    }
+}

@@ -1,0 +1,155 @@
+//! Two instances, one secret: the horizontal-scale story of cookie sessions.
+//!
+//! Two `examples/demo` processes share a secret and a database. A login on
+//! one is honoured by the other, with no session store between them. Then
+//! the second is restarted with a new secret and the old one as a fallback
+//! key: the user stays logged in, and the reply re-issues the cookie under
+//! the new key.
+
+mod demo_support;
+
+use axum::body::Bytes;
+use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum_cookie_session::SessionConfig;
+use demo_support::{free_port, Demo, TempDir};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+const OLD_SECRET: &str = "the-first-secret-shared-by-both-instances";
+const NEW_SECRET: &str = "the-second-secret-after-key-rotation";
+
+/// An answer, read whole.
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    /// The `Location` header.
+    fn location(&self) -> Option<&str> {
+        self.headers.get(LOCATION)?.to_str().ok()
+    }
+
+    /// The value of the session cookie this reply sets, if it sets one.
+    fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|value| cookie::Cookie::parse(value.to_str().ok()?).ok())
+            .find(|cookie| cookie.name() == "session")
+            .map(|cookie| cookie.value().to_owned())
+    }
+}
+
+/// Sends one request, with the session cookie if given, and a form body for
+/// `POST`. Redirects are not followed: they are what is being checked.
+async fn send(method: Method, url: &str, cookie: Option<&str>, form: Option<&str>) -> Reply {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let mut request = Request::builder().method(method).uri(url);
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, format!("session={cookie}"));
+    }
+    if form.is_some() {
+        request = request.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let body = Full::new(Bytes::from(form.unwrap_or_default().to_owned()));
+    let response = client
+        .request(request.body(body).expect("a valid request"))
+        .await
+        .unwrap_or_else(|err| panic!("{url}: {err}"));
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.expect("read the body");
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body: String::from_utf8_lossy(&body.to_bytes()).into_owned(),
+    }
+}
+
+async fn get(url: &str, cookie: Option<&str>) -> Reply {
+    send(Method::GET, url, cookie, None).await
+}
+
+/// The user id a server with only `secret` finds in this session cookie.
+fn user_id_under(secret: &str, cookie: &str) -> Option<i64> {
+    let config = SessionConfig::builder()
+        .secret_key(secret)
+        .build()
+        .expect("a valid config");
+    let mut headers = HeaderMap::new();
+    let value = HeaderValue::from_str(&format!("session={cookie}")).expect("a header value");
+    headers.insert(COOKIE, value);
+    let session: axum_cookie_session::Session = config.load_from_request(&headers);
+    session.user_id()
+}
+
+#[tokio::test]
+async fn a_login_on_one_instance_is_honoured_by_the_other_and_survives_key_rotation() {
+    let dir = TempDir::new("instances");
+    let database = dir.path().join("users.db");
+    let database = database.to_str().expect("a UTF-8 temp path");
+    let shared = [
+        ("SESSION_SECRET_KEY", OLD_SECRET),
+        ("DATABASE_URL", database),
+    ];
+    let first = Demo::start("first", free_port(), dir.path(), &shared);
+    let second = Demo::start("second", free_port(), dir.path(), &shared);
+
+    // Log in on the first instance.
+    let form = "username=alice&password=wonderland&next=%2Fadmin";
+    let login = send(Method::POST, &first.url("/login"), None, Some(form)).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", first.output());
+    assert_eq!(login.location(), Some("/admin"));
+    let cookie = login
+        .session_cookie()
+        .expect("login sets the session cookie");
+
+    // The second instance knows who that is, and lets her into /admin.
+    let home = get(&second.url("/"), Some(&cookie)).await;
+    assert!(home.body.contains("Logged in as alice"), "{}", home.body);
+    let admin = get(&second.url("/admin"), Some(&cookie)).await;
+    assert_eq!(admin.status, StatusCode::OK);
+    assert!(admin.body.contains("Welcome, alice"), "{}", admin.body);
+    let session = get(&second.url("/session"), Some(&cookie)).await;
+    assert_eq!(session.body, r#"{"id":1}"#);
+    // ... and it is the cookie that does it.
+    let anonymous = get(&second.url("/admin"), None).await;
+    assert_eq!(anonymous.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(anonymous.location(), Some("/login?next=%2Fadmin"));
+
+    // Restart the second with a new secret, the old one as a fallback key.
+    let port = second.port();
+    drop(second);
+    let rotated = [
+        ("SESSION_SECRET_KEY", NEW_SECRET),
+        ("SESSION_FALLBACK_KEYS", OLD_SECRET),
+        ("DATABASE_URL", database),
+    ];
+    let second = Demo::start("second-rotated", port, dir.path(), &rotated);
+
+    // Still logged in, and the cookie comes back made with the new key only.
+    let home = get(&second.url("/"), Some(&cookie)).await;
+    assert!(home.body.contains("Logged in as alice"), "{}", home.body);
+    let reissued = home
+        .session_cookie()
+        .expect("a cookie read with a fallback key is re-issued");
+    assert_eq!(user_id_under(NEW_SECRET, &reissued), Some(1));
+    assert_eq!(user_id_under(OLD_SECRET, &reissued), None);
+    assert_eq!(user_id_under(OLD_SECRET, &cookie), Some(1));
+
+    // The new cookie works as it is: no further re-issue.
+    let again = get(&second.url("/"), Some(&reissued)).await;
+    assert!(again.body.contains("Logged in as alice"), "{}", again.body);
+    assert_eq!(again.session_cookie(), None);
+    // The first instance, still on the old key only, cannot read it: every
+    // instance must learn the new key before any starts writing with it.
+    let first_home = get(&first.url("/"), Some(&reissued)).await;
+    assert!(
+        first_home.body.contains("Not logged in"),
+        "{}",
+        first_home.body
+    );
+}

@@ -1,0 +1,176 @@
+//! Runs `examples/demo` as a real server process for the end-to-end tests:
+//! a scratch directory, free ports, readiness polling, and children that are
+//! killed when the test is done, pass or fail.
+//!
+//! `cargo test` builds the examples before running tests, so the binary is
+//! next to the test's own. Running one test target alone
+//! (`cargo test --test demo_instances`) does not build it: run
+//! `cargo build --all-features --example demo` first.
+
+#![allow(dead_code)] // each test target uses a different part
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long a server may take to start. Generous: the first start hashes
+/// the demo passwords with argon2, and CI machines are small.
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates `axum-cookie-session-<label>-<pid>-<n>`.
+    pub fn new(label: &str) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("axum-cookie-session-{label}-{}-{n}", std::process::id());
+        let path = std::env::temp_dir().join(name);
+        let _ = std::fs::remove_dir_all(&path); // a leftover from a crashed run
+        std::fs::create_dir_all(&path).expect("create a temp dir");
+        Self(path)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A port nobody listens on right now (the OS picks it).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// The compiled demo example, beside this test binary's directory
+/// (`target/debug/deps/X` → `target/debug/examples/demo`).
+pub fn demo_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in target/<profile>/deps");
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("demo{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.is_file(),
+        "{} is missing: run `cargo test` (which builds the examples) or \
+         `cargo build --all-features --example demo` first",
+        binary.display()
+    );
+    binary
+}
+
+/// A child process that is killed when dropped, with its output in a log
+/// file that failures show.
+pub struct Process {
+    name: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Process {
+    /// Starts `command` with stdout and stderr going to `<dir>/<name>.log`.
+    pub fn spawn(name: &str, mut command: Command, dir: &Path) -> Self {
+        let log = dir.join(format!("{name}.log"));
+        let file = std::fs::File::create(&log).expect("create a log file");
+        let err = file.try_clone().expect("clone the log file");
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(file)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|err| panic!("start {name}: {err}"));
+        Self {
+            name: name.to_owned(),
+            child,
+            log,
+        }
+    }
+
+    /// Waits until something accepts connections on `addr`. Panics, showing
+    /// the log, if the process exits or is not ready within [`STARTUP`].
+    pub fn wait_until_listening(&mut self, addr: SocketAddr) {
+        let deadline = Instant::now() + STARTUP;
+        while TcpStream::connect(addr).is_err() {
+            if let Some(status) = self.child.try_wait().expect("poll the child") {
+                panic!("{} exited ({status}):\n{}", self.name, self.output());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} not listening on {addr} after {STARTUP:?}:\n{}",
+                self.name,
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// What the process has printed so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running demo server.
+pub struct Demo {
+    process: Process,
+    addr: SocketAddr,
+}
+
+impl Demo {
+    /// Starts the demo on `port` with these extra variables (`DATABASE_URL`,
+    /// `SESSION_*`...), and waits until it serves. Variables from the test's
+    /// own environment that would change the demo are removed first.
+    pub fn start(name: &str, port: u16, dir: &Path, vars: &[(&str, &str)]) -> Self {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let mut command = Command::new(demo_binary());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SESSION_") || key == "DATABASE_URL" {
+                command.env_remove(key);
+            }
+        }
+        command
+            .env("ADDR", addr.to_string())
+            .env("RUST_LOG", "info")
+            .envs(vars.iter().copied())
+            .current_dir(dir);
+        let mut process = Process::spawn(name, command, dir);
+        // The demo binds only once the database is ready, so listening means serving.
+        process.wait_until_listening(addr);
+        Self { process, addr }
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// What it has printed so far.
+    pub fn output(&self) -> String {
+        self.process.output()
+    }
+}
