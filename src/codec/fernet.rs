@@ -41,6 +41,11 @@ impl Fernet {
     /// `decrypt_with_ttl` adds the TTL to an attacker-chosen timestamp and
     /// can overflow.
     pub(super) fn decode(&self, token: &str, now: u64) -> Result<Decoded, Rejection> {
+        // Tokens are padded base64, as Python writes and requires them; the
+        // `fernet` crate would also take them unpadded, a second spelling.
+        if token.len() % 4 != 0 {
+            return Err(Rejection::Malformed);
+        }
         let (index, json) = self
             .keys
             .iter()
