@@ -172,6 +172,9 @@ fn split_keys(keys: &str) -> Vec<String> {
 /// | [`login_url`](SessionConfigBuilder::login_url) | `SESSION_LOGIN_URL` | `login_url` | `/login` |
 /// | [`login_redirect`](SessionConfigBuilder::login_redirect) | `SESSION_LOGIN_REDIRECT` | `login_redirect` | `true` (`false`: answer `401`) |
 /// | [`max_age`](SessionConfigBuilder::max_age) | `SESSION_MAX_AGE` (seconds) | `max_age` (seconds) | none: a browser-session cookie |
+/// | [`lifetime`](SessionConfigBuilder::lifetime) | `SESSION_LIFETIME` (seconds) | `lifetime` (seconds) | the max-age: checked on the server |
+/// | [`sliding_expiration`](SessionConfigBuilder::sliding_expiration) | `SESSION_SLIDING_EXPIRATION` | `sliding_expiration` | `false` |
+/// | [`muffin_compat`](SessionConfigBuilder::muffin_compat) | `SESSION_MUFFIN_COMPAT` | `muffin_compat` | `true` |
 /// | [`path`](SessionConfigBuilder::path) | `SESSION_PATH` | `path` | `/` |
 /// | [`domain`](SessionConfigBuilder::domain) | `SESSION_DOMAIN` | `domain` | none (host only) |
 /// | [`secure`](SessionConfigBuilder::secure) | `SESSION_SECURE` | `secure` | `false` |
