@@ -1,0 +1,186 @@
+//! What the benches share: the two payloads, a way to run a Router request
+//! without a runtime in the way, and the ratio report read back from
+//! criterion's own estimates.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use serde_json::{json, Map, Value};
+
+/// The 182-byte session of the issue: a typical logged-in user.
+pub fn small_payload() -> Map<String, Value> {
+    let value = json!({
+        "id": 42, "name": "mike", "email": "mike@example.com", "roles": ["admin", "editor"],
+        "csrf": "9f86d081884c7d659a2feaa0c55ad015", "theme": "dark", "lang": "en",
+        "login_at": 1_764_000_000, "visits": 7
+    });
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("a JSON object literal"),
+    }
+}
+
+/// The small session plus a cart: about 2.5 KB of JSON.
+pub fn large_payload() -> Map<String, Value> {
+    let mut payload = small_payload();
+    let cart: Vec<Value> = (0..22)
+        .map(|i| {
+            json!({"sku": format!("SKU-{i:05}"), "qty": i % 3 + 1, "price": 9.99 + f64::from(i),
+                   "name": format!("Item number {i}"), "gift": i % 2 == 0})
+        })
+        .collect();
+    payload.insert("cart".into(), Value::Array(cart));
+    payload
+}
+
+/// The payloads by name, with their JSON size.
+pub fn payloads() -> [(&'static str, Map<String, Value>); 2] {
+    [("small", small_payload()), ("large", large_payload())]
+}
+
+pub fn json_len(payload: &Map<String, Value>) -> usize {
+    serde_json::to_vec(payload).map_or(0, |json| json.len())
+}
+
+/// Runs a future that completes without waiting (an in-process Router
+/// request), polling it on this thread: no runtime's scheduling in the figures.
+pub fn run<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000_000 {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+    }
+    panic!("the future kept waiting: it needs a runtime");
+}
+
+/// One row of criterion's estimates, in nanoseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Estimate {
+    pub median: f64,
+    /// The median absolute deviation.
+    pub mad: f64,
+}
+
+fn criterion_dir() -> PathBuf {
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    target.join("criterion")
+}
+
+/// The estimate criterion saved for `group/bench` in this run.
+pub fn estimate(id: &str) -> Option<Estimate> {
+    let path = criterion_dir().join(id).join("new").join("estimates.json");
+    let json: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    Some(Estimate {
+        median: json["median"]["point_estimate"].as_f64()?,
+        mad: json["median_abs_dev"]["point_estimate"].as_f64()?,
+    })
+}
+
+/// Criterion's directory name for a benchmark id (it replaces `/` in names).
+pub fn id(group: &str, bench: &str) -> String {
+    format!("{group}/{bench}")
+}
+
+/// A table of every row (median ± MAD, ratio to the `base` row), then each
+/// target ratio with whether it holds. Printed, and saved next to
+/// criterion's output as `<name>.md` for BENCHMARKS.md.
+pub struct Report {
+    name: &'static str,
+    out: String,
+    failures: usize,
+}
+
+impl Report {
+    pub fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            out: String::new(),
+            failures: 0,
+        }
+    }
+
+    pub fn table(&mut self, title: &str, rows: &[String], base: &str) {
+        let base_median = estimate(base).map(|e| e.median);
+        let _ = writeln!(self.out, "\n### {title}\n");
+        let _ = writeln!(self.out, "| row | median | ± MAD | × {} |", short(base));
+        let _ = writeln!(self.out, "|---|---:|---:|---:|");
+        for row in rows {
+            match estimate(row) {
+                Some(e) => {
+                    let ratio = base_median.map_or(f64::NAN, |base| e.median / base);
+                    let _ = writeln!(
+                        self.out,
+                        "| {} | {} | {} | {ratio:.2} |",
+                        short(row),
+                        time(e.median),
+                        time(e.mad)
+                    );
+                }
+                None => {
+                    let _ = writeln!(self.out, "| {} | not run | | |", short(row));
+                }
+            }
+        }
+    }
+
+    /// `numerator / denominator` must be at most `limit`.
+    pub fn target(&mut self, what: &str, numerator: &[&str], denominator: &[&str], limit: f64) {
+        let sum = |ids: &[&str]| {
+            ids.iter()
+                .map(|id| estimate(id).map(|e| e.median))
+                .sum::<Option<f64>>()
+        };
+        let (Some(num), Some(den)) = (sum(numerator), sum(denominator)) else {
+            let _ = writeln!(self.out, "| {what} | not run | ≤ {limit:.2} | |");
+            return;
+        };
+        let ratio = num / den;
+        let holds = ratio <= limit;
+        if !holds {
+            self.failures += 1;
+        }
+        let verdict = if holds { "holds" } else { "**misses**" };
+        let _ = writeln!(
+            self.out,
+            "| {what} | {ratio:.2} | ≤ {limit:.2} | {verdict} |"
+        );
+    }
+
+    pub fn targets_header(&mut self) {
+        let _ = writeln!(self.out, "\n### Targets (ratios of medians, same run)\n");
+        let _ = writeln!(self.out, "| target | ratio | limit | |");
+        let _ = writeln!(self.out, "|---|---:|---:|---|");
+    }
+
+    pub fn finish(self) {
+        println!("{}", self.out);
+        if self.failures > 0 {
+            println!("{} target ratio(s) missed", self.failures);
+        }
+        let path = criterion_dir().join(format!("{}.md", self.name));
+        if std::fs::create_dir_all(criterion_dir()).is_ok()
+            && std::fs::write(&path, &self.out).is_ok()
+        {
+            println!("saved {}", path.display());
+        }
+    }
+}
+
+fn short(id: &str) -> &str {
+    id
+}
+
+fn time(ns: f64) -> String {
+    if ns >= 1000.0 {
+        format!("{:.2} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
