@@ -97,6 +97,14 @@ fn bare() -> Router {
     Router::new().route("/", get(|| async { "ok" }))
 }
 
+/// The same handler behind a layer that does nothing: what axum charges
+/// for any `Router::layer`, session or not.
+fn noop_layer() -> Router {
+    Router::new()
+        .route("/", get(|| async { "ok" }))
+        .layer(tower::layer::layer_fn(|service| service))
+}
+
 fn untouched(config: SessionConfig) -> Router {
     with_layer(Router::new().route("/", get(|| async { "ok" })), config)
 }
@@ -269,6 +277,13 @@ fn main() {
         bench(&mut group, "bare", &bare(), Some(&jwt_cookie), false);
         bench(
             &mut group,
+            "noop_layer",
+            &noop_layer(),
+            Some(&jwt_cookie),
+            false,
+        );
+        bench(
+            &mut group,
             "untouched",
             &untouched(jwt.clone()),
             Some(&jwt_cookie),
@@ -346,6 +361,7 @@ fn report() {
     let mut report = support::Report::new("requests");
     let benches = [
         "bare",
+        "noop_layer",
         "untouched",
         "read_jwt",
         "write_jwt",

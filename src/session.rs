@@ -1,9 +1,10 @@
 //! [`Session<T>`]: the session extractor, typed or dict-like, with change tracking.
 
+use std::any::{Any, TypeId};
 use std::convert::Infallible;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::response::{IntoResponseParts, ResponseParts};
@@ -32,9 +33,11 @@ use crate::user::USER_ID_KEY;
 /// decodable at all gives an empty session (`T::default()`), never an error.
 /// A cookie whose object does not fit `T` gives `T::default()` too.
 ///
-/// Reading is free; mutating through [`DerefMut`] marks the session as
-/// possibly changed, and at save time it is compared with what the cookie
-/// held, so `Set-Cookie` is sent only if something really changed.
+/// Reading is free: the default map view reads the decoded object in place,
+/// and copies it only when it is first mutated. Mutating through
+/// [`DerefMut`] marks the session as possibly changed, and at save time it is
+/// compared with what the cookie held, so `Set-Cookie` is sent only if
+/// something really changed.
 ///
 /// # Saving
 ///
@@ -65,10 +68,14 @@ use crate::user::USER_ID_KEY;
 /// ```
 pub struct Session<T = Map<String, Value>>
 where
-    T: Serialize,
+    T: Serialize + 'static,
 {
+    /// The view's value, unless `borrowed`.
     data: T,
-    /// The object as it was when this view was taken.
+    /// The default map view has not been mutated yet: its value is `loaded`
+    /// itself, and `data` is an empty placeholder.
+    borrowed: bool,
+    /// The object as it was when this view was taken (or last written back).
     loaded: Arc<Object>,
     /// The keys `T` owns; the rest of `loaded` is kept untouched.
     fields: Fields,
@@ -86,13 +93,31 @@ where
     default_base: Option<Object>,
 }
 
+/// Stands in for a view's `loaded` object while it is handed back, so the
+/// request's session can change its object without copying it.
+static NOTHING: LazyLock<Arc<Object>> = LazyLock::new(Arc::default);
+
 impl<T> Session<T>
 where
-    T: Serialize + DeserializeOwned + Default,
+    T: Serialize + DeserializeOwned + Default + 'static,
 {
     /// A view of the request's session as `T`.
     fn view(request: Arc<RequestSession>, headers: &HeaderMap) -> Self {
         let loaded = request.data(headers);
+        if TypeId::of::<T>() == TypeId::of::<Object>() {
+            // The default map view: read in place, copied on first mutation.
+            return Self {
+                data: T::default(),
+                borrowed: true,
+                loaded,
+                fields: Fields::All,
+                request,
+                touched: false,
+                ended: false,
+                extra: Vec::new(),
+                default_base: None,
+            };
+        }
         let (data, default_base) = match T::deserialize(&*loaded) {
             Ok(data) => (data, None),
             Err(_) => {
@@ -106,6 +131,7 @@ where
         };
         Self {
             data,
+            borrowed: false,
             loaded,
             fields: fields_of::<T>(),
             request,
@@ -132,6 +158,7 @@ where
     /// how to drop pre-login data at login.
     pub fn end(&mut self) {
         self.data = T::default();
+        self.borrowed = false;
         self.extra.clear();
         self.default_base = Some(default_object::<T>());
         self.touched = true;
@@ -145,11 +172,43 @@ where
         if let Err(err) = self.write_back() {
             tracing::error!(error = %err, "session changes lost");
         }
+        self.own();
         std::mem::take(&mut self.data)
     }
 }
 
-impl<T: Serialize> Session<T> {
+impl<T: Serialize + 'static> Session<T> {
+    /// The view's value: `data`, or for an unmutated map view, the loaded object.
+    fn value(&self) -> &T {
+        if self.borrowed {
+            if let Some(loaded) = (self.loaded.as_ref() as &dyn Any).downcast_ref::<T>() {
+                return loaded;
+            }
+        }
+        &self.data
+    }
+
+    /// Makes `data` the view's own copy of its value, before it is mutated.
+    fn own(&mut self) {
+        if !self.borrowed {
+            return;
+        }
+        self.borrowed = false;
+        let mut copy = Some(Object::clone(&self.loaded));
+        if let Some(copy) = (&mut copy as &mut dyn Any).downcast_mut::<Option<T>>() {
+            if let Some(copy) = copy.take() {
+                self.data = copy;
+            }
+        }
+    }
+
+    /// The view's value, to mutate: marks the session possibly changed.
+    fn value_mut(&mut self) -> &mut T {
+        self.own();
+        self.touched = true;
+        &mut self.data
+    }
+
     /// Logs a user in: stores `id` under `"id"`, where muffin-session keeps
     /// it and where [`CurrentUser`](crate::CurrentUser) looks. It works on any
     /// `Session<T>`, whether or not `T` names `"id"`.
@@ -185,35 +244,24 @@ impl<T: Serialize> Session<T> {
 
     /// What this view changed, relative to the object it was taken from.
     fn changes(&self) -> Result<Changes, SaveError> {
-        let Value::Object(mut now) = serde_json::to_value(&self.data)? else {
-            return Err(SaveError::NotAnObject(
-                std::any::type_name::<T>().to_owned(),
-            ));
-        };
         let before: &Object = self.default_base.as_ref().unwrap_or(&self.loaded);
         let mut keys = Vec::new();
-        match self.fields {
-            Fields::All => {
-                keys.extend(
-                    before
-                        .keys()
-                        .filter(|key| !now.contains_key(*key))
-                        .map(|key| (key.clone(), None)),
-                );
-                keys.extend(
-                    now.into_iter()
-                        .filter(|(key, value)| before.get(key) != Some(value))
-                        .map(|(key, value)| (key, Some(value))),
-                );
-            }
-            Fields::Named(names) => {
-                for name in names {
-                    let value = now.remove(*name);
-                    if before.get(*name) != value.as_ref() {
-                        keys.push(((*name).to_owned(), value));
-                    }
+        if !self.borrowed {
+            // A map view is compared as it is; a typed one through its JSON.
+            let serialized;
+            let now: &Object = match (&self.data as &dyn Any).downcast_ref::<Object>() {
+                Some(object) => object,
+                None => {
+                    let Value::Object(object) = serde_json::to_value(&self.data)? else {
+                        return Err(SaveError::NotAnObject(
+                            std::any::type_name::<T>().to_owned(),
+                        ));
+                    };
+                    serialized = object;
+                    &serialized
                 }
-            }
+            };
+            diff(before, now, self.fields, &mut keys);
         }
         for (key, value) in &self.extra {
             keys.retain(|(changed, _)| changed != key);
@@ -227,7 +275,8 @@ impl<T: Serialize> Session<T> {
         })
     }
 
-    /// Hands this view's changes to the request's shared session.
+    /// Hands this view's changes to the request's shared session, whose
+    /// object then becomes the view's new starting point.
     fn write_back(&mut self) -> Result<(), SaveError> {
         if !self.touched {
             return Ok(());
@@ -236,8 +285,16 @@ impl<T: Serialize> Session<T> {
         self.touched = false;
         self.ended = false;
         self.extra.clear();
-        self.request.apply(changes);
+        self.loaded = self.hand_back(changes);
         Ok(())
+    }
+
+    /// Applies `changes` to the request's session and returns its object.
+    /// The view lets go of its own reference first, so that the object is
+    /// changed in place rather than copied.
+    fn hand_back(&mut self, changes: Changes) -> Arc<Object> {
+        self.loaded = Arc::clone(&NOTHING);
+        self.request.apply(changes)
     }
 
     /// Writes the changes and returns the `Set-Cookie` values to send (none
@@ -255,13 +312,13 @@ impl<T: Serialize> Session<T> {
 impl Session {
     /// The value stored under `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.data.get(key)
+        self.value().get(key)
     }
 
     /// The value stored under `key`, deserialized as `V`; `None` if missing or
     /// of another shape.
     pub fn get_as<V: DeserializeOwned>(&self, key: &str) -> Option<V> {
-        self.data
+        self.value()
             .get(key)
             .and_then(|value| V::deserialize(value).ok())
     }
@@ -272,51 +329,45 @@ impl Session {
     /// booleans, vectors of those, [`serde_json::json!`] values.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
         let (key, value) = (key.into(), value.into());
-        if self.data.get(&key) == Some(&value) {
+        if self.value().get(&key) == Some(&value) {
             return Some(value);
         }
-        self.data_mut().insert(key, value)
+        self.value_mut().insert(key, value)
     }
 
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        if !self.data.contains_key(key) {
+        if !self.value().contains_key(key) {
             return None;
         }
-        self.data_mut().remove(key)
+        self.value_mut().remove(key)
     }
 
     /// Removes every key. The cookie is kept (holding `{}`); use
     /// [`end`](Self::end) to remove it.
     pub fn clear(&mut self) {
-        if !self.data.is_empty() {
-            self.data_mut().clear();
+        if !self.value().is_empty() {
+            self.value_mut().clear();
         }
-    }
-
-    fn data_mut(&mut self) -> &mut Object {
-        self.touched = true;
-        &mut self.data
     }
 }
 
-impl<T: Serialize> Deref for Session<T> {
+impl<T: Serialize + 'static> Deref for Session<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.data
+        self.value()
     }
 }
 
-impl<T: Serialize> DerefMut for Session<T> {
+impl<T: Serialize + 'static> DerefMut for Session<T> {
     /// Marks the session as possibly changed; whether it did is decided at save time.
     fn deref_mut(&mut self) -> &mut T {
-        self.touched = true;
-        &mut self.data
+        self.value_mut()
     }
 }
 
-impl<T: Serialize> Drop for Session<T> {
+impl<T: Serialize + 'static> Drop for Session<T> {
     /// Writes unsaved changes back to the request's session, where the layer
     /// (auto mode) saves them.
     fn drop(&mut self) {
@@ -333,19 +384,47 @@ impl<T: Serialize> Drop for Session<T> {
                          handler or add SessionLayer"
                     );
                 }
-                self.request.apply(changes);
+                self.hand_back(changes);
             }
             Err(err) => tracing::error!(error = %err, "session changes lost"),
         }
     }
 }
 
-impl<T: Serialize> fmt::Debug for Session<T> {
+impl<T: Serialize + 'static> fmt::Debug for Session<T> {
     /// Never shows the session's data: `Debug` output ends up in logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("type", &std::any::type_name::<T>())
             .finish_non_exhaustive()
+    }
+}
+
+/// The keys whose values differ between `before` and `now`, among the keys
+/// `fields` names: `Some(value)` to set, `None` to remove.
+fn diff(before: &Object, now: &Object, fields: Fields, keys: &mut Vec<(String, Option<Value>)>) {
+    match fields {
+        Fields::All => {
+            keys.extend(
+                before
+                    .keys()
+                    .filter(|key| !now.contains_key(*key))
+                    .map(|key| (key.clone(), None)),
+            );
+            keys.extend(
+                now.iter()
+                    .filter(|(key, value)| before.get(*key) != Some(*value))
+                    .map(|(key, value)| (key.clone(), Some(value.clone()))),
+            );
+        }
+        Fields::Named(names) => {
+            for name in names {
+                let value = now.get(*name);
+                if before.get(*name) != value {
+                    keys.push(((*name).to_owned(), value.cloned()));
+                }
+            }
+        }
     }
 }
 
@@ -385,7 +464,7 @@ where
     request
 }
 
-impl<T: Serialize> IntoResponseParts for Session<T> {
+impl<T: Serialize + 'static> IntoResponseParts for Session<T> {
     type Error = SaveError;
 
     /// Saves the session: `Set-Cookie` (with `Vary: Cookie` and a private
@@ -425,7 +504,7 @@ impl SessionConfig {
     /// # Errors
     ///
     /// A [`SaveError`] if the session cannot be serialized or encoded.
-    pub fn save_to_response<T: Serialize>(
+    pub fn save_to_response<T: Serialize + 'static>(
         &self,
         session: Session<T>,
         headers: &mut HeaderMap,

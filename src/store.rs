@@ -93,8 +93,9 @@ impl RequestSession {
         data
     }
 
-    /// Applies one extractor's changes; marks the session changed if they change anything.
-    pub(crate) fn apply(&self, changes: Changes) {
+    /// Applies one extractor's changes; marks the session changed if they
+    /// change anything. Returns the session object as it now is.
+    pub(crate) fn apply(&self, changes: Changes) -> Arc<Object> {
         let mut state = self.state();
         let State {
             loaded,
@@ -102,7 +103,7 @@ impl RequestSession {
             ended,
         } = &mut *state;
         let Some(loaded) = loaded.as_mut() else {
-            return;
+            return Arc::default();
         };
         if changes.reset {
             *ended = true;
@@ -122,6 +123,7 @@ impl RequestSession {
                 _ => {}
             }
         }
+        Arc::clone(&loaded.data)
     }
 
     /// Whether anything read the session during this request.
