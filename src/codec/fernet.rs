@@ -43,7 +43,7 @@ impl Fernet {
     pub(super) fn decode(&self, token: &str, now: u64) -> Result<Decoded, Rejection> {
         // Tokens are padded base64, as Python writes and requires them; the
         // `fernet` crate would also take them unpadded, a second spelling.
-        if token.len() % 4 != 0 {
+        if !token.len().is_multiple_of(4) {
             return Err(Rejection::Malformed);
         }
         let (index, json) = self
