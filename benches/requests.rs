@@ -1,8 +1,9 @@
 //! Whole requests through an axum `Router` (`oneshot`, in process, no
 //! sockets), with the crate and with its peers doing the same work, in the
-//! same run:
+//! same run (see `support/apps.rs`):
 //!
-//! - `bare`: a handler without any session layer;
+//! - `bare`: a handler without any session layer; `noop_layer`: the same
+//!   behind a layer that does nothing (what axum charges for any layer);
 //! - `untouched`: behind `SessionLayer`, a handler that never asks for the session;
 //! - `read_{codec}`: reads one value; `write_{codec}`: reads and bumps a counter;
 //! - `user_jwt`: reads the session and the `CurrentUser` (in-memory loader);
@@ -14,343 +15,43 @@
 
 mod support;
 
-use std::convert::Infallible;
 use std::hint::black_box;
 
-use axum::body::Body;
-use axum::extract::FromRef;
-use axum::routing::get;
-use axum::Router;
-use axum_cookie_session::{
-    CurrentUser, Session, SessionConfig, SessionLayer, SessionType, UserLoader,
-};
-use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SignedCookieJar};
 use criterion::Criterion;
-use http::header::{COOKIE, SET_COOKIE};
-use http::{HeaderValue, Request, Response, StatusCode};
-use serde_json::{Map, Value};
-use tower::ServiceExt;
-use tower_sessions::{MemoryStore, SessionManagerLayer};
+use http::header::SET_COOKIE;
+use http::StatusCode;
 
-const SECRET: &str = "a-benchmark-secret-of-32-bytes!!";
+use support::apps::{request, scenarios, Scenario};
 
-/// Sends `GET /` with `cookie` through `app`.
-fn request(app: &Router, cookie: Option<&HeaderValue>) -> Response<Body> {
-    let mut request = Request::get("/");
-    if let Some(cookie) = cookie {
-        request = request.header(COOKIE, cookie.clone());
-    }
-    let request = request.body(Body::empty()).expect("a request");
-    support::run(app.clone().oneshot(request)).expect("infallible")
-}
-
-/// The `name=value` pairs of a response's cookies, as a `Cookie` header.
-fn cookies_of(response: &Response<Body>) -> HeaderValue {
-    let pairs: Vec<&str> = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok()?.split(';').next())
-        .collect();
-    HeaderValue::from_str(&pairs.join("; ")).expect("a cookie header")
-}
-
-fn visits(object: &Map<String, Value>) -> u64 {
-    object.get("visits").and_then(Value::as_u64).unwrap_or(0)
-}
-
-// ---- the crate ----------------------------------------------------------
-
-fn config(codec: SessionType) -> SessionConfig {
-    SessionConfig::builder()
-        .session_type(codec)
-        .secret_key(SECRET)
-        .build()
-        .expect("valid config")
-        .with_user_loader(Users)
-}
-
-#[derive(Clone)]
-struct User {
-    id: u64,
-}
-
-struct Users;
-
-impl UserLoader for Users {
-    type User = User;
-    type Id = u64;
-    type Error = Infallible;
-
-    async fn load_user(&self, id: u64) -> Result<Option<User>, Infallible> {
-        Ok((id == 42).then_some(User { id }))
-    }
-}
-
-fn with_layer(router: Router<SessionConfig>, config: SessionConfig) -> Router {
-    router
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config)
-}
-
-fn bare() -> Router {
-    Router::new().route("/", get(|| async { "ok" }))
-}
-
-/// The same handler behind a layer that does nothing: what axum charges
-/// for any `Router::layer`, session or not.
-fn noop_layer() -> Router {
-    Router::new()
-        .route("/", get(|| async { "ok" }))
-        .layer(tower::layer::layer_fn(|service| service))
-}
-
-fn untouched(config: SessionConfig) -> Router {
-    with_layer(Router::new().route("/", get(|| async { "ok" })), config)
-}
-
-fn read(config: SessionConfig) -> Router {
-    async fn handler(session: Session) -> String {
-        visits(&session).to_string()
-    }
-    with_layer(Router::new().route("/", get(handler)), config)
-}
-
-fn write(config: SessionConfig) -> Router {
-    async fn handler(mut session: Session) -> &'static str {
-        let next = visits(&session) + 1;
-        session.insert("visits", next);
-        "ok"
-    }
-    with_layer(Router::new().route("/", get(handler)), config)
-}
-
-fn user(config: SessionConfig) -> Router {
-    async fn handler(session: Session, CurrentUser(user): CurrentUser<User>) -> String {
-        format!("{} {}", user.id, visits(&session))
-    }
-    with_layer(Router::new().route("/", get(handler)), config)
-}
-
-/// A cookie holding `payload`, as `app` sets it.
-fn crate_cookie(config: &SessionConfig, payload: &Map<String, Value>) -> HeaderValue {
-    let payload = payload.clone();
-    let fill = Router::new().route(
-        "/",
-        get(move |mut session: Session| async move {
-            for (key, value) in payload {
-                session.insert(key, value);
-            }
-        }),
-    );
-    cookies_of(&request(&with_layer(fill, config.clone()), None))
-}
-
-// ---- the peers ----------------------------------------------------------
-
-fn tower_sessions_app() -> Router {
-    async fn handler(session: tower_sessions::Session) -> &'static str {
-        let visits: u64 = session.get("visits").await.ok().flatten().unwrap_or(0);
-        let _ = session.insert("visits", visits + 1).await;
-        "ok"
-    }
-    Router::new()
-        .route("/", get(handler))
-        .layer(SessionManagerLayer::new(MemoryStore::default()))
-}
-
-/// A tower-sessions session id whose record holds `payload`.
-fn tower_sessions_cookie(app: &Router, payload: &Map<String, Value>) -> HeaderValue {
-    let payload = payload.clone();
-    let fill = Router::new().route(
-        "/fill",
-        get(move |session: tower_sessions::Session| async move {
-            for (key, value) in payload {
-                let _ = session.insert(&key, value).await;
-            }
-        }),
-    );
-    let app = app.clone().merge(fill);
-    let request = Request::get("/fill")
-        .body(Body::empty())
-        .expect("a request");
-    let response = support::run(app.oneshot(request)).expect("infallible");
-    cookies_of(&response)
-}
-
-#[derive(Clone)]
-struct JarState {
-    key: Key,
-}
-
-impl FromRef<JarState> for Key {
-    fn from_ref(state: &JarState) -> Key {
-        state.key.clone()
-    }
-}
-
-fn jar_state() -> JarState {
-    JarState {
-        key: Key::from(&[7u8; 64]),
-    }
-}
-
-/// The session JSON in a jar cookie, read, bumped and written back.
-fn bump(value: Option<&str>) -> String {
-    let mut object: Map<String, Value> = value
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_default();
-    let next = visits(&object) + 1;
-    object.insert("visits".into(), next.into());
-    serde_json::to_string(&object).unwrap_or_default()
-}
-
-fn private_jar_app() -> Router {
-    async fn handler(jar: PrivateCookieJar) -> (PrivateCookieJar, &'static str) {
-        let json = bump(jar.get("session").as_ref().map(Cookie::value));
-        (jar.add(Cookie::new("session", json)), "ok")
-    }
-    Router::new()
-        .route("/", get(handler))
-        .with_state(jar_state())
-}
-
-fn signed_jar_app() -> Router {
-    async fn handler(jar: SignedCookieJar) -> (SignedCookieJar, &'static str) {
-        let json = bump(jar.get("session").as_ref().map(Cookie::value));
-        (jar.add(Cookie::new("session", json)), "ok")
-    }
-    Router::new()
-        .route("/", get(handler))
-        .with_state(jar_state())
-}
-
-/// A jar cookie holding `payload`, as `app` sets it.
-fn jar_cookie(private: bool, payload: &Map<String, Value>) -> HeaderValue {
-    let json = serde_json::to_string(payload).expect("JSON");
-    let key = jar_state().key;
-    let headers = if private {
-        let jar = PrivateCookieJar::new(key).add(Cookie::new("session", json));
-        axum::response::IntoResponse::into_response((jar, ()))
-            .headers()
-            .clone()
-    } else {
-        let jar = SignedCookieJar::new(key).add(Cookie::new("session", json));
-        axum::response::IntoResponse::into_response((jar, ()))
-            .headers()
-            .clone()
-    };
-    let mut response = Response::new(Body::empty());
-    *response.headers_mut() = headers;
-    cookies_of(&response)
-}
-
-// ---- the run ------------------------------------------------------------
-
-/// Benches `app` with `cookie`, after checking it answers 200 and (for
-/// writers) sets a cookie, so a broken setup cannot pass as a fast one.
+/// Benches one scenario, after checking it answers 200 and (for writers)
+/// sets a cookie, so a broken setup cannot pass as a fast one.
 fn bench(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    name: &str,
-    app: &Router,
-    cookie: Option<&HeaderValue>,
-    writes: bool,
+    scenario: &Scenario,
 ) {
-    let response = request(app, cookie);
+    let Scenario {
+        name,
+        app,
+        cookie,
+        writes,
+    } = scenario;
+    let response = request(app, Some(cookie));
     assert_eq!(response.status(), StatusCode::OK, "{name}");
     assert_eq!(
         response.headers().contains_key(SET_COOKIE),
-        writes,
+        *writes,
         "{name}"
     );
-    group.bench_function(name, |b| b.iter(|| request(black_box(app), cookie)));
+    group.bench_function(*name, |b| b.iter(|| request(black_box(app), Some(cookie))));
 }
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
-    let jwt = config(SessionType::Jwt);
-    let fernet = config(SessionType::Fernet);
     for (name, payload) in support::payloads() {
         let mut group = c.benchmark_group(format!("request-{name}"));
-        let jwt_cookie = crate_cookie(&jwt, &payload);
-        let fernet_cookie = crate_cookie(&fernet, &payload);
-        bench(&mut group, "bare", &bare(), Some(&jwt_cookie), false);
-        bench(
-            &mut group,
-            "noop_layer",
-            &noop_layer(),
-            Some(&jwt_cookie),
-            false,
-        );
-        bench(
-            &mut group,
-            "untouched",
-            &untouched(jwt.clone()),
-            Some(&jwt_cookie),
-            false,
-        );
-        bench(
-            &mut group,
-            "read_jwt",
-            &read(jwt.clone()),
-            Some(&jwt_cookie),
-            false,
-        );
-        bench(
-            &mut group,
-            "write_jwt",
-            &write(jwt.clone()),
-            Some(&jwt_cookie),
-            true,
-        );
-        bench(
-            &mut group,
-            "user_jwt",
-            &user(jwt.clone()),
-            Some(&jwt_cookie),
-            false,
-        );
-        bench(
-            &mut group,
-            "read_fernet",
-            &read(fernet.clone()),
-            Some(&fernet_cookie),
-            false,
-        );
-        bench(
-            &mut group,
-            "write_fernet",
-            &write(fernet.clone()),
-            Some(&fernet_cookie),
-            true,
-        );
-
-        let tower = tower_sessions_app();
-        let tower_cookie = tower_sessions_cookie(&tower, &payload);
-        // tower-sessions answers a changed session with its id cookie again.
-        bench(
-            &mut group,
-            "tower_sessions",
-            &tower,
-            Some(&tower_cookie),
-            true,
-        );
-        let private = jar_cookie(true, &payload);
-        bench(
-            &mut group,
-            "private_jar",
-            &private_jar_app(),
-            Some(&private),
-            true,
-        );
-        let signed = jar_cookie(false, &payload);
-        bench(
-            &mut group,
-            "signed_jar",
-            &signed_jar_app(),
-            Some(&signed),
-            true,
-        );
+        for scenario in scenarios(&payload) {
+            bench(&mut group, &scenario);
+        }
         group.finish();
     }
     c.final_summary();

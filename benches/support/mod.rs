@@ -3,6 +3,8 @@
 //! criterion's own estimates.
 #![allow(dead_code)]
 
+pub mod apps;
+
 use std::fmt::Write as _;
 use std::future::Future;
 use std::path::PathBuf;

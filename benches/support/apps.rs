@@ -1,0 +1,281 @@
+//! The apps the request benches and the allocation count share: the crate
+//! in each mode, and its peers doing the same work, each with the cookie that
+//! holds a given payload.
+
+use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::Router;
+use axum_cookie_session::{
+    CurrentUser, Session, SessionConfig, SessionLayer, SessionType, UserLoader,
+};
+use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SignedCookieJar};
+use http::header::{COOKIE, SET_COOKIE};
+use http::{HeaderValue, Request, Response};
+use serde_json::{Map, Value};
+use tower::ServiceExt;
+use tower_sessions::{MemoryStore, SessionManagerLayer};
+
+const SECRET: &str = "a-benchmark-secret-of-32-bytes!!";
+
+/// Sends `GET /` with `cookie` through `app`.
+pub fn request(app: &Router, cookie: Option<&HeaderValue>) -> Response<Body> {
+    let mut request = Request::get("/");
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie.clone());
+    }
+    let request = request.body(Body::empty()).expect("a request");
+    super::run(app.clone().oneshot(request)).expect("infallible")
+}
+
+/// The `name=value` pairs of a response's cookies, as a `Cookie` header.
+fn cookies_of(response: &Response<Body>) -> HeaderValue {
+    let pairs: Vec<&str> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok()?.split(';').next())
+        .collect();
+    HeaderValue::from_str(&pairs.join("; ")).expect("a cookie header")
+}
+
+fn visits(object: &Map<String, Value>) -> u64 {
+    object.get("visits").and_then(Value::as_u64).unwrap_or(0)
+}
+
+// ---- the crate ----------------------------------------------------------
+
+fn config(codec: SessionType) -> SessionConfig {
+    SessionConfig::builder()
+        .session_type(codec)
+        .secret_key(SECRET)
+        .build()
+        .expect("valid config")
+        .with_user_loader(Users)
+}
+
+#[derive(Clone)]
+struct User {
+    id: u64,
+}
+
+struct Users;
+
+impl UserLoader for Users {
+    type User = User;
+    type Id = u64;
+    type Error = Infallible;
+
+    async fn load_user(&self, id: u64) -> Result<Option<User>, Infallible> {
+        Ok((id == 42).then_some(User { id }))
+    }
+}
+
+fn with_layer(router: Router<SessionConfig>, config: SessionConfig) -> Router {
+    router
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config)
+}
+
+fn bare() -> Router {
+    Router::new().route("/", get(|| async { "ok" }))
+}
+
+/// The same handler behind a layer that does nothing: what axum charges
+/// for any `Router::layer`, session or not.
+fn noop_layer() -> Router {
+    Router::new()
+        .route("/", get(|| async { "ok" }))
+        .layer(tower::layer::layer_fn(|service| service))
+}
+
+fn untouched(config: SessionConfig) -> Router {
+    with_layer(Router::new().route("/", get(|| async { "ok" })), config)
+}
+
+fn read(config: SessionConfig) -> Router {
+    async fn handler(session: Session) -> String {
+        visits(&session).to_string()
+    }
+    with_layer(Router::new().route("/", get(handler)), config)
+}
+
+fn write(config: SessionConfig) -> Router {
+    async fn handler(mut session: Session) -> &'static str {
+        let next = visits(&session) + 1;
+        session.insert("visits", next);
+        "ok"
+    }
+    with_layer(Router::new().route("/", get(handler)), config)
+}
+
+fn user(config: SessionConfig) -> Router {
+    async fn handler(session: Session, CurrentUser(user): CurrentUser<User>) -> String {
+        format!("{} {}", user.id, visits(&session))
+    }
+    with_layer(Router::new().route("/", get(handler)), config)
+}
+
+/// A cookie holding `payload`, as `app` sets it.
+fn crate_cookie(config: &SessionConfig, payload: &Map<String, Value>) -> HeaderValue {
+    let payload = payload.clone();
+    let fill = Router::new().route(
+        "/",
+        get(move |mut session: Session| async move {
+            for (key, value) in payload {
+                session.insert(key, value);
+            }
+        }),
+    );
+    cookies_of(&request(&with_layer(fill, config.clone()), None))
+}
+
+// ---- the peers ----------------------------------------------------------
+
+fn tower_sessions_app() -> Router {
+    async fn handler(session: tower_sessions::Session) -> &'static str {
+        let visits: u64 = session.get("visits").await.ok().flatten().unwrap_or(0);
+        let _ = session.insert("visits", visits + 1).await;
+        "ok"
+    }
+    Router::new()
+        .route("/", get(handler))
+        .layer(SessionManagerLayer::new(MemoryStore::default()))
+}
+
+/// A tower-sessions session id whose record holds `payload`.
+fn tower_sessions_cookie(app: &Router, payload: &Map<String, Value>) -> HeaderValue {
+    let payload = payload.clone();
+    let fill = Router::new().route(
+        "/fill",
+        get(move |session: tower_sessions::Session| async move {
+            for (key, value) in payload {
+                let _ = session.insert(&key, value).await;
+            }
+        }),
+    );
+    let app = app.clone().merge(fill);
+    let request = Request::get("/fill")
+        .body(Body::empty())
+        .expect("a request");
+    let response = super::run(app.oneshot(request)).expect("infallible");
+    cookies_of(&response)
+}
+
+#[derive(Clone)]
+struct JarState {
+    key: Key,
+}
+
+impl FromRef<JarState> for Key {
+    fn from_ref(state: &JarState) -> Key {
+        state.key.clone()
+    }
+}
+
+fn jar_state() -> JarState {
+    JarState {
+        key: Key::from(&[7u8; 64]),
+    }
+}
+
+/// The session JSON in a jar cookie, read, bumped and written back.
+fn bump(value: Option<&str>) -> String {
+    let mut object: Map<String, Value> = value
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    let next = visits(&object) + 1;
+    object.insert("visits".into(), next.into());
+    serde_json::to_string(&object).unwrap_or_default()
+}
+
+fn private_jar_app() -> Router {
+    async fn handler(jar: PrivateCookieJar) -> (PrivateCookieJar, &'static str) {
+        let json = bump(jar.get("session").as_ref().map(Cookie::value));
+        (jar.add(Cookie::new("session", json)), "ok")
+    }
+    Router::new()
+        .route("/", get(handler))
+        .with_state(jar_state())
+}
+
+fn signed_jar_app() -> Router {
+    async fn handler(jar: SignedCookieJar) -> (SignedCookieJar, &'static str) {
+        let json = bump(jar.get("session").as_ref().map(Cookie::value));
+        (jar.add(Cookie::new("session", json)), "ok")
+    }
+    Router::new()
+        .route("/", get(handler))
+        .with_state(jar_state())
+}
+
+/// A jar cookie holding `payload`, as `app` sets it.
+fn jar_cookie(private: bool, payload: &Map<String, Value>) -> HeaderValue {
+    let json = serde_json::to_string(payload).expect("JSON");
+    let key = jar_state().key;
+    let headers = if private {
+        let jar = PrivateCookieJar::new(key).add(Cookie::new("session", json));
+        axum::response::IntoResponse::into_response((jar, ()))
+            .headers()
+            .clone()
+    } else {
+        let jar = SignedCookieJar::new(key).add(Cookie::new("session", json));
+        axum::response::IntoResponse::into_response((jar, ()))
+            .headers()
+            .clone()
+    };
+    let mut response = Response::new(Body::empty());
+    *response.headers_mut() = headers;
+    cookies_of(&response)
+}
+
+/// One row of the request benches.
+pub struct Scenario {
+    pub name: &'static str,
+    pub app: Router,
+    pub cookie: HeaderValue,
+    /// The handler changes the session, so a cookie is set.
+    pub writes: bool,
+}
+
+/// Every row, for one payload, in the order the tables show them.
+pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
+    let jwt = config(SessionType::Jwt);
+    let fernet = config(SessionType::Fernet);
+    let jwt_cookie = crate_cookie(&jwt, payload);
+    let fernet_cookie = crate_cookie(&fernet, payload);
+    let tower = tower_sessions_app();
+    let tower_cookie = tower_sessions_cookie(&tower, payload);
+    let row = |name, app, cookie: &HeaderValue, writes| Scenario {
+        name,
+        app,
+        cookie: cookie.clone(),
+        writes,
+    };
+    vec![
+        row("bare", bare(), &jwt_cookie, false),
+        row("noop_layer", noop_layer(), &jwt_cookie, false),
+        row("untouched", untouched(jwt.clone()), &jwt_cookie, false),
+        row("read_jwt", read(jwt.clone()), &jwt_cookie, false),
+        row("write_jwt", write(jwt.clone()), &jwt_cookie, true),
+        row("user_jwt", user(jwt.clone()), &jwt_cookie, false),
+        row("read_fernet", read(fernet.clone()), &fernet_cookie, false),
+        row("write_fernet", write(fernet), &fernet_cookie, true),
+        // tower-sessions answers a changed session with its id cookie again.
+        row("tower_sessions", tower, &tower_cookie, true),
+        row(
+            "private_jar",
+            private_jar_app(),
+            &jar_cookie(true, payload),
+            true,
+        ),
+        row(
+            "signed_jar",
+            signed_jar_app(),
+            &jar_cookie(false, payload),
+            true,
+        ),
+    ]
+}
