@@ -4,7 +4,7 @@ use std::any::{Any, TypeId};
 use std::convert::Infallible;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::response::{IntoResponseParts, ResponseParts};
@@ -72,9 +72,12 @@ where
 {
     /// The view's value, unless `borrowed`.
     data: T,
-    /// The default map view has not been mutated yet: its value is `loaded`
-    /// itself, and `data` is an empty placeholder.
+    /// A map view not copied yet: its value is `loaded` with `extra` laid
+    /// over it, and `data` is an empty placeholder. Inserting and removing
+    /// keys only add to `extra`; the first `DerefMut` makes the copy.
     borrowed: bool,
+    /// A borrowed map view's value with `extra` applied, made on first `Deref`.
+    shown: OnceLock<Object>,
     /// The object as it was when this view was taken (or last written back).
     loaded: Arc<Object>,
     /// The keys `T` owns; the rest of `loaded` is kept untouched.
@@ -84,7 +87,9 @@ where
     touched: bool,
     /// [`end`](Self::end) was called.
     ended: bool,
-    /// Keys set outside `T` (the user id of [`login`](Self::login)); `None` removes.
+    /// Keys set outside `data`, `None` removing: the user id of
+    /// [`login`](Self::login) on a typed view, and every change of a
+    /// borrowed map view.
     extra: Vec<(String, Option<Value>)>,
     /// `T::default()` as JSON, when changes must be measured against it rather
     /// than against `loaded`: after [`end`](Self::end), and when the stored
@@ -109,6 +114,7 @@ where
             return Self {
                 data: T::default(),
                 borrowed: true,
+                shown: OnceLock::new(),
                 loaded,
                 fields: Fields::All,
                 request,
@@ -132,6 +138,7 @@ where
         Self {
             data,
             borrowed: false,
+            shown: OnceLock::new(),
             loaded,
             fields: fields_of::<T>(),
             request,
@@ -159,6 +166,7 @@ where
     pub fn end(&mut self) {
         self.data = T::default();
         self.borrowed = false;
+        self.shown = OnceLock::new();
         self.extra.clear();
         self.default_base = Some(default_object::<T>());
         self.touched = true;
@@ -178,11 +186,18 @@ where
 }
 
 impl<T: Serialize + 'static> Session<T> {
-    /// The view's value: `data`, or for an unmutated map view, the loaded object.
+    /// The view's value: `data`, or for a borrowed map view, the loaded
+    /// object (with its pending changes applied, copied once if there are any).
     fn value(&self) -> &T {
         if self.borrowed {
-            if let Some(loaded) = (self.loaded.as_ref() as &dyn Any).downcast_ref::<T>() {
-                return loaded;
+            let object = if self.extra.is_empty() {
+                &self.loaded
+            } else {
+                self.shown
+                    .get_or_init(|| overlaid(&self.loaded, &self.extra))
+            };
+            if let Some(object) = (object as &dyn Any).downcast_ref::<T>() {
+                return object;
             }
         }
         &self.data
@@ -194,12 +209,27 @@ impl<T: Serialize + 'static> Session<T> {
             return;
         }
         self.borrowed = false;
-        let mut copy = Some(Object::clone(&self.loaded));
-        if let Some(copy) = (&mut copy as &mut dyn Any).downcast_mut::<Option<T>>() {
-            if let Some(copy) = copy.take() {
-                self.data = copy;
+        let object = match self.shown.take() {
+            Some(object) => object,
+            None => overlaid(&self.loaded, &self.extra),
+        };
+        // The pending changes are in the copy now; `changes` finds them by diff.
+        self.extra.clear();
+        let mut object = Some(object);
+        if let Some(object) = (&mut object as &mut dyn Any).downcast_mut::<Option<T>>() {
+            if let Some(object) = object.take() {
+                self.data = object;
             }
         }
+    }
+
+    /// A borrowed map view's pending change of `key`.
+    fn pending(&self, key: &str) -> Option<&Option<Value>> {
+        self.extra
+            .iter()
+            .rev()
+            .find(|(pending, _)| pending == key)
+            .map(|(_, value)| value)
     }
 
     /// The view's value, to mutate: marks the session possibly changed.
@@ -228,18 +258,34 @@ impl<T: Serialize + 'static> Session<T> {
     /// The logged-in user's id: the one given to [`login`](Self::login) in
     /// this request, or else the one the cookie held.
     pub fn user_id<I: DeserializeOwned>(&self) -> Option<I> {
-        let id = match self.extra.iter().rev().find(|(key, _)| key == USER_ID_KEY) {
-            Some((_, id)) => id.as_ref(),
-            None if self.ended => None,
-            None => self.loaded.get(USER_ID_KEY),
+        let owned_map = (&self.data as &dyn Any)
+            .downcast_ref::<Object>()
+            .filter(|_| !self.borrowed);
+        let id = match (self.pending(USER_ID_KEY), owned_map) {
+            (Some(id), _) => id.as_ref(),
+            (None, Some(map)) => map.get(USER_ID_KEY),
+            (None, None) if self.ended => None,
+            (None, None) => self.loaded.get(USER_ID_KEY),
         };
         id.and_then(|id| I::deserialize(id).ok())
     }
 
+    /// Sets (or with `None` removes) `key`: in an owned map view's value, or
+    /// as a pending change.
     fn set_outside(&mut self, key: &str, value: Option<Value>) {
+        self.touched = true;
+        if !self.borrowed {
+            if let Some(map) = (&mut self.data as &mut dyn Any).downcast_mut::<Object>() {
+                match value {
+                    Some(value) => map.insert(key.to_owned(), value),
+                    None => map.remove(key),
+                };
+                return;
+            }
+        }
+        self.shown = OnceLock::new();
         self.extra.retain(|(existing, _)| existing != key);
         self.extra.push((key.to_owned(), value));
-        self.touched = true;
     }
 
     /// What this view changed, relative to the object it was taken from.
@@ -285,6 +331,7 @@ impl<T: Serialize + 'static> Session<T> {
         self.touched = false;
         self.ended = false;
         self.extra.clear();
+        self.shown = OnceLock::new();
         self.loaded = self.hand_back(changes);
         Ok(())
     }
@@ -312,15 +359,19 @@ impl<T: Serialize + 'static> Session<T> {
 impl Session {
     /// The value stored under `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.value().get(key)
+        if !self.borrowed {
+            return self.data.get(key);
+        }
+        match self.pending(key) {
+            Some(value) => value.as_ref(),
+            None => self.loaded.get(key),
+        }
     }
 
     /// The value stored under `key`, deserialized as `V`; `None` if missing or
     /// of another shape.
     pub fn get_as<V: DeserializeOwned>(&self, key: &str) -> Option<V> {
-        self.value()
-            .get(key)
-            .and_then(|value| V::deserialize(value).ok())
+        self.get(key).and_then(|value| V::deserialize(value).ok())
     }
 
     /// Stores `value` under `key`, returning the previous value.
@@ -329,24 +380,35 @@ impl Session {
     /// booleans, vectors of those, [`serde_json::json!`] values.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
         let (key, value) = (key.into(), value.into());
-        if self.value().get(&key) == Some(&value) {
+        let previous = self.get(&key);
+        if previous == Some(&value) {
             return Some(value);
         }
-        self.value_mut().insert(key, value)
+        if !self.borrowed {
+            return self.value_mut().insert(key, value);
+        }
+        // Borrowed: a pending change, not a copy of the whole object.
+        let previous = previous.cloned();
+        self.set_outside(&key, Some(value));
+        previous
     }
 
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        if !self.value().contains_key(key) {
-            return None;
+        let previous = self.get(key)?;
+        if !self.borrowed {
+            return self.value_mut().remove(key);
         }
-        self.value_mut().remove(key)
+        let previous = previous.clone();
+        self.set_outside(key, None);
+        Some(previous)
     }
 
     /// Removes every key. The cookie is kept (holding `{}`); use
     /// [`end`](Self::end) to remove it.
     pub fn clear(&mut self) {
-        if !self.value().is_empty() {
+        self.own();
+        if !self.data.is_empty() {
             self.value_mut().clear();
         }
     }
@@ -398,6 +460,18 @@ impl<T: Serialize + 'static> fmt::Debug for Session<T> {
             .field("type", &std::any::type_name::<T>())
             .finish_non_exhaustive()
     }
+}
+
+/// `loaded` with the pending changes applied.
+fn overlaid(loaded: &Object, pending: &[(String, Option<Value>)]) -> Object {
+    let mut object = loaded.clone();
+    for (key, value) in pending {
+        match value {
+            Some(value) => object.insert(key.clone(), value.clone()),
+            None => object.remove(key),
+        };
+    }
+    object
 }
 
 /// The keys whose values differ between `before` and `now`, among the keys

@@ -524,3 +524,37 @@ async fn a_cookie_made_with_a_fallback_key_loads_and_is_reissued_with_the_curren
         );
     }
 }
+
+#[tokio::test]
+async fn a_map_session_reads_its_own_writes_whichever_way_it_is_read() {
+    async fn handler(mut session: Session) -> Json<Value> {
+        session.insert("added", 1);
+        session.remove("gone");
+        session.login(7);
+        let seen_by_get = json!([session.get("added"), session.get("gone"), session.get("id")]);
+        // Through `Deref`, the map shows the same changes.
+        let keys: Vec<String> = session.keys().cloned().collect();
+        // `DerefMut` keeps them, and more changes go on top.
+        session.entry("counter").or_insert(json!(0));
+        session.remove("kept");
+        Json(json!({"get": seen_by_get, "keys": keys, "user": session.user_id::<i64>()}))
+    }
+    let config = common::config(SessionType::Jwt);
+    let app = Router::new()
+        .route("/", get(handler))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config.clone());
+    let token = common::encode(&config, json!({"gone": true, "kept": "yes"}));
+    let reply = send_get(&app, "/", Some(&format!("session={token}"))).await;
+    assert_eq!(
+        reply.json(),
+        json!({"get": [1, null, 7], "keys": ["added", "id", "kept"], "user": 7})
+    );
+    let saved = reply.cookie_value().unwrap();
+    assert_eq!(
+        common::decode(&config, &saved),
+        *json!({"added": 1, "id": 7, "counter": 0})
+            .as_object()
+            .unwrap()
+    );
+}
