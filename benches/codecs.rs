@@ -55,78 +55,92 @@ fn cycle(config: &SessionConfig, cookie: &HeaderValue) -> HeaderMap {
     out
 }
 
-fn bench_payload(c: &mut Criterion, name: &str, payload: &Map<String, Value>) {
+/// Every row for one payload: each codec's cycle, then the primitives, each
+/// as a round trip (one decode and one encode).
+fn routines(payload: &Map<String, Value>) -> Vec<(&'static str, Box<dyn FnMut()>)> {
     let json = serde_json::to_vec(payload).expect("JSON");
-    let mut group = c.benchmark_group(format!("codec-{name}"));
-
-    for codec in [SessionType::Jwt, SessionType::Fernet, SessionType::Base64] {
+    let mut routines: Vec<(&'static str, Box<dyn FnMut()>)> = Vec::new();
+    for (name, codec) in [
+        ("jwt_cycle", SessionType::Jwt),
+        ("fernet_cycle", SessionType::Fernet),
+        ("base64_cycle", SessionType::Base64),
+    ] {
         let config = config(codec);
         let cookie = cookie(&config, payload);
-        group.bench_function(format!("{codec}_cycle"), |b| {
-            b.iter(|| cycle(&config, black_box(&cookie)))
-        });
+        routines.push((
+            name,
+            Box::new(move || drop(black_box(cycle(&config, &cookie)))),
+        ));
     }
-
-    // The primitives, each as a round trip (one decode + one encode).
-    group.bench_function("json", |b| {
-        b.iter(|| {
+    let json_bytes = json.clone();
+    routines.push((
+        "json",
+        Box::new(move || {
             let object: Map<String, Value> =
-                serde_json::from_slice(black_box(&json)).expect("JSON");
-            serde_json::to_vec(&object).expect("JSON")
-        })
-    });
+                serde_json::from_slice(black_box(&json_bytes)).expect("JSON");
+            black_box(serde_json::to_vec(&object).expect("JSON"));
+        }),
+    ));
     let encoded = URL_SAFE_NO_PAD.encode(&json);
-    group.bench_function("base64", |b| {
-        b.iter(|| {
-            let decoded = URL_SAFE_NO_PAD.decode(black_box(&encoded)).expect("base64");
-            URL_SAFE_NO_PAD.encode(decoded)
-        })
-    });
+    let base64_input = encoded.clone();
+    routines.push((
+        "base64",
+        Box::new(move || {
+            let decoded = URL_SAFE_NO_PAD
+                .decode(black_box(&base64_input))
+                .expect("base64");
+            black_box(URL_SAFE_NO_PAD.encode(decoded));
+        }),
+    ));
     let key = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).expect("any key");
     let message = format!("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{encoded}");
-    group.bench_function("hmac", |b| {
-        b.iter(|| {
+    routines.push((
+        "hmac",
+        Box::new(move || {
             let mut signer = key.clone();
             signer.update(black_box(message.as_bytes()));
             let signature = signer.finalize().into_bytes();
             let mut verifier = key.clone();
             verifier.update(black_box(message.as_bytes()));
-            verifier.verify_slice(&signature).expect("verifies")
-        })
-    });
+            verifier.verify_slice(&signature).expect("verifies");
+        }),
+    ));
     let fernet = fernet::Fernet::new(&fernet::Fernet::generate_key()).expect("a key");
     let token = fernet.encrypt(&json);
-    group.bench_function("fernet_crypto", |b| {
-        b.iter(|| {
+    routines.push((
+        "fernet_crypto",
+        Box::new(move || {
             let plain = fernet.decrypt(black_box(&token)).expect("decrypts");
-            fernet.encrypt(&plain)
-        })
-    });
-    group.finish();
+            black_box(fernet.encrypt(&plain));
+        }),
+    ));
+    routines
 }
 
-fn report() {
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    for (name, payload) in support::payloads() {
+        let mut group = criterion.benchmark_group(format!("codec-{name}"));
+        for (bench, mut routine) in routines(&payload) {
+            group.bench_function(bench, |b| b.iter(&mut routine));
+        }
+        group.finish();
+    }
+    criterion.final_summary();
+
     let mut report = support::Report::new("codecs");
     for (name, payload) in support::payloads() {
         let group = format!("codec-{name}");
-        let id = |bench: &str| support::id(&group, bench);
-        let rows: Vec<String> = [
-            "jwt_cycle",
-            "fernet_cycle",
-            "base64_cycle",
-            "json",
-            "base64",
-            "hmac",
-            "fernet_crypto",
-        ]
-        .iter()
-        .map(|bench| id(bench))
-        .collect();
+        let mut routines: Vec<(String, Box<dyn FnMut()>)> = routines(&payload)
+            .into_iter()
+            .map(|(bench, routine)| (support::id(&group, bench), routine))
+            .collect();
+        let medians = support::interleaved(&mut routines, 30);
         let title = format!(
             "{name} payload ({} bytes of JSON)",
             support::json_len(&payload)
         );
-        report.table(&title, &rows, &id("json"));
+        report.table(&title, medians);
     }
     report.targets_header();
     for (name, _) in support::payloads() {
@@ -146,13 +160,4 @@ fn report() {
         );
     }
     report.finish();
-}
-
-fn main() {
-    let mut criterion = Criterion::default().configure_from_args();
-    for (name, payload) in support::payloads() {
-        bench_payload(&mut criterion, name, &payload);
-    }
-    criterion.final_summary();
-    report();
 }

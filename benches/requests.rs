@@ -55,35 +55,29 @@ fn main() {
         group.finish();
     }
     c.final_summary();
-    report();
-}
 
-fn report() {
     let mut report = support::Report::new("requests");
-    let benches = [
-        "bare",
-        "noop_layer",
-        "untouched",
-        "read_jwt",
-        "write_jwt",
-        "user_jwt",
-        "read_fernet",
-        "write_fernet",
-        "tower_sessions",
-        "private_jar",
-        "signed_jar",
-    ];
     for (name, payload) in support::payloads() {
         let group = format!("request-{name}");
-        let rows: Vec<String> = benches
+        let scenarios = scenarios(&payload);
+        let mut routines: Vec<(String, Box<dyn FnMut() + '_>)> = scenarios
             .iter()
-            .map(|bench| support::id(&group, bench))
+            .map(
+                |Scenario {
+                     name, app, cookie, ..
+                 }| {
+                    let routine: Box<dyn FnMut() + '_> =
+                        Box::new(move || drop(black_box(request(app, Some(cookie)))));
+                    (support::id(&group, name), routine)
+                },
+            )
             .collect();
+        let medians = support::interleaved(&mut routines, 30);
         let title = format!(
             "{name} payload ({} bytes of JSON)",
             support::json_len(&payload)
         );
-        report.table(&title, &rows, &support::id(&group, "bare"));
+        report.table(&title, medians);
     }
     report.targets_header();
     for (name, _) in support::payloads() {
@@ -93,6 +87,12 @@ fn report() {
             &format!("{name}: untouched / bare"),
             &[&id("untouched")],
             &[&id("bare")],
+            1.05,
+        );
+        report.target(
+            &format!("{name}: untouched / no-op layer"),
+            &[&id("untouched")],
+            &[&id("noop_layer")],
             1.05,
         );
         report.target(
@@ -112,6 +112,12 @@ fn report() {
             &[&id("write_fernet")],
             &[&id("private_jar")],
             0.6,
+        );
+        report.target(
+            &format!("{name}: write jwt / SignedCookieJar"),
+            &[&id("write_jwt")],
+            &[&id("signed_jar")],
+            1.0,
         );
     }
     report.finish();

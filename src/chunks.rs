@@ -108,7 +108,11 @@ fn find_cookie(headers: &HeaderMap, mut matches: impl FnMut(&str) -> bool) -> Op
 /// Calls `f` with each cookie of the request's `Cookie` headers.
 fn for_each_cookie(headers: &HeaderMap, mut f: impl FnMut(&str, &str)) {
     for header in headers.get_all(COOKIE) {
-        let header = String::from_utf8_lossy(header.as_bytes());
+        // Valid UTF-8 is the rule, checked fast; anything else is read lossily.
+        let header = match std::str::from_utf8(header.as_bytes()) {
+            Ok(header) => std::borrow::Cow::Borrowed(header),
+            Err(_) => String::from_utf8_lossy(header.as_bytes()),
+        };
         for cookie in cookie::Cookie::split_parse(header.as_ref()).flatten() {
             f(cookie.name(), cookie.value());
         }

@@ -90,12 +90,56 @@ pub fn id(group: &str, bench: &str) -> String {
     format!("{group}/{bench}")
 }
 
-/// A table of every row (median ± MAD, ratio to the `base` row), then each
-/// target ratio with whether it holds. Printed, and saved next to
-/// criterion's output as `<name>.md` for BENCHMARKS.md.
+/// Medians, in nanoseconds per call, of routines timed round-robin: in each
+/// of `rounds` rounds every routine runs a batch of calls. A machine whose
+/// speed drifts during the run (shared cores, frequency changes) then slows
+/// every routine alike, so their ratios stay true even when criterion's
+/// one-after-the-other figures drift apart.
+pub fn interleaved(
+    routines: &mut [(String, Box<dyn FnMut() + '_>)],
+    rounds: usize,
+) -> Vec<(String, f64)> {
+    // Batches of about 2 ms, sized from one timed call each.
+    let batches: Vec<usize> = routines
+        .iter_mut()
+        .map(|(_, routine)| {
+            let start = std::time::Instant::now();
+            routine();
+            let once = start.elapsed().as_nanos().max(1);
+            usize::try_from(2_000_000 / once)
+                .unwrap_or(1)
+                .clamp(1, 100_000)
+        })
+        .collect();
+    let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); routines.len()];
+    for _ in 0..rounds {
+        for (index, (_, routine)) in routines.iter_mut().enumerate() {
+            let start = std::time::Instant::now();
+            for _ in 0..batches[index] {
+                routine();
+            }
+            samples[index].push(start.elapsed().as_nanos() as f64 / batches[index] as f64);
+        }
+    }
+    routines
+        .iter()
+        .zip(samples)
+        .map(|((name, _), mut samples)| {
+            samples.sort_by(f64::total_cmp);
+            (name.clone(), samples[samples.len() / 2])
+        })
+        .collect()
+}
+
+/// The report of one bench: per payload, a table of every row (criterion's
+/// median ± MAD, the interleaved median, and its ratio to the first row),
+/// then each target ratio, computed from the interleaved medians, with
+/// whether it holds. Printed, and saved next to criterion's output as
+/// `<name>.md` for BENCHMARKS.md.
 pub struct Report {
     name: &'static str,
     out: String,
+    interleaved: Vec<(String, f64)>,
     failures: usize,
 }
 
@@ -104,39 +148,57 @@ impl Report {
         Self {
             name,
             out: String::new(),
+            interleaved: Vec::new(),
             failures: 0,
         }
     }
 
-    pub fn table(&mut self, title: &str, rows: &[String], base: &str) {
-        let base_median = estimate(base).map(|e| e.median);
-        let _ = writeln!(self.out, "\n### {title}\n");
-        let _ = writeln!(self.out, "| row | median | ± MAD | × {} |", short(base));
-        let _ = writeln!(self.out, "|---|---:|---:|---:|");
-        for row in rows {
-            match estimate(row) {
-                Some(e) => {
-                    let ratio = base_median.map_or(f64::NAN, |base| e.median / base);
-                    let _ = writeln!(
-                        self.out,
-                        "| {} | {} | {} | {ratio:.2} |",
-                        short(row),
-                        time(e.median),
-                        time(e.mad)
-                    );
-                }
-                None => {
-                    let _ = writeln!(self.out, "| {} | not run | | |", short(row));
-                }
-            }
-        }
+    fn interleaved(&self, id: &str) -> Option<f64> {
+        self.interleaved
+            .iter()
+            .find(|(row, _)| row == id)
+            .map(|(_, ns)| *ns)
     }
 
-    /// `numerator / denominator` must be at most `limit`.
+    /// One table; `rows` are ids (`group/bench`) with their interleaved medians.
+    pub fn table(&mut self, title: &str, rows: Vec<(String, f64)>) {
+        let base = rows.first().map(|(id, ns)| (short(id).to_owned(), *ns));
+        let _ = writeln!(self.out, "\n### {title}\n");
+        let base_name = base.as_ref().map_or("", |(name, _)| name.as_str());
+        let _ = writeln!(
+            self.out,
+            "| row | criterion median | ± MAD | interleaved median | × {base_name} |"
+        );
+        let _ = writeln!(self.out, "|---|---:|---:|---:|---:|");
+        for (id, ns) in &rows {
+            let (median, mad) = estimate(id).map_or(("not run".into(), String::new()), |e| {
+                (time(e.median), time(e.mad))
+            });
+            let ratio = base.as_ref().map_or(f64::NAN, |(_, base)| ns / base);
+            let _ = writeln!(
+                self.out,
+                "| {} | {median} | {mad} | {} | {ratio:.2} |",
+                short(id),
+                time(*ns)
+            );
+        }
+        self.interleaved.extend(rows);
+    }
+
+    pub fn targets_header(&mut self) {
+        let _ = writeln!(
+            self.out,
+            "\n### Targets (ratios of interleaved medians, same run)\n"
+        );
+        let _ = writeln!(self.out, "| target | ratio | limit | |");
+        let _ = writeln!(self.out, "|---|---:|---:|---|");
+    }
+
+    /// The sum of `numerator` over the sum of `denominator` must be at most `limit`.
     pub fn target(&mut self, what: &str, numerator: &[&str], denominator: &[&str], limit: f64) {
         let sum = |ids: &[&str]| {
             ids.iter()
-                .map(|id| estimate(id).map(|e| e.median))
+                .map(|id| self.interleaved(id))
                 .sum::<Option<f64>>()
         };
         let (Some(num), Some(den)) = (sum(numerator), sum(denominator)) else {
@@ -155,12 +217,6 @@ impl Report {
         );
     }
 
-    pub fn targets_header(&mut self) {
-        let _ = writeln!(self.out, "\n### Targets (ratios of medians, same run)\n");
-        let _ = writeln!(self.out, "| target | ratio | limit | |");
-        let _ = writeln!(self.out, "|---|---:|---:|---|");
-    }
-
     pub fn finish(self) {
         println!("{}", self.out);
         if self.failures > 0 {
@@ -175,8 +231,9 @@ impl Report {
     }
 }
 
+/// `request-small/bare` → `bare`: the table title names the group.
 fn short(id: &str) -> &str {
-    id
+    id.rsplit('/').next().unwrap_or(id)
 }
 
 fn time(ns: f64) -> String {
