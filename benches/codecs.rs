@@ -131,7 +131,7 @@ fn main() {
     let mut report = support::Report::new("codecs");
     for (name, payload) in support::payloads() {
         let group = format!("codec-{name}");
-        let mut routines: Vec<(String, Box<dyn FnMut()>)> = routines(&payload)
+        let mut routines: Vec<support::Routine<'_>> = routines(&payload)
             .into_iter()
             .map(|(bench, routine)| (support::id(&group, bench), routine))
             .collect();

@@ -60,7 +60,7 @@ fn main() {
     for (name, payload) in support::payloads() {
         let group = format!("request-{name}");
         let scenarios = scenarios(&payload);
-        let mut routines: Vec<(String, Box<dyn FnMut() + '_>)> = scenarios
+        let mut routines: Vec<support::Routine<'_>> = scenarios
             .iter()
             .map(
                 |Scenario {

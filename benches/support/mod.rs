@@ -90,15 +90,15 @@ pub fn id(group: &str, bench: &str) -> String {
     format!("{group}/{bench}")
 }
 
+/// A named routine to time.
+pub type Routine<'a> = (String, Box<dyn FnMut() + 'a>);
+
 /// Medians, in nanoseconds per call, of routines timed round-robin: in each
 /// of `rounds` rounds every routine runs a batch of calls. A machine whose
 /// speed drifts during the run (shared cores, frequency changes) then slows
 /// every routine alike, so their ratios stay true even when criterion's
 /// one-after-the-other figures drift apart.
-pub fn interleaved(
-    routines: &mut [(String, Box<dyn FnMut() + '_>)],
-    rounds: usize,
-) -> Vec<(String, f64)> {
+pub fn interleaved(routines: &mut [Routine<'_>], rounds: usize) -> Vec<(String, f64)> {
     // Batches of about 2 ms, sized from one timed call each.
     let batches: Vec<usize> = routines
         .iter_mut()
