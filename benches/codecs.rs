@@ -57,9 +57,9 @@ fn cycle(config: &SessionConfig, cookie: &HeaderValue) -> HeaderMap {
 
 /// Every row for one payload: each codec's cycle, then the primitives, each
 /// as a round trip (one decode and one encode).
-fn routines(payload: &Map<String, Value>) -> Vec<(&'static str, Box<dyn FnMut()>)> {
+fn routines(payload: &Map<String, Value>) -> Vec<support::Routine<'static>> {
     let json = serde_json::to_vec(payload).expect("JSON");
-    let mut routines: Vec<(&'static str, Box<dyn FnMut()>)> = Vec::new();
+    let mut routines: Vec<support::Routine<'static>> = Vec::new();
     for (name, codec) in [
         ("jwt_cycle", SessionType::Jwt),
         ("fernet_cycle", SessionType::Fernet),
@@ -68,13 +68,13 @@ fn routines(payload: &Map<String, Value>) -> Vec<(&'static str, Box<dyn FnMut()>
         let config = config(codec);
         let cookie = cookie(&config, payload);
         routines.push((
-            name,
+            name.to_owned(),
             Box::new(move || drop(black_box(cycle(&config, &cookie)))),
         ));
     }
     let json_bytes = json.clone();
     routines.push((
-        "json",
+        "json".into(),
         Box::new(move || {
             let object: Map<String, Value> =
                 serde_json::from_slice(black_box(&json_bytes)).expect("JSON");
@@ -84,7 +84,7 @@ fn routines(payload: &Map<String, Value>) -> Vec<(&'static str, Box<dyn FnMut()>
     let encoded = URL_SAFE_NO_PAD.encode(&json);
     let base64_input = encoded.clone();
     routines.push((
-        "base64",
+        "base64".into(),
         Box::new(move || {
             let decoded = URL_SAFE_NO_PAD
                 .decode(black_box(&base64_input))
@@ -95,7 +95,7 @@ fn routines(payload: &Map<String, Value>) -> Vec<(&'static str, Box<dyn FnMut()>
     let key = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).expect("any key");
     let message = format!("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{encoded}");
     routines.push((
-        "hmac",
+        "hmac".into(),
         Box::new(move || {
             let mut signer = key.clone();
             signer.update(black_box(message.as_bytes()));
@@ -108,7 +108,7 @@ fn routines(payload: &Map<String, Value>) -> Vec<(&'static str, Box<dyn FnMut()>
     let fernet = fernet::Fernet::new(&fernet::Fernet::generate_key()).expect("a key");
     let token = fernet.encrypt(&json);
     routines.push((
-        "fernet_crypto",
+        "fernet_crypto".into(),
         Box::new(move || {
             let plain = fernet.decrypt(black_box(&token)).expect("decrypts");
             black_box(fernet.encrypt(&plain));
@@ -133,7 +133,7 @@ fn main() {
         let group = format!("codec-{name}");
         let mut routines: Vec<support::Routine<'_>> = routines(&payload)
             .into_iter()
-            .map(|(bench, routine)| (support::id(&group, bench), routine))
+            .map(|(bench, routine)| (support::id(&group, &bench), routine))
             .collect();
         let medians = support::interleaved(&mut routines, 30);
         let title = format!(
