@@ -46,13 +46,16 @@ pub(crate) struct Found {
 pub(crate) fn find(headers: &HeaderMap, name: &str) -> Option<Found> {
     let value = find_cookie(headers, |cookie| cookie == name)?;
     let Some(count) = value.strip_prefix(CHUNKS_PREFIX) else {
-        return Some(Found {
-            token: Ok(value),
-            chunks: 0,
-        });
+        // Larger than anything written: refused before any decoding.
+        let token = if value.len() > MAX_SESSION_HEADER {
+            Err(Rejection::Oversized)
+        } else {
+            Ok(value)
+        };
+        return Some(Found { token, chunks: 0 });
     };
-    let chunks = match count.parse::<usize>() {
-        Ok(count) if (1..=MAX_CHUNKS).contains(&count) => count,
+    let chunks = match digit(count) {
+        Some(count) if (1..=MAX_CHUNKS).contains(&count) => count,
         _ => {
             return Some(Found {
                 token: Err(Rejection::Chunks),
@@ -69,12 +72,18 @@ pub(crate) fn find(headers: &HeaderMap, name: &str) -> Option<Found> {
 /// Chunks `1..=count` of the cookie `name`, in order, as one token.
 fn join(headers: &HeaderMap, name: &str, count: usize) -> Result<String, Rejection> {
     let mut parts: Vec<Option<String>> = vec![None; count];
+    let mut oversized = false;
     for_each_cookie(headers, |cookie_name, value| {
         let index = chunk_index(name, cookie_name).and_then(|index| index.checked_sub(1));
         if let Some(part @ None) = index.and_then(|index| parts.get_mut(index)) {
+            // A chunk larger than a cookie is refused before any decoding.
+            oversized |= value.len() > MAX_COOKIE_SIZE;
             *part = Some(value.to_owned());
         }
     });
+    if oversized {
+        return Err(Rejection::Oversized);
+    }
     parts
         .into_iter()
         .collect::<Option<String>>()
@@ -83,11 +92,16 @@ fn join(headers: &HeaderMap, name: &str, count: usize) -> Result<String, Rejecti
 
 /// `sessionC3` is chunk 3 of `session`.
 fn chunk_index(name: &str, cookie_name: &str) -> Option<usize> {
-    let index = cookie_name.strip_prefix(name)?.strip_prefix('C')?;
-    if index.starts_with('0') {
-        return None;
+    digit(cookie_name.strip_prefix(name)?.strip_prefix('C')?)
+}
+
+/// A chunk number: one digit from 1 to 9, in its only spelling (no sign, no
+/// leading zero), since `MAX_CHUNKS` is below 10.
+fn digit(text: &str) -> Option<usize> {
+    match text.as_bytes() {
+        [digit @ b'1'..=b'9'] => Some(usize::from(digit - b'0')),
+        _ => None,
     }
-    index.parse().ok()
 }
 
 fn chunk_name(name: &str, index: usize) -> String {

@@ -446,7 +446,9 @@ impl SessionConfigBuilder {
     /// [`max_age`](Self::max_age), if set). Checked on the server against the
     /// issue time signed into the token, so a copied or kept cookie stops
     /// working even if a client ignores `Max-Age`; an expired cookie loads as
-    /// an empty session.
+    /// an empty session. The issue time is the last time the server wrote the
+    /// cookie (a re-issue under a new key keeps it); cookies that carry none,
+    /// such as muffin-session's, do not expire on the server.
     ///
     /// The issue time is Fernet's own timestamp for `fernet`; for `jwt` and
     /// `base64` it is the claim `_iat`, or the registered `iat` and `exp`
@@ -468,9 +470,10 @@ impl SessionConfigBuilder {
     ///
     /// muffin-session answers a JWT whose registered `exp`, `nbf` or `iat`
     /// claim fails PyJWT's checks with a 500, so while this is on the issue
-    /// time is the private claim `_iat`, and saving a session that holds
-    /// `exp`, `nbf`, `iat`, `aud`, or a non-string `sub` or `jti` fails with
-    /// [`SaveError::ReservedKey`]. Turn it off when no muffin-session app
+    /// time is the private claim `_iat`, and saving a session whose handler
+    /// stored `exp`, `nbf`, `iat`, `aud`, or a non-string `sub` or `jti` fails
+    /// with [`SaveError::ReservedKey`]. Such claims in a token a Python app
+    /// wrote are honoured, hidden from handlers, and written back unchanged. Turn it off when no muffin-session app
     /// reads the cookies: JWTs then carry the standard `iat` and `exp`, and a
     /// token without `iat` is refused once a lifetime is set.
     pub fn muffin_compat(mut self, compat: bool) -> Self {

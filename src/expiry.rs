@@ -13,7 +13,11 @@
 //!   `iat` claim, with `exp` beside it when a lifetime is set.
 //!
 //! The claims are taken out of the object on load and written on save, so a
-//! handler never sees them.
+//! handler never sees them. In a JWT read while compatibility is on, the
+//! claims muffin-session's PyJWT checks (`exp`, `nbf`, `iat`, `aud`, and a
+//! non-string `sub` or `jti`) are honoured as PyJWT would, then carried: kept
+//! out of the handler's view and written back as they were, so a session a
+//! Python app stamped still loads and saves, and expires when it said.
 
 use std::fmt;
 use std::sync::Arc;
@@ -76,10 +80,16 @@ pub(crate) struct Expiry {
     claims: Claims,
 }
 
-/// The issue time written into a cookie, beside the session object.
+/// The claims of a token that are not the handler's to see or change,
+/// written back as they were.
+pub(crate) type Carried = Vec<(String, Value)>;
+
+/// The session object as written into a cookie: the issue-time claims, the
+/// carried claims, then the session's own keys.
 pub(crate) struct Stamped<'a> {
-    pub(crate) object: &'a Object,
+    object: &'a Object,
     claims: [Option<(&'static str, u64)>; 2],
+    carried: &'a [(String, Value)],
 }
 
 impl Expiry {
@@ -97,15 +107,15 @@ impl Expiry {
     }
 
     /// Takes the issue-time claims out of a decoded `jwt` or `base64` object,
-    /// returning the issue time. In a JWT (or whenever the registered claims
-    /// are ours), an `exp` or `nbf` that says the token is not valid now
-    /// rejects it, as PyJWT would.
+    /// returning the issue time and the carried claims. In a JWT (or whenever
+    /// the registered claims are ours), an `exp` or `nbf` that says the token
+    /// is not valid now rejects it, as PyJWT would.
     pub(crate) fn take_claims(
         &self,
         object: &mut Object,
         now: u64,
         jwt: bool,
-    ) -> Result<Option<u64>, Rejection> {
+    ) -> Result<(Option<u64>, Carried), Rejection> {
         if jwt || self.claims == Claims::Registered {
             check_validity_claims(object, now)?;
         }
@@ -122,7 +132,12 @@ impl Expiry {
         for claim in self.reserved() {
             object.remove(*claim);
         }
-        Ok(issued_at)
+        let carried = if jwt && self.claims == Claims::Private {
+            take_pyjwt_claims(object)
+        } else {
+            Carried::new()
+        };
+        Ok((issued_at, carried))
     }
 
     /// Whether a cookie issued at `issued_at` is still valid at `now`: `Ok(true)`
@@ -150,8 +165,13 @@ impl Expiry {
     }
 
     /// The session object with the issue-time claims a `jwt` or `base64`
-    /// cookie issued at `now` carries.
-    pub(crate) fn stamp<'a>(&self, object: &'a Object, now: u64) -> Stamped<'a> {
+    /// cookie issued at `now` carries, and the claims it carried.
+    pub(crate) fn stamp<'a>(
+        &self,
+        object: &'a Object,
+        carried: &'a [(String, Value)],
+        now: u64,
+    ) -> Stamped<'a> {
         let expires = self.lifetime.map(|lifetime| now.saturating_add(lifetime));
         let claims = match (self.claims, expires) {
             (Claims::Private, None) => [None, None],
@@ -160,7 +180,11 @@ impl Expiry {
                 [Some(("iat", now)), expires.map(|expires| ("exp", expires))]
             }
         };
-        Stamped { object, claims }
+        Stamped {
+            object,
+            claims,
+            carried,
+        }
     }
 
     /// Refuses a session that holds a claim name this configuration writes
@@ -186,6 +210,19 @@ impl Expiry {
             Claims::Registered => &["iat", "exp", "nbf"],
         }
     }
+}
+
+/// Moves the claims PyJWT checks out of a JWT's object (no allocation when,
+/// as usual, there are none).
+fn take_pyjwt_claims(object: &mut Object) -> Carried {
+    let keys: Vec<String> = object
+        .iter()
+        .filter(|(key, value)| crate::codec::pyjwt_checks(key, value))
+        .map(|(key, _)| key.clone())
+        .collect();
+    keys.into_iter()
+        .filter_map(|key| object.remove(&key).map(|value| (key, value)))
+        .collect()
 }
 
 /// The registered `exp` and `nbf` claims, checked when present.
@@ -217,8 +254,12 @@ impl Serialize for Stamped<'_> {
     /// The claims first, then the session's own keys.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let claims = self.claims.iter().flatten();
-        let mut map = serializer.serialize_map(Some(self.object.len() + claims.clone().count()))?;
+        let len = self.object.len() + self.carried.len() + claims.clone().count();
+        let mut map = serializer.serialize_map(Some(len))?;
         for (claim, value) in claims {
+            map.serialize_entry(claim, value)?;
+        }
+        for (claim, value) in self.carried {
             map.serialize_entry(claim, value)?;
         }
         for (key, value) in self.object {

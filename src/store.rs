@@ -16,6 +16,7 @@ use crate::chunks;
 use crate::codec::Rejection;
 use crate::config::SessionConfig;
 use crate::error::SaveError;
+use crate::expiry::Carried;
 
 /// The session object: a JSON object.
 pub(crate) type Object = Map<String, Value>;
@@ -44,9 +45,24 @@ struct Loaded {
     had_cookie: bool,
     /// How many chunk cookies the request's session was split into.
     chunks: usize,
-    /// Re-issue the cookie even if the data did not change: it was made with
-    /// a fallback key, or sliding expiration renews it.
-    reissue: bool,
+    /// Claims of the token kept out of the handler's view, written back as
+    /// they were (see [`crate::expiry`]).
+    carried: Carried,
+    /// Re-issue the cookie even if the data did not change.
+    reissue: Reissue,
+    /// When the cookie was issued, if it said.
+    issued_at: Option<u64>,
+}
+
+/// Why a cookie is re-issued though the handler did not change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reissue {
+    No,
+    /// Made with a fallback key: the same cookie, under the current key,
+    /// with its issue time kept (a re-issue must not extend a lifetime).
+    FallbackKey,
+    /// Past half its lifetime with sliding expiration: a new issue time.
+    Renew,
 }
 
 /// What one `Session<T>` changed, applied to the shared state.
@@ -88,7 +104,6 @@ impl RequestSession {
         }
         let loaded = load(&self.config, headers);
         let data = Arc::clone(&loaded.data);
-        state.changed = loaded.reissue;
         state.loaded = Some(loaded);
         data
     }
@@ -107,6 +122,8 @@ impl RequestSession {
         };
         if changes.reset {
             *ended = true;
+            // Ending forgets the claims the old token carried too.
+            loaded.carried.clear();
             if !loaded.data.is_empty() {
                 loaded.data = Arc::new(Object::new());
                 *changed = true;
@@ -154,35 +171,61 @@ impl RequestSession {
             loaded.had_cookie = false;
             loaded.chunks = 0;
             headers
-        } else if *changed {
-            let token = encode(&self.config, &loaded.data)?;
-            let (headers, chunks) = chunks::store(&self.config, &token, loaded.chunks)?;
-            loaded.had_cookie = true;
-            loaded.chunks = chunks;
-            headers
+        } else if *changed || loaded.reissue != Reissue::No {
+            match self.store(loaded, *changed) {
+                Ok(headers) => headers,
+                // A re-issue the handler did not ask for must not fail its
+                // response: the cookie the client has still works.
+                Err(err) if !*changed => {
+                    tracing::warn!(error = %err, "session cookie not re-issued");
+                    Vec::new()
+                }
+                Err(err) => return Err(err),
+            }
         } else {
             Vec::new()
         };
         *changed = false;
         *ended = false;
+        loaded.reissue = Reissue::No;
+        Ok(headers)
+    }
+
+    /// The `Set-Cookie` values that store the session as it now is.
+    fn store(&self, loaded: &mut Loaded, changed: bool) -> Result<Vec<HeaderValue>, SaveError> {
+        let now = self.config.now();
+        let issued_at = match (changed, loaded.reissue) {
+            (false, Reissue::FallbackKey) => loaded.issued_at.unwrap_or(now),
+            _ => now,
+        };
+        let token = encode(&self.config, &loaded.data, &loaded.carried, issued_at)?;
+        let (headers, chunks) = chunks::store(&self.config, &token, loaded.chunks)?;
+        loaded.had_cookie = true;
+        loaded.chunks = chunks;
+        loaded.issued_at = Some(issued_at);
         Ok(headers)
     }
 }
 
-/// The cookie value for a session object, issued now.
-fn encode(config: &SessionConfig, data: &Object) -> Result<String, SaveError> {
+/// The cookie value for a session object (and the claims its token
+/// carried), issued at `issued_at`.
+fn encode(
+    config: &SessionConfig,
+    data: &Object,
+    carried: &[(String, Value)],
+    issued_at: u64,
+) -> Result<String, SaveError> {
     let codec = config.codec();
-    let now = config.now();
     let json = if codec.uses_claims() {
         config.expiry().check_reserved(data)?;
         if codec.is_jwt() && config.muffin_compat() {
             crate::codec::check_pyjwt_claims(data)?;
         }
-        serde_json::to_vec(&config.expiry().stamp(data, now))?
+        serde_json::to_vec(&config.expiry().stamp(data, carried, issued_at))?
     } else {
         serde_json::to_vec(data)?
     };
-    Ok(codec.encode(&json, now))
+    Ok(codec.encode(&json, issued_at))
 }
 
 /// Finds the session cookie in the request and decodes it. Anything that does
@@ -192,40 +235,51 @@ fn load(config: &SessionConfig, headers: &HeaderMap) -> Loaded {
         data: Arc::default(),
         had_cookie: false,
         chunks: 0,
-        reissue: false,
+        carried: Carried::new(),
+        reissue: Reissue::No,
+        issued_at: None,
     };
     let Some(found) = chunks::find(headers, config.cookie_name()) else {
         return loaded;
     };
     loaded.had_cookie = true;
     loaded.chunks = found.chunks;
-    match found.token.and_then(|token| decode(config, &token)) {
-        Ok((data, reissue)) => {
-            tracing::trace!(reissue, "session cookie decoded");
-            loaded.data = Arc::new(data);
-            loaded.reissue = reissue;
-        }
+    match found
+        .token
+        .and_then(|token| decode(config, &token, &mut loaded))
+    {
+        Ok(()) => tracing::trace!(reissue = ?loaded.reissue, "session cookie decoded"),
         Err(rejection) => tracing::debug!(reason = rejection.as_str(), "session cookie rejected"),
     }
     loaded
 }
 
-/// Verifies a cookie value and checks its age: the session object, and
-/// whether to re-issue it (made with a fallback key, or renewed).
-fn decode(config: &SessionConfig, token: &str) -> Result<(Object, bool), Rejection> {
+/// Verifies a cookie value and checks its age, filling in `loaded`: the
+/// session object, what its token carried, and whether to re-issue it.
+fn decode(config: &SessionConfig, token: &str, loaded: &mut Loaded) -> Result<(), Rejection> {
     let codec = config.codec();
     let now = config.now();
     let decoded = codec.decode(token, now)?;
     let mut data: Object =
         serde_json::from_slice(&decoded.json).map_err(|_| Rejection::NotAnObject)?;
-    let issued_at = match decoded.timestamp {
-        Some(timestamp) => Some(timestamp),
+    let (issued_at, carried) = match decoded.timestamp {
+        Some(timestamp) => (Some(timestamp), Carried::new()),
         None => config
             .expiry()
             .take_claims(&mut data, now, codec.is_jwt())?,
     };
     let renew = config.expiry().check(issued_at, now)?;
-    Ok((data, renew || decoded.by_fallback_key))
+    loaded.data = Arc::new(data);
+    loaded.carried = carried;
+    loaded.issued_at = issued_at;
+    loaded.reissue = if renew {
+        Reissue::Renew
+    } else if decoded.by_fallback_key {
+        Reissue::FallbackKey
+    } else {
+        Reissue::No
+    };
+    Ok(())
 }
 
 /// Adds the session's `Set-Cookie` values to a response made from the

@@ -135,6 +135,34 @@ async fn no_bit_flipped_token_is_ever_accepted() {
 }
 
 #[tokio::test]
+async fn no_other_spelling_of_a_token_is_accepted() {
+    for codec in common::keyed_codecs() {
+        let config = common::config(codec);
+        let token = common::encode(&config, session_data());
+        let unpadded = token.trim_end_matches('=');
+        let spellings = [
+            format!("{token}===="),
+            format!("{token}========"),
+            format!("{unpadded}="),
+            format!("{token}="),
+            format!("\"{token}\"x"),
+            format!(" {token}x"),
+        ];
+        let others = spellings
+            .into_iter()
+            .filter(|spelling| *spelling != token)
+            .map(String::into_bytes);
+        let outcome = attack(&app(config), "session", others).await;
+        assert!(outcome.sent >= 5, "{codec}: {outcome:?}");
+        assert_eq!(
+            (outcome.accepted, outcome.errors),
+            (0, 0),
+            "{codec}: {outcome:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn no_truncated_token_is_ever_accepted() {
     for codec in common::keyed_codecs() {
         let config = common::config(codec);

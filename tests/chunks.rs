@@ -193,6 +193,14 @@ async fn broken_chunk_sets_load_as_an_empty_session() {
         format!("session=chunks-99999999999999999999999; sessionC1={first}"),
         format!("session={base}; sessionC1={first}; sessionC2={tampered}"),
         format!("session={base}; sessionC01={first}; sessionC2={second}"),
+        format!("session=chunks-+2; sessionC1={first}; sessionC2={second}"),
+        format!("session=chunks-02; sessionC1={first}; sessionC2={second}"),
+        format!("session={base}; sessionC+1={first}; sessionC2={second}"),
+        // A chunk larger than any cookie is refused before it is decoded.
+        format!(
+            "session={base}; sessionC1={first}{}; sessionC2={second}",
+            "A".repeat(5000)
+        ),
     ];
     let app = app(config);
     for cookie in cases {

@@ -225,7 +225,7 @@ async fn muffin_tokens_without_an_issue_time_are_accepted_while_compatible() {
 }
 
 #[tokio::test]
-async fn a_registered_iat_or_exp_written_by_python_is_honoured() {
+async fn registered_claims_written_by_python_are_honoured_and_kept() {
     // muffin-session apps may store PyJWT's registered claims themselves.
     let clock = TestClock::new();
     let config = clock
@@ -236,17 +236,83 @@ async fn a_registered_iat_or_exp_written_by_python_is_honoured() {
     let app = app(config);
     let cases = [
         (json!({"id": 1, "iat": START - HOUR - 1}), json!({})),
-        (
-            json!({"id": 1, "iat": START - 10}),
-            json!({"id": 1, "iat": START - 10}),
-        ),
+        (json!({"id": 1, "iat": START - 10}), json!({"id": 1})),
         (json!({"id": 1, "exp": START}), json!({})),
+        (json!({"id": 1, "exp": START + 10}), json!({"id": 1})),
         (json!({"id": 1, "nbf": START + CLOCK_SKEW + 1}), json!({})),
+        (json!({"id": 1, "aud": "app", "sub": 7}), json!({"id": 1})),
     ];
     for (claims, expected) in cases {
         let token = common::sign_jwt(common::SECRET, common::PYJWT_HEADER, &claims);
-        let reply = send_get(&app, "/read", Some(&format!("session={token}"))).await;
+        let cookie = format!("session={token}");
+        // Handlers see the session without the claims PyJWT checks...
+        let reply = send_get(&app, "/read", Some(&cookie)).await;
         assert_eq!(reply.json(), expected, "{claims}");
+        if expected == json!({}) {
+            continue;
+        }
+        // ...and saving writes them back as they were, so the Python app
+        // reads what it wrote, and the session still expires when it said.
+        let reply = send_get(&app, "/write?visits=1", Some(&cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{claims}");
+        let mut written = jwt_claims(&reply.cookie_value().unwrap());
+        assert_eq!(written[ISSUED_AT_CLAIM], json!(START), "{claims}");
+        let written = written.as_object_mut().unwrap();
+        written.remove(ISSUED_AT_CLAIM);
+        written.remove("visits");
+        assert_eq!(Value::Object(written.clone()), claims);
+    }
+}
+
+#[tokio::test]
+async fn a_renewal_or_rotation_of_a_token_with_exp_never_fails_the_request() {
+    let clock = TestClock::new();
+    let config = clock
+        .builder(SessionType::Jwt)
+        .secret_key("new-key-new-key-new-key-new-key!")
+        .fallback_keys([common::SECRET])
+        .max_age(Duration::from_secs(HOUR))
+        .sliding_expiration(true)
+        .build()
+        .unwrap();
+    let claims = json!({"id": 1, "iat": START - HOUR + 100, "exp": START + 100});
+    let token = common::sign_jwt(common::SECRET, common::PYJWT_HEADER, &claims);
+    let reply = send_get(&app(config), "/read", Some(&format!("session={token}"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json(), json!({"id": 1}));
+    let reissued = jwt_claims(&reply.cookie_value().expect("re-issued"));
+    assert_eq!(
+        reissued["exp"],
+        json!(START + 100),
+        "the Python expiry is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_fallback_key_reissue_keeps_the_issue_time() {
+    for codec in common::keyed_codecs() {
+        let clock = TestClock::new();
+        let old = clock
+            .builder(codec)
+            .max_age(Duration::from_secs(HOUR))
+            .build()
+            .unwrap();
+        let token = common::encode(&old, json!({"id": 1}));
+        let rotated = clock
+            .builder(codec)
+            .secret_key("new-key-new-key-new-key-new-key!")
+            .fallback_keys([common::SECRET])
+            .max_age(Duration::from_secs(HOUR))
+            .build()
+            .unwrap();
+        let mut client = Client::new(app(rotated));
+        client.jar.insert("session".into(), token);
+        clock.set(START + HOUR - 5);
+        let reply = client.get("/read").await;
+        assert_eq!(reply.set_cookies().len(), 1, "{codec}: not re-issued");
+        // Re-issuing under the new key did not extend the cookie's life.
+        clock.set(START + HOUR + 1);
+        assert_eq!(client.get("/read").await.json(), json!({}), "{codec}");
     }
 }
 

@@ -41,9 +41,11 @@ impl Fernet {
     /// `decrypt_with_ttl` adds the TTL to an attacker-chosen timestamp and
     /// can overflow.
     pub(super) fn decode(&self, token: &str, now: u64) -> Result<Decoded, Rejection> {
-        // Tokens are padded base64, as Python writes and requires them; the
-        // `fernet` crate would also take them unpadded, a second spelling.
-        if !token.len().is_multiple_of(4) {
+        // Tokens are padded base64, as Python writes and requires them: a
+        // length that is a multiple of 4 and at most two `=`. The `fernet`
+        // crate strips any number of them, which would allow other spellings.
+        let unpadded = token.trim_end_matches('=');
+        if !token.len().is_multiple_of(4) || token.len() - unpadded.len() > 2 {
             return Err(Rejection::Malformed);
         }
         let (index, json) = self

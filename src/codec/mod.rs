@@ -93,6 +93,8 @@ pub(crate) enum Rejection {
     Chunks,
     /// The token is genuine, but its content is not a JSON object.
     NotAnObject,
+    /// Larger than any cookie (or chunk) this crate writes.
+    Oversized,
 }
 
 impl Rejection {
@@ -106,6 +108,7 @@ impl Rejection {
             Self::NoIssueTime => "no issue time (iat) in the token",
             Self::Chunks => "chunk cookies missing or too many",
             Self::NotAnObject => "not a JSON object",
+            Self::Oversized => "larger than any session cookie",
         }
     }
 }
@@ -208,6 +211,17 @@ pub(crate) fn weakness(session_type: SessionType, secret: &str) -> Option<&'stat
     }
 }
 
+/// Whether PyJWT checks this claim on every decode, so that muffin-session
+/// could fail on it: the time claims and `aud` always, `sub` and `jti` unless
+/// they are strings.
+pub(crate) fn pyjwt_checks(key: &str, value: &serde_json::Value) -> bool {
+    match key {
+        "exp" | "nbf" | "iat" | "aud" => true,
+        "sub" | "jti" => !value.is_string(),
+        _ => false,
+    }
+}
+
 /// The JWT claims PyJWT checks on every decode, which muffin-session lets
 /// escape as a 500 when they fail: a cookie this crate writes for muffin-session
 /// must not hold them (or, for `sub` and `jti`, must hold strings).
@@ -215,11 +229,9 @@ pub(crate) fn check_pyjwt_claims(
     object: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), SaveError> {
     // One pass over the keys rather than a lookup per claim.
-    let refused = object.iter().find_map(|(key, value)| match key.as_str() {
-        "exp" | "nbf" | "iat" | "aud" => Some(key),
-        "sub" | "jti" if !value.is_string() => Some(key),
-        _ => None,
-    });
+    let refused = object
+        .iter()
+        .find_map(|(key, value)| pyjwt_checks(key, value).then_some(key));
     match refused {
         Some(claim) => Err(SaveError::ReservedKey {
             key: claim.clone(),
