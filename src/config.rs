@@ -408,6 +408,8 @@ impl SessionConfigBuilder {
 
     /// Older secrets still accepted when reading a cookie, never used to write
     /// one: set the new secret, move the old one here, and no one is logged out.
+    /// In `SESSION_FALLBACK_KEYS` they are separated by commas (each trimmed),
+    /// so keys given that way cannot contain a comma.
     pub fn fallback_keys<I, K>(mut self, keys: I) -> Self
     where
         I: IntoIterator<Item = K>,

@@ -106,6 +106,8 @@ def check_expiry(c: Checks, binary: str, codec: str, rng: random.Random):
 
 def check_rotation(c: Checks, binary: str, codec: str, rng: random.Random):
     old, new, unknown = (random_secret(rng, codec) for _ in range(3))
+    # SESSION_FALLBACK_KEYS is comma-separated (and each key trimmed).
+    old = old.replace(",", "-").strip() or "old"
     env = {"SESSION_FALLBACK_KEYS": old}
     with example_server(binary, codec, new, env=env) as (proc, port, log, problem):
         if not c.check(problem is None, problem and f"{problem}:\n{log_tail(log, new)}"):
