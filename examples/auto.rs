@@ -1,4 +1,4 @@
-//! The seed README's "Auto-managed sessions": `SessionLayer` saves the
+//! From muffin-session's README, "Auto-managed sessions": `SessionLayer` saves the
 //! session after every handler that changed it, whatever the handler returns.
 //!
 //! ```sh

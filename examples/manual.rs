@@ -1,4 +1,4 @@
-//! The seed README's "Manual integration": handlers load the session with the
+//! From muffin-session's README, "Manual integration": handlers load the session with the
 //! `Session` extractor and save it by returning it in the response.
 //!
 //! ```sh

@@ -1,4 +1,4 @@
-//! The seed README's "Example": users, login, logout and an admin-only page.
+//! From muffin-session's README, "Example": users, login, logout and an admin-only page.
 //!
 //! An in-memory `UserLoader` holds alice (id 1, admin) and bob (id 2).
 //! `GET /login?user=NAME` stands in for real authentication.

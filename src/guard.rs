@@ -1,4 +1,4 @@
-//! [`RequireUser`]: a route guard (the seed's `user_pass`), login redirects
+//! [`RequireUser`]: a route guard (muffin-session's `user_pass`), login redirects
 //! with a safe `next`, and [`safe_next`] for login handlers.
 
 use std::borrow::Cow;
@@ -42,7 +42,7 @@ enum Anonymous {
     Respond(MakeResponse),
 }
 
-/// A guard for routes that need a logged-in user passing a check (the seed's
+/// A guard for routes that need a logged-in user passing a check (muffin-session's
 /// `user_pass`). Use it as a `route_layer` behind [`SessionLayer`](crate::SessionLayer):
 ///
 /// ```
@@ -142,7 +142,7 @@ where
     }
 
     /// Sends anonymous visitors to the URL `location` computes from the request
-    /// (the seed's `location=lambda request: ...`).
+    /// (muffin-session's `location=lambda request: ...`).
     pub fn redirect_with(
         mut self,
         location: impl Fn(&Parts) -> String + Send + Sync + 'static,
@@ -167,7 +167,7 @@ where
     }
 
     /// Answers anonymous visitors with this response instead of a redirect
-    /// (the seed's `location=ResponseError.NOT_FOUND()`).
+    /// (muffin-session's `location=ResponseError.NOT_FOUND()`).
     pub fn respond_with<R: IntoResponse>(
         mut self,
         response: impl Fn() -> R + Send + Sync + 'static,
@@ -182,7 +182,7 @@ where
         self
     }
 
-    /// Redirects with a `200` HTML page instead of a 3xx (the seed's
+    /// Redirects with a `200` HTML page instead of a 3xx (muffin-session's
     /// `ResponseHTMLRedirect`), so that browsers keep a `Set-Cookie` sent with
     /// it. The URL is HTML-escaped, and only appears in HTML attributes; the
     /// script reads it from the link, so no URL is ever inside JavaScript.

@@ -1,4 +1,4 @@
-//! [`SessionLayer`]: auto-managed sessions (the seed's `auto_manage=True`).
+//! [`SessionLayer`]: auto-managed sessions (muffin-session's `auto_manage=True`).
 
 use std::future::Future;
 use std::pin::Pin;

@@ -73,7 +73,7 @@
 //!
 //! # Features
 //!
-//! - `fernet`: the Fernet codec (the seed's `[fernet]` extra). Without it the
+//! - `fernet`: the Fernet codec (muffin-session's `[fernet]` extra). Without it the
 //!   AES stack is not compiled.
 //!
 //! [axum]: https://docs.rs/axum

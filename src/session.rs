@@ -42,7 +42,7 @@ use crate::user::USER_ID_KEY;
 /// # Saving
 ///
 /// - **Manual mode**: return the session in the response (it implements
-///   [`IntoResponseParts`]), like the seed's `save_to_response`.
+///   [`IntoResponseParts`]), like muffin-session's `save_to_response`.
 /// - **Auto mode**: add [`SessionLayer`](crate::SessionLayer); every change is
 ///   saved after the handler, whatever it returns.
 ///
@@ -149,7 +149,7 @@ where
         }
     }
 
-    /// A session standing alone, loaded from request headers (the seed's
+    /// A session standing alone, loaded from request headers (muffin-session's
     /// `load_from_request`); see [`SessionConfig::load_from_request`].
     pub(crate) fn load(config: &SessionConfig, headers: &HeaderMap) -> Self {
         Self::view(
@@ -550,8 +550,8 @@ impl<T: Serialize + 'static> IntoResponseParts for Session<T> {
 }
 
 impl SessionConfig {
-    /// Loads the session from request headers, outside of any extractor (the
-    /// seed's `load_from_request`).
+    /// Loads the session from request headers, outside of any extractor (muffin-session's
+    /// `load_from_request`).
     pub fn load_from_request<T>(&self, headers: &HeaderMap) -> Session<T>
     where
         T: Serialize + DeserializeOwned + Default,
@@ -559,7 +559,7 @@ impl SessionConfig {
         Session::load(self, headers)
     }
 
-    /// Saves a session into response headers (the seed's `save_to_response`):
+    /// Saves a session into response headers (muffin-session's `save_to_response`):
     /// adds `Set-Cookie` if it changed. Returns whether a cookie was written.
     ///
     /// ```

@@ -1,4 +1,4 @@
-//! A small site with logins, the seed README's "Example" as a real app:
+//! A small site with logins, muffin-session's README "Example" as a real app:
 //! server-rendered pages (maud), users in SQLite with argon2-hashed
 //! passwords, and the session in a cookie.
 //!

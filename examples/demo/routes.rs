@@ -1,4 +1,4 @@
-//! The routes, mirroring the seed README's "Example": home, login and
+//! The routes, mirroring muffin-session's README "Example": home, login and
 //! logout, the session as JSON, clearing it, and an admin-only page.
 
 use axum::extract::{FromRef, Query, State};
