@@ -18,15 +18,7 @@ use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 use serde_json::{Map, Value};
 
-const SECRET: &str = "a-benchmark-secret-of-32-bytes!!";
-
-fn config(codec: SessionType) -> SessionConfig {
-    SessionConfig::builder()
-        .session_type(codec)
-        .secret_key(SECRET)
-        .build()
-        .expect("valid config")
-}
+use support::apps::{config, SECRET};
 
 /// The request header carrying `payload` as a `codec` cookie.
 fn cookie(config: &SessionConfig, payload: &Map<String, Value>) -> HeaderValue {
@@ -130,17 +122,7 @@ fn main() {
 
     let mut report = support::Report::new("codecs");
     for (name, payload) in support::payloads() {
-        let group = format!("codec-{name}");
-        let mut routines: Vec<support::Routine<'_>> = routines(&payload)
-            .into_iter()
-            .map(|(bench, routine)| (support::id(&group, &bench), routine))
-            .collect();
-        let medians = support::interleaved(&mut routines, 30);
-        let title = format!(
-            "{name} payload ({} bytes of JSON)",
-            support::json_len(&payload)
-        );
-        report.table(&title, medians);
+        report.measure(&format!("codec-{name}"), &payload, routines(&payload));
     }
     report.targets_header();
     for (name, _) in support::payloads() {

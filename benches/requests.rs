@@ -58,9 +58,8 @@ fn main() {
 
     let mut report = support::Report::new("requests");
     for (name, payload) in support::payloads() {
-        let group = format!("request-{name}");
         let scenarios = scenarios(&payload);
-        let mut routines: Vec<support::Routine<'_>> = scenarios
+        let routines = scenarios
             .iter()
             .map(
                 |Scenario {
@@ -68,16 +67,11 @@ fn main() {
                  }| {
                     let routine: Box<dyn FnMut() + '_> =
                         Box::new(move || drop(black_box(request(app, Some(cookie)))));
-                    (support::id(&group, name), routine)
+                    ((*name).to_owned(), routine)
                 },
             )
             .collect();
-        let medians = support::interleaved(&mut routines, 30);
-        let title = format!(
-            "{name} payload ({} bytes of JSON)",
-            support::json_len(&payload)
-        );
-        report.table(&title, medians);
+        report.measure(&format!("request-{name}"), &payload, routines);
     }
     report.targets_header();
     for (name, _) in support::payloads() {

@@ -38,6 +38,14 @@ impl TestClock {
         self.0.store(seconds, Ordering::Relaxed);
     }
 
+    /// A config with a one-hour max-age (and so lifetime) on this clock.
+    fn hour(&self, codec: SessionType) -> SessionConfig {
+        self.builder(codec)
+            .max_age(Duration::from_secs(HOUR))
+            .build()
+            .unwrap()
+    }
+
     fn builder(&self, codec: SessionType) -> SessionConfigBuilder {
         let seconds = Arc::clone(&self.0);
         SessionConfig::builder()
@@ -75,11 +83,7 @@ fn jwt_claims(token: &str) -> Value {
 async fn a_cookie_older_than_the_max_age_loads_as_empty() {
     for codec in common::codecs() {
         let clock = TestClock::new();
-        let config = clock
-            .builder(codec)
-            .max_age(Duration::from_secs(HOUR))
-            .build()
-            .unwrap();
+        let config = clock.hour(codec);
         assert_eq!(config.lifetime(), Some(Duration::from_secs(HOUR)));
         let mut client = Client::new(app(config));
         client.get("/write?user=alice").await;
@@ -120,11 +124,7 @@ async fn an_explicit_lifetime_is_checked_without_a_max_age() {
 async fn tokens_from_the_future_are_refused_beyond_the_clock_skew() {
     for codec in common::codecs() {
         let clock = TestClock::new();
-        let config = clock
-            .builder(codec)
-            .max_age(Duration::from_secs(HOUR))
-            .build()
-            .unwrap();
+        let config = clock.hour(codec);
         let app = app(config.clone());
         for (ahead, accepted) in [(CLOCK_SKEW, true), (CLOCK_SKEW + 1, false)] {
             // Minted by a server whose clock is ahead.
@@ -173,11 +173,7 @@ async fn sliding_expiration_reissues_past_half_the_lifetime() {
 #[tokio::test]
 async fn without_sliding_expiration_reading_never_reissues() {
     let clock = TestClock::new();
-    let config = clock
-        .builder(SessionType::Jwt)
-        .max_age(Duration::from_secs(HOUR))
-        .build()
-        .unwrap();
+    let config = clock.hour(SessionType::Jwt);
     let mut client = Client::new(app(config));
     client.get("/write?a=1").await;
     clock.set(START + HOUR - 1);
@@ -187,11 +183,7 @@ async fn without_sliding_expiration_reading_never_reissues() {
 #[tokio::test]
 async fn jwt_issue_time_is_a_private_claim_that_handlers_never_see() {
     let clock = TestClock::new();
-    let config = clock
-        .builder(SessionType::Jwt)
-        .max_age(Duration::from_secs(HOUR))
-        .build()
-        .unwrap();
+    let config = clock.hour(SessionType::Jwt);
     let mut client = Client::new(app(config));
     client.get("/write?user=alice").await;
     let claims = jwt_claims(&client.jar["session"]);
@@ -213,11 +205,7 @@ async fn muffin_tokens_without_an_issue_time_are_accepted_while_compatible() {
     let clock = TestClock::new();
     let muffin = clock.builder(SessionType::Jwt).build().unwrap();
     let token = common::encode(&muffin, json!({"id": 1}));
-    let config = clock
-        .builder(SessionType::Jwt)
-        .max_age(Duration::from_secs(HOUR))
-        .build()
-        .unwrap();
+    let config = clock.hour(SessionType::Jwt);
     let cookie = format!("session={token}");
     clock.set(START + 10 * HOUR);
     let reply = send_get(&app(config), "/read", Some(&cookie)).await;
@@ -228,11 +216,7 @@ async fn muffin_tokens_without_an_issue_time_are_accepted_while_compatible() {
 async fn registered_claims_written_by_python_are_honoured_and_kept() {
     // muffin-session apps may store PyJWT's registered claims themselves.
     let clock = TestClock::new();
-    let config = clock
-        .builder(SessionType::Jwt)
-        .max_age(Duration::from_secs(HOUR))
-        .build()
-        .unwrap();
+    let config = clock.hour(SessionType::Jwt);
     let app = app(config);
     let cases = [
         (json!({"id": 1, "iat": START - HOUR - 1}), json!({})),
@@ -292,11 +276,7 @@ async fn a_renewal_or_rotation_of_a_token_with_exp_never_fails_the_request() {
 async fn a_fallback_key_reissue_keeps_the_issue_time() {
     for codec in common::keyed_codecs() {
         let clock = TestClock::new();
-        let old = clock
-            .builder(codec)
-            .max_age(Duration::from_secs(HOUR))
-            .build()
-            .unwrap();
+        let old = clock.hour(codec);
         let token = common::encode(&old, json!({"id": 1}));
         let rotated = clock
             .builder(codec)
@@ -375,22 +355,14 @@ async fn claims_that_would_break_muffin_session_are_refused_at_save() {
 async fn the_issue_time_claim_is_reserved() {
     let clock = TestClock::new();
     for codec in [SessionType::Jwt, SessionType::Base64] {
-        let config = clock
-            .builder(codec)
-            .max_age(Duration::from_secs(HOUR))
-            .build()
-            .unwrap();
+        let config = clock.hour(codec);
         let reply = Client::new(app(config))
             .get(&format!("/write?{ISSUED_AT_CLAIM}=1"))
             .await;
         assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{codec}");
     }
     // Fernet keeps the issue time in the token, so the key is the app's own.
-    let config = clock
-        .builder(SessionType::Fernet)
-        .max_age(Duration::from_secs(HOUR))
-        .build()
-        .unwrap();
+    let config = clock.hour(SessionType::Fernet);
     let mut client = Client::new(app(config));
     client.get(&format!("/write?{ISSUED_AT_CLAIM}=1")).await;
     assert_eq!(

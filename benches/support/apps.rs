@@ -18,7 +18,8 @@ use serde_json::{Map, Value};
 use tower::ServiceExt;
 use tower_sessions::{MemoryStore, SessionManagerLayer};
 
-const SECRET: &str = "a-benchmark-secret-of-32-bytes!!";
+/// The secret every bench signs and encrypts with.
+pub const SECRET: &str = "a-benchmark-secret-of-32-bytes!!";
 
 /// Sends `GET /` with `cookie` through `app`.
 pub fn request(app: &Router, cookie: Option<&HeaderValue>) -> Response<Body> {
@@ -47,7 +48,8 @@ fn visits(object: &Map<String, Value>) -> u64 {
 
 // ---- the crate ----------------------------------------------------------
 
-fn config(codec: SessionType) -> SessionConfig {
+/// The crate's config for `codec`, with the in-memory user loader.
+pub fn config(codec: SessionType) -> SessionConfig {
     SessionConfig::builder()
         .session_type(codec)
         .secret_key(SECRET)

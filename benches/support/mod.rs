@@ -160,6 +160,26 @@ impl Report {
             .map(|(_, ns)| *ns)
     }
 
+    /// Times `routines` (named by bench) round-robin and adds their table
+    /// for one payload of a group.
+    pub fn measure(
+        &mut self,
+        group: &str,
+        payload: &Map<String, Value>,
+        routines: Vec<Routine<'_>>,
+    ) {
+        let mut routines: Vec<Routine<'_>> = routines
+            .into_iter()
+            .map(|(bench, routine)| (id(group, &bench), routine))
+            .collect();
+        let medians = interleaved(&mut routines, 30);
+        let name = group.rsplit('-').next().unwrap_or(group);
+        self.table(
+            &format!("{name} payload ({} bytes of JSON)", json_len(payload)),
+            medians,
+        );
+    }
+
     /// One table; `rows` are ids (`group/bench`) with their interleaved medians.
     pub fn table(&mut self, title: &str, rows: Vec<(String, f64)>) {
         let base = rows.first().map(|(id, ns)| (short(id).to_owned(), *ns));
