@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum_cookie_session::{ConfigError, SameSite, SessionConfig, SessionType};
+use http::header::{COOKIE, SET_COOKIE};
+use http::HeaderMap;
 
 #[test]
 fn defaults_follow_muffin_session() {
@@ -226,10 +228,26 @@ fn from_vars_reads_expiry_and_rotation_variables() {
 
 #[test]
 fn fallback_keys_deserialize_from_a_list_or_a_comma_separated_string() {
+    // A cookie signed with the second old key loads: both keys were read.
+    let old = SessionConfig::builder()
+        .secret_key("old-2")
+        .build()
+        .unwrap();
+    let mut session: axum_cookie_session::Session = old.load_from_request(&HeaderMap::new());
+    session.insert("id", 1);
+    let mut headers = HeaderMap::new();
+    old.save_to_response(session, &mut headers).unwrap();
+    let set_cookie = headers[SET_COOKIE].to_str().unwrap();
+    let mut request = HeaderMap::new();
+    request.insert(
+        COOKIE,
+        set_cookie.split(';').next().unwrap().parse().unwrap(),
+    );
     for keys in [r#"["old-1", "old-2"]"#, r#""old-1, old-2""#] {
         let json = format!(r#"{{"secret_key": "current", "fallback_keys": {keys}}}"#);
         let config: SessionConfig = serde_json::from_str(&json).unwrap();
-        assert!(format!("{config:?}").contains("SessionConfig"));
+        let session: axum_cookie_session::Session = config.load_from_request(&request);
+        assert_eq!(session.get("id"), Some(&serde_json::json!(1)), "{keys}");
     }
 }
 
