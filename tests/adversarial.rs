@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use axum_cookie_session::{Session, SessionConfig, SessionLayer, SessionType};
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
+use hmac::Hmac;
 use http::header::COOKIE;
 use http::{HeaderValue, Request, StatusCode};
 use serde_json::{json, Map, Value};
@@ -239,37 +239,22 @@ async fn random_garbage_is_never_accepted() {
     }
 }
 
-/// A JWT whose signature is computed with `algorithm` over its own header.
-fn jwt_signed_with(header: &str, claims: &Value, sign: fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
-    let message = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
-    let signature = URL_SAFE_NO_PAD.encode(sign(message.as_bytes()));
-    format!("{message}.{signature}").into_bytes()
+type Hs256 = Hmac<sha2::Sha256>;
+type Hs384 = Hmac<sha2::Sha384>;
+type Hs512 = Hmac<sha2::Sha512>;
+
+/// A JWT with this header, signed with the test secret by the MAC `M`,
+/// whatever the header says.
+fn signed<M: hmac::Mac + hmac::digest::KeyInit>(header: &str, claims: &Value) -> Vec<u8> {
+    common::jwt_signed_with(header, claims, |message| {
+        common::hmac::<M>(common::SECRET, message)
+    })
+    .into_bytes()
 }
 
-fn hs256(message: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(common::SECRET.as_bytes()).unwrap();
-    mac.update(message);
-    mac.finalize().into_bytes().to_vec()
-}
-
-fn hs384(message: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<sha2::Sha384>::new_from_slice(common::SECRET.as_bytes()).unwrap();
-    mac.update(message);
-    mac.finalize().into_bytes().to_vec()
-}
-
-fn hs512(message: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(common::SECRET.as_bytes()).unwrap();
-    mac.update(message);
-    mac.finalize().into_bytes().to_vec()
-}
-
-fn unsigned(_: &[u8]) -> Vec<u8> {
-    Vec::new()
+/// A JWT with this header and an empty signature.
+fn unsigned(header: &str, claims: &Value) -> Vec<u8> {
+    common::jwt_signed_with(header, claims, |_| Vec::new()).into_bytes()
 }
 
 #[tokio::test]
@@ -277,29 +262,25 @@ async fn only_hs256_headers_are_accepted() {
     let app = app(common::config(SessionType::Jwt));
     let claims = session_data();
     // The attack is meaningful: the same claims under PyJWT's header load.
-    let genuine = jwt_signed_with(r#"{"alg":"HS256","typ":"JWT"}"#, &claims, hs256);
+    let genuine = signed::<Hs256>(r#"{"alg":"HS256","typ":"JWT"}"#, &claims);
     assert_eq!(attack(&app, "session", [genuine]).await.accepted, 1);
 
     let forged = [
-        jwt_signed_with(r#"{"alg":"none","typ":"JWT"}"#, &claims, unsigned),
-        jwt_signed_with(r#"{"alg":"None"}"#, &claims, unsigned),
-        jwt_signed_with(r#"{"alg":"none","typ":"JWT"}"#, &claims, hs256),
-        jwt_signed_with(r#"{"alg":"HS384","typ":"JWT"}"#, &claims, hs384),
-        jwt_signed_with(r#"{"alg":"HS512","typ":"JWT"}"#, &claims, hs512),
+        unsigned(r#"{"alg":"none","typ":"JWT"}"#, &claims),
+        unsigned(r#"{"alg":"None"}"#, &claims),
+        signed::<Hs256>(r#"{"alg":"none","typ":"JWT"}"#, &claims),
+        signed::<Hs384>(r#"{"alg":"HS384","typ":"JWT"}"#, &claims),
+        signed::<Hs512>(r#"{"alg":"HS512","typ":"JWT"}"#, &claims),
         // Algorithm confusion: an RS256 header over a valid HMAC.
-        jwt_signed_with(r#"{"alg":"RS256","typ":"JWT"}"#, &claims, hs256),
-        jwt_signed_with(r#"{"alg":"hs256"}"#, &claims, hs256),
-        jwt_signed_with(
-            r#"{"alg":"HS256","crit":["b64"],"b64":false}"#,
-            &claims,
-            hs256,
-        ),
-        jwt_signed_with(r#"{"typ":"JWT"}"#, &claims, hs256),
-        jwt_signed_with(r#"["HS256"]"#, &claims, hs256),
-        jwt_signed_with("not json", &claims, hs256),
+        signed::<Hs256>(r#"{"alg":"RS256","typ":"JWT"}"#, &claims),
+        signed::<Hs256>(r#"{"alg":"hs256"}"#, &claims),
+        signed::<Hs256>(r#"{"alg":"HS256","crit":["b64"],"b64":false}"#, &claims),
+        signed::<Hs256>(r#"{"typ":"JWT"}"#, &claims),
+        signed::<Hs256>(r#"["HS256"]"#, &claims),
+        signed::<Hs256>("not json", &claims),
         // A valid signature over claims that are not an object.
-        jwt_signed_with(r#"{"alg":"HS256"}"#, &json!(["id", 1]), hs256),
-        jwt_signed_with(r#"{"alg":"HS256"}"#, &json!("id"), hs256),
+        signed::<Hs256>(r#"{"alg":"HS256"}"#, &json!(["id", 1])),
+        signed::<Hs256>(r#"{"alg":"HS256"}"#, &json!("id")),
     ];
     let outcome = attack(&app, "session", forged).await;
     assert_eq!(outcome.sent, 13);

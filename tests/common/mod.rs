@@ -178,17 +178,29 @@ pub const PYJWT_HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 /// A JWT with any header, its HMAC-SHA256 signature made with `secret`, as
 /// an attacker who knows (or guesses) a key would make it.
 pub fn sign_jwt(secret: &str, header: &str, claims: &Value) -> String {
+    jwt_signed_with(header, claims, |message| {
+        hmac::<hmac::Hmac<sha2::Sha256>>(secret, message)
+    })
+}
+
+/// A JWT with any header and claims, whose signature `sign` makes from the
+/// signed message (`header.claims`, base64url).
+pub fn jwt_signed_with(header: &str, claims: &Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
-    use hmac::{Hmac, Mac};
 
     let message = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(message.as_bytes());
-    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    let signature = URL_SAFE_NO_PAD.encode(sign(message.as_bytes()));
     format!("{message}.{signature}")
+}
+
+/// The MAC `M` (HMAC with some hash) of `message` keyed by `secret`.
+pub fn hmac<M: hmac::Mac + hmac::digest::KeyInit>(secret: &str, message: &[u8]) -> Vec<u8> {
+    let mut mac = <M as hmac::Mac>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
 }
