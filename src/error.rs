@@ -142,8 +142,9 @@ pub enum SaveError {
         /// Why it is reserved, and what to do.
         why: &'static str,
     },
-    /// Encoding (signing or encrypting) the cookie failed.
-    #[error("the session cookie could not be encoded: {0}")]
+    /// The `Set-Cookie` header could not be built from the encoded cookie.
+    /// (Signing and encrypting cannot fail; this guards the header itself.)
+    #[error("the session's Set-Cookie header could not be built: {0}")]
     Encode(String),
 }
 
