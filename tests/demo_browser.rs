@@ -9,7 +9,7 @@ mod demo_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use demo_support::{free_port, Demo, Process, TempDir};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -115,27 +115,28 @@ async fn scenario(client: Client, base: String) {
     // the guard answers 403.
     page.log_in("bob", "builder").await;
     page.expect_url("/admin").await;
-    assert!(page.status_text().await.contains("Forbidden"));
+    page.expect_status(|text| text.contains("Forbidden")).await;
     assert_eq!(page.fetch_status("/admin").await, 403);
 
     // Logging out (the button on the 403 page) goes home, anonymous.
     page.click("#logout").await;
     page.expect_url("/").await;
-    assert_eq!(page.status_text().await, "Not logged in.");
+    page.expect_status(|text| text == "Not logged in.").await;
 
     // A wrong password re-renders the form with a message, keeping `next`.
     page.open("/admin").await;
     page.expect_url("/login?next=%2Fadmin").await;
     page.log_in("alice", "not her password").await;
     page.expect_url("/login").await;
-    let message = page.text("#message").await;
-    assert_eq!(message, "Wrong user name or password.");
+    page.expect_text("#message", |text| text == "Wrong user name or password.")
+        .await;
     assert_eq!(page.hidden_next().await, "/admin");
 
     // alice is an admin: she is sent on to /admin and sees it.
     page.log_in("alice", "wonderland").await;
     page.expect_url("/admin").await;
-    assert!(page.status_text().await.contains("Welcome, alice"));
+    page.expect_status(|text| text.contains("Welcome, alice"))
+        .await;
     assert_eq!(page.fetch_status("/admin").await, 200);
 
     // The browser holds the session cookie, but scripts cannot see it.
@@ -153,10 +154,11 @@ async fn scenario(client: Client, base: String) {
 
     // Home says who is logged in; after logout, /admin asks to log in again.
     page.open("/").await;
-    assert_eq!(page.status_text().await, "Logged in as alice.");
+    page.expect_status(|text| text == "Logged in as alice.")
+        .await;
     page.click("#logout").await;
     page.expect_url("/").await;
-    assert_eq!(page.status_text().await, "Not logged in.");
+    page.expect_status(|text| text == "Not logged in.").await;
     page.open("/admin").await;
     page.expect_url("/login?next=%2Fadmin").await;
 }
@@ -208,13 +210,30 @@ impl Page {
         value.unwrap_or_default()
     }
 
-    /// The page's main message (`#status`).
-    async fn status_text(&self) -> String {
-        self.text("#status").await
+    /// Waits until the page's main message (`#status`) satisfies `wanted`.
+    async fn expect_status(&self, wanted: impl Fn(&str) -> bool) {
+        self.expect_text("#status", wanted).await;
     }
 
-    async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.expect("read text")
+    /// Waits until the text of `css` satisfies `wanted`.
+    ///
+    /// A click that ends on the same URL (logging out from `/` lands on
+    /// `/`) gives no URL to wait for, and the old page's element goes stale
+    /// while the new page loads; so poll until the new page says it.
+    async fn expect_text(&self, css: &str, wanted: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + PAGE_LOAD;
+        let mut seen = None;
+        while Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                match element.text().await {
+                    Ok(text) if wanted(&text) => return,
+                    Ok(text) => seen = Some(text),
+                    Err(_stale) => {}
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{css} never showed the expected text; last seen: {seen:?}");
     }
 
     async fn click(&self, css: &str) {
