@@ -52,6 +52,9 @@ struct Loaded {
     reissue: Reissue,
     /// When the cookie was issued, if it said.
     issued_at: Option<u64>,
+    /// The size of the JSON the cookie held: a changed session is usually
+    /// about as big, so encoding reserves that much once instead of growing.
+    json_len: usize,
 }
 
 /// Why a cookie is re-issued though the handler did not change it.
@@ -198,7 +201,7 @@ impl RequestSession {
             (false, Reissue::FallbackKey) => loaded.issued_at.unwrap_or(now),
             _ => now,
         };
-        let token = encode(&self.config, &loaded.data, &loaded.carried, issued_at)?;
+        let token = encode(&self.config, loaded, issued_at)?;
         let (headers, chunks) = chunks::store(&self.config, &token, loaded.chunks)?;
         loaded.had_cookie = true;
         loaded.chunks = chunks;
@@ -209,24 +212,26 @@ impl RequestSession {
 
 /// The cookie value for a session object (and the claims its token
 /// carried), issued at `issued_at`.
-fn encode(
-    config: &SessionConfig,
-    data: &Object,
-    carried: &[(String, Value)],
-    issued_at: u64,
-) -> Result<String, SaveError> {
+fn encode(config: &SessionConfig, loaded: &Loaded, issued_at: u64) -> Result<String, SaveError> {
     let codec = config.codec();
-    let json = if codec.uses_claims() {
+    let data = &*loaded.data;
+    let mut json = Vec::with_capacity(loaded.json_len + JSON_SLACK);
+    if codec.uses_claims() {
         config.expiry().check_reserved(data)?;
         if codec.is_jwt() && config.muffin_compat() {
             crate::codec::check_pyjwt_claims(data)?;
         }
-        serde_json::to_vec(&config.expiry().stamp(data, carried, issued_at))?
+        let stamped = config.expiry().stamp(data, &loaded.carried, issued_at);
+        serde_json::to_writer(&mut json, &stamped)?;
     } else {
-        serde_json::to_vec(data)?
-    };
+        serde_json::to_writer(&mut json, data)?;
+    }
     Ok(codec.encode(&json, issued_at))
 }
+
+/// Room for a session to grow by a value or two (and an issue-time claim)
+/// without reallocating its JSON.
+const JSON_SLACK: usize = 64;
 
 /// Finds the session cookie in the request and decodes it. Anything that does
 /// not decode to a valid JSON object is an empty session; why is logged at debug.
@@ -238,6 +243,7 @@ fn load(config: &SessionConfig, headers: &HeaderMap) -> Loaded {
         carried: Carried::new(),
         reissue: Reissue::No,
         issued_at: None,
+        json_len: 0,
     };
     let Some(found) = chunks::find(headers, config.cookie_name()) else {
         return loaded;
@@ -269,6 +275,7 @@ fn decode(config: &SessionConfig, token: &str, loaded: &mut Loaded) -> Result<()
             .take_claims(&mut data, now, codec.is_jwt())?,
     };
     let renew = config.expiry().check(issued_at, now)?;
+    loaded.json_len = decoded.json.len();
     loaded.data = Arc::new(data);
     loaded.carried = carried;
     loaded.issued_at = issued_at;
