@@ -209,3 +209,36 @@ async fn broken_chunk_sets_load_as_an_empty_session() {
         assert_eq!(reply.json(), json!({}), "{cookie}");
     }
 }
+
+/// A cookie made with a fallback key is re-issued under the current key,
+/// though the handler changed nothing. When that re-issue cannot be sent (a
+/// cookie another app wrote, as big as the `Cookie` header budget allows,
+/// has no room left for the chunk names), the request still succeeds with
+/// the session it carried and the old cookie is left in place.
+#[tokio::test]
+async fn a_reissue_that_cannot_fit_never_fails_the_request() {
+    const OLD: &str = "the-old-secret-the-old-secret-00";
+    let config = SessionConfig::builder()
+        .session_type(SessionType::Jwt)
+        .secret_key("the-new-secret-the-new-secret-00")
+        .fallback_keys([OLD])
+        .build()
+        .unwrap();
+    // The longest blob whose token still loads, as one cookie.
+    let token_with = |size: usize| {
+        common::sign_jwt(
+            OLD,
+            common::PYJWT_HEADER,
+            &json!({"blob": "b".repeat(size)}),
+        )
+    };
+    let size = (4000..MAX_SESSION_HEADER)
+        .take_while(|size| token_with(*size).len() <= MAX_SESSION_HEADER)
+        .last()
+        .unwrap();
+    let token = token_with(size);
+    let reply = send_get(&app(config), "/read", Some(&format!("session={token}"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(blob_len(&reply), size, "the session it carried");
+    assert!(reply.set_cookies().is_empty(), "{:?}", reply.set_cookies());
+}
