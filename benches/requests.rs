@@ -5,6 +5,8 @@
 //! - `bare`: a handler without any session layer; `noop_layer`: the same
 //!   behind a layer that does nothing (what axum charges for any layer);
 //! - `untouched`: behind `SessionLayer`, a handler that never asks for the session;
+//!   `untouched_outer`: the same with the layer wrapped around the whole Router
+//!   instead of added by `Router::layer`;
 //! - `read_{codec}`: reads one value; `write_{codec}`: reads and bumps a counter;
 //! - `user_jwt`: reads the session and the `CurrentUser` (in-memory loader);
 //! - `tower_sessions`: tower-sessions with its `MemoryStore`, reading and bumping the counter;
@@ -80,6 +82,12 @@ fn main() {
         report.target(
             &format!("{name}: untouched / bare"),
             &[&id("untouched")],
+            &[&id("bare")],
+            1.05,
+        );
+        report.target(
+            &format!("{name}: untouched, layer around the Router / bare"),
+            &[&id("untouched_outer")],
             &[&id("bare")],
             1.05,
         );

@@ -40,6 +40,34 @@ use crate::store::{add_set_cookies, RequestSession};
 ///     .with_state(config);
 /// # Ok(()) }
 /// ```
+///
+/// # Around the whole `Router`
+///
+/// `Router::layer` wraps each route, and axum then boxes and clones the
+/// layered route on every request, whatever the layer does. Wrapping the
+/// finished `Router` from outside spares that cost (the `untouched_outer`
+/// row of `BENCHMARKS.md`); extractors work the same either way:
+///
+/// ```no_run
+/// use axum::{extract::Request, routing::get, Router, ServiceExt};
+/// use axum_cookie_session::{Session, SessionConfig, SessionLayer};
+/// use tower::Layer as _;
+///
+/// async fn update(mut session: Session) -> &'static str {
+///     session.insert("var", "value");
+///     "Session updated."
+/// }
+///
+/// # async fn serve(config: SessionConfig) -> std::io::Result<()> {
+/// let router = Router::new()
+///     .route("/update", get(update))
+///     .with_state(config.clone());
+/// let app = SessionLayer::new(config).layer(router);
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// // As in axum's docs for middleware that wraps a Router.
+/// axum::serve(listener, ServiceExt::<Request>::into_make_service(app)).await
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SessionLayer {
     config: SessionConfig,

@@ -13,6 +13,7 @@ use common::{get as send_get, Client};
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use tower::Layer as _;
 
 async fn show(session: Session) -> Json<Map<String, Value>> {
     Json(session.into_inner())
@@ -132,6 +133,35 @@ async fn middleware_flow() {
             json!({"user": "mike", "name": "value"})
         );
     }
+}
+
+/// `SessionLayer` wrapped around a finished Router from outside (which spares
+/// axum's per-route layer, see `BENCHMARKS.md`) serves the same session as
+/// one added with `Router::layer`, error responses included.
+#[tokio::test]
+async fn the_layer_also_works_around_a_whole_router() {
+    async fn visit(mut session: Session) -> StatusCode {
+        let visits = session.get_as::<u64>("visits").unwrap_or(0);
+        session.insert("visits", visits + 1);
+        StatusCode::FORBIDDEN
+    }
+    let config = common::config(SessionType::Jwt);
+    let router = Router::new()
+        .route("/visit", get(visit))
+        .route("/session", get(show))
+        .with_state(config.clone());
+    let wrapped = SessionLayer::new(config).layer(router);
+    // The test client sends its requests to a Router: one that hands every
+    // request to the wrapped service.
+    let mut client = Client::new(Router::new().fallback_service(wrapped));
+    for _ in 0..2 {
+        let reply = client.get("/visit").await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        assert!(reply.set_cookie().is_some(), "a 403 must still save");
+    }
+    let reply = client.get("/session").await;
+    assert_eq!(reply.json(), json!({"visits": 2}));
+    assert!(reply.set_cookie().is_none(), "a read sets no cookie");
 }
 
 #[tokio::test]

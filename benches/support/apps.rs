@@ -9,26 +9,45 @@ use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
 use axum_cookie_session::{
-    CurrentUser, Session, SessionConfig, SessionLayer, SessionType, UserLoader,
+    CurrentUser, Session, SessionConfig, SessionLayer, SessionService, SessionType, UserLoader,
 };
 use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SignedCookieJar};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderValue, Request, Response};
 use serde_json::{Map, Value};
-use tower::ServiceExt;
+use tower::{Layer, ServiceExt};
 use tower_sessions::{MemoryStore, SessionManagerLayer};
 
 /// The secret every bench signs and encrypts with.
 pub const SECRET: &str = "a-benchmark-secret-of-32-bytes!!";
 
+/// What a row sends its requests to.
+#[derive(Clone)]
+pub enum App {
+    /// A `Router`, with its layers added by `Router::layer`.
+    Router(Router),
+    /// `SessionLayer` wrapped around a whole `Router`, from outside.
+    Wrapped(SessionService<Router>),
+}
+
+impl From<Router> for App {
+    fn from(router: Router) -> Self {
+        Self::Router(router)
+    }
+}
+
 /// Sends `GET /` with `cookie` through `app`.
-pub fn request(app: &Router, cookie: Option<&HeaderValue>) -> Response<Body> {
+pub fn request(app: &App, cookie: Option<&HeaderValue>) -> Response<Body> {
     let mut request = Request::get("/");
     if let Some(cookie) = cookie {
         request = request.header(COOKIE, cookie.clone());
     }
     let request = request.body(Body::empty()).expect("a request");
-    super::run(app.clone().oneshot(request)).expect("infallible")
+    let response = match app {
+        App::Router(router) => super::run(router.clone().oneshot(request)),
+        App::Wrapped(service) => super::run(service.clone().oneshot(request)),
+    };
+    response.expect("infallible")
 }
 
 /// The `name=value` pairs of a response's cookies, as a `Cookie` header.
@@ -97,6 +116,15 @@ fn untouched(config: SessionConfig) -> Router {
     with_layer(Router::new().route("/", get(|| async { "ok" })), config)
 }
 
+/// The same, with `SessionLayer` around the whole Router instead of added by
+/// `Router::layer`: axum has no per-route layer to box and clone.
+fn untouched_outer(config: SessionConfig) -> App {
+    let router = Router::new()
+        .route("/", get(|| async { "ok" }))
+        .with_state(config.clone());
+    App::Wrapped(SessionLayer::new(config).layer(router))
+}
+
 fn read(config: SessionConfig) -> Router {
     async fn handler(session: Session) -> String {
         visits(&session).to_string()
@@ -131,7 +159,7 @@ fn crate_cookie(config: &SessionConfig, payload: &Map<String, Value>) -> HeaderV
             }
         }),
     );
-    cookies_of(&request(&with_layer(fill, config.clone()), None))
+    cookies_of(&request(&with_layer(fill, config.clone()).into(), None))
 }
 
 // ---- the peers ----------------------------------------------------------
@@ -236,7 +264,7 @@ fn jar_cookie(private: bool, payload: &Map<String, Value>) -> HeaderValue {
 /// One row of the request benches.
 pub struct Scenario {
     pub name: &'static str,
-    pub app: Router,
+    pub app: App,
     pub cookie: HeaderValue,
     /// The handler changes the session, so a cookie is set.
     pub writes: bool,
@@ -250,16 +278,16 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
     let fernet_cookie = crate_cookie(&fernet, payload);
     let tower = tower_sessions_app();
     let tower_cookie = tower_sessions_cookie(&tower, payload);
-    let row = |name, app, cookie: &HeaderValue, writes| Scenario {
-        name,
-        app,
-        cookie: cookie.clone(),
-        writes,
-    };
     vec![
         row("bare", bare(), &jwt_cookie, false),
         row("noop_layer", noop_layer(), &jwt_cookie, false),
         row("untouched", untouched(jwt.clone()), &jwt_cookie, false),
+        row(
+            "untouched_outer",
+            untouched_outer(jwt.clone()),
+            &jwt_cookie,
+            false,
+        ),
         row("read_jwt", read(jwt.clone()), &jwt_cookie, false),
         row("write_jwt", write(jwt.clone()), &jwt_cookie, true),
         row("user_jwt", user(jwt.clone()), &jwt_cookie, false),
@@ -280,4 +308,13 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
             true,
         ),
     ]
+}
+
+fn row(name: &'static str, app: impl Into<App>, cookie: &HeaderValue, writes: bool) -> Scenario {
+    Scenario {
+        name,
+        app: app.into(),
+        cookie: cookie.clone(),
+        writes,
+    }
 }
