@@ -19,7 +19,9 @@ use crate::store::{add_set_cookies, RequestSession};
 /// [`Session<T>`](crate::Session) extractor of that request uses. The cookie is
 /// decoded at most once, and only if something reads the session. After the
 /// handler, if the session changed, `Set-Cookie` is added to whatever the
-/// handler returned, error responses included. A request that never reads the
+/// handler returned, error responses included, and the response is made
+/// uncacheable by shared caches (`Cache-Control: private`); a middleware
+/// outside this layer that sets cache headers afterwards can undo that. A request that never reads the
 /// session costs two small allocations (the shared state, and its place in
 /// the request's extensions), and nothing is decoded: see `BENCHMARKS.md`.
 ///

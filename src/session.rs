@@ -42,7 +42,10 @@ use crate::user::USER_ID_KEY;
 /// # Saving
 ///
 /// - **Manual mode**: return the session in the response (it implements
-///   [`IntoResponseParts`]), like muffin-session's `save_to_response`.
+///   [`IntoResponseParts`]), like muffin-session's `save_to_response`. Put it
+///   after any header parts of the tuple (`(headers, session, body)`): axum
+///   applies parts left to right, and the session makes the `Cache-Control` it
+///   finds `private` when it sets a cookie, which a later part would undo.
 /// - **Auto mode**: add [`SessionLayer`](crate::SessionLayer); every change is
 ///   saved after the handler, whatever it returns.
 ///

@@ -303,7 +303,16 @@ pub(crate) fn add_set_cookies(headers: &mut HeaderMap, set_cookies: Vec<HeaderVa
     }
     let cache_control = private_cache_control(headers);
     headers.insert(CACHE_CONTROL, cache_control);
+    // A CDN obeying these ignores `Cache-Control` (RFC 9213): without them
+    // it sees the `private` above.
+    for targeted in CDN_CACHE_CONTROLS {
+        headers.remove(targeted);
+    }
 }
+
+/// Cache directives aimed at CDNs only, which take precedence over
+/// `Cache-Control` there.
+const CDN_CACHE_CONTROLS: [&str; 2] = ["cdn-cache-control", "surrogate-control"];
 
 /// Adds `Vary: Cookie` unless the response already varies on it (or on everything).
 fn add_vary_cookie(headers: &mut HeaderMap) {
@@ -343,9 +352,11 @@ fn private_cache_control(headers: &HeaderMap) -> HeaderValue {
             .next()
             .is_some_and(|key| key.trim().eq_ignore_ascii_case(name))
     };
+    // Only a bare `private` covers the whole response: `private="Set-Cookie"`
+    // with field names (RFC 9111, 5.2.2.7) lets a shared cache store the rest.
     if directives
         .iter()
-        .any(|d| is(d, "no-store") || is(d, "private"))
+        .any(|d| is(d, "no-store") || d.eq_ignore_ascii_case("private"))
     {
         return HeaderValue::from_str(&current).unwrap_or(HeaderValue::from_static("private"));
     }
@@ -384,6 +395,11 @@ mod tests {
         assert_eq!(
             cache_control(Some("private, max-age=5")),
             "private, max-age=5"
+        );
+        // `private` naming fields restricts only those fields.
+        assert_eq!(
+            cache_control(Some(r#"public, s-maxage=600, private="X-Debug""#)),
+            r#"private, private="X-Debug""#
         );
         // Directives on several lines are all kept (or dropped) together.
         assert_eq!(

@@ -215,6 +215,58 @@ fn save_to_response_stores_the_id() {
     }
 }
 
+/// A response that sets the session cookie must not be stored by a shared
+/// cache: the handler's `public` and `s-maxage` are dropped, `private` is
+/// added, and CDN-only cache headers (which CDNs obey over `Cache-Control`)
+/// are removed. A response that sets no cookie keeps its headers.
+#[tokio::test]
+async fn a_response_setting_the_cookie_is_never_left_cacheable() {
+    const CACHEABLE: [(&str, &str); 3] = [
+        ("cache-control", "public, max-age=60, s-maxage=600"),
+        ("cdn-cache-control", "max-age=600"),
+        ("surrogate-control", "max-age=600"),
+    ];
+    async fn write(mut session: Session) -> ([(&'static str, &'static str); 3], &'static str) {
+        session.insert("var", "value");
+        (CACHEABLE, "written")
+    }
+    async fn read(session: Session) -> ([(&'static str, &'static str); 3], String) {
+        (
+            CACHEABLE,
+            session.get_as::<String>("var").unwrap_or_default(),
+        )
+    }
+    // Manual mode: header parts go before the session, which then sees them.
+    async fn manual(mut session: Session) -> impl axum::response::IntoResponse {
+        session.insert("var", "value");
+        (CACHEABLE, session, "written")
+    }
+    let config = common::config(SessionType::Jwt);
+    let auto = Router::new()
+        .route("/write", get(write))
+        .route("/read", get(read))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config.clone());
+    let manual = Router::new()
+        .route("/write", get(manual))
+        .with_state(config);
+    for (app, mode) in [(auto.clone(), "auto"), (manual, "manual")] {
+        let reply = send_get(&app, "/write", None).await;
+        assert!(reply.set_cookie().is_some(), "{mode}");
+        assert_eq!(
+            reply.headers["cache-control"], "private, max-age=60",
+            "{mode}"
+        );
+        assert!(!reply.headers.contains_key("cdn-cache-control"), "{mode}");
+        assert!(!reply.headers.contains_key("surrogate-control"), "{mode}");
+    }
+    let reply = send_get(&auto, "/read", None).await;
+    assert!(reply.set_cookie().is_none());
+    for (name, value) in CACHEABLE {
+        assert_eq!(reply.headers[name], value);
+    }
+}
+
 fn cookie_attributes_app(config: SessionConfig) -> Router {
     async fn update(mut session: Session) -> (Session, &'static str) {
         session.insert("var", "value");
