@@ -600,8 +600,13 @@ impl Options {
                     value: value.to_owned(),
                 })?;
             }
-            // Other SESSION_* variables belong to someone else.
-            _ => {}
+            // X11 and desktop sessions set this one.
+            "MANAGER" => {}
+            // Most likely a misspelled option: say so, without the value.
+            _ => tracing::warn!(
+                variable = %name(),
+                "unknown session variable ignored: check its spelling against the options table"
+            ),
         }
         Ok(())
     }
@@ -626,6 +631,18 @@ impl Options {
             value: self.cookie_name.clone(),
         })?;
         check_attribute(&self.path, name("path"))?;
+        if !self.path.starts_with('/') {
+            return Err(ConfigError::InvalidPath {
+                option: name("path"),
+                value: self.path.clone(),
+            });
+        }
+        if self.login_url.is_empty() || self.login_url.chars().any(char::is_control) {
+            return Err(ConfigError::InvalidLoginUrl {
+                option: name("login_url"),
+                value: self.login_url.clone(),
+            });
+        }
         if let Some(domain) = &self.domain {
             check_attribute(domain, name("domain"))?;
         }
@@ -688,7 +705,13 @@ impl Options {
         let keys = std::iter::once(("secret_key", &self.secret_key))
             .chain(self.fallback_keys.iter().map(|key| ("fallback_keys", key)));
         for (option, key) in keys {
-            if let Some(weakness) = weakness(self.session_type, key) {
+            if key == INSECURE_SECRET {
+                tracing::warn!(
+                    "`{}` holds the insecure default `{INSECURE_SECRET}`: anyone can forge \
+                     sessions while it is accepted, and they are re-issued under the current key",
+                    name(option)
+                );
+            } else if let Some(weakness) = weakness(self.session_type, key) {
                 tracing::warn!("`{}` {weakness}", name(option));
             }
         }
@@ -696,9 +719,15 @@ impl Options {
 
     /// `__Host-` cookies must be Secure, on `/`, without a Domain; `__Secure-`
     /// cookies must be Secure. Browsers silently drop cookies that break this.
+    /// Browsers match the prefixes in any case (`__host-` too).
     fn check_prefix(&self, name: fn(&str) -> String) -> Result<(), ConfigError> {
-        let host = self.cookie_name.starts_with("__Host-");
-        let secure_prefix = host || self.cookie_name.starts_with("__Secure-");
+        let has_prefix = |prefix: &str| {
+            self.cookie_name
+                .get(..prefix.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+        };
+        let host = has_prefix("__Host-");
+        let secure_prefix = host || has_prefix("__Secure-");
         let broken = (secure_prefix && !self.secure)
             || (host && (self.path != "/" || self.domain.is_some()));
         if broken {

@@ -92,6 +92,26 @@ pub enum ConfigError {
         /// The value that was given.
         value: String,
     },
+    /// The cookie path does not start with `/`.
+    #[error(
+        "`{option}` is `{value}`: a cookie path must start with `/`; browsers replace any other \
+         path with one of their own"
+    )]
+    InvalidPath {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
+    /// The login URL is empty or holds control characters, so no redirect
+    /// could carry it.
+    #[error("`{option}` is {value:?}: expected a path such as `/login`, or a URL, without control characters")]
+    InvalidLoginUrl {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
     /// No Fernet key could be built from a secret (cannot happen with the
     /// derivation this crate uses; kept so that a failure is an error, not a panic).
     #[error("no Fernet key could be built from `secret_key` or `fallback_keys`")]

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum_cookie_session::{ConfigError, SameSite, SessionConfig, SessionType};
+use axum_cookie_session::{ConfigError, SameSite, SessionConfig, SessionType, INSECURE_SECRET};
 use http::header::{COOKIE, SET_COOKIE};
 use http::HeaderMap;
 
@@ -156,6 +156,55 @@ fn cookie_prefixes_are_checked() {
     let secure = || SessionConfig::builder().cookie_name("__Secure-session");
     assert!(secure().build().is_err());
     secure().secure(true).domain("example.com").build().unwrap();
+
+    // Browsers match the prefixes in any case.
+    for name in ["__host-session", "__HOST-session", "__secure-session"] {
+        let err = SessionConfig::builder()
+            .cookie_name(name)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(err, ConfigError::InvalidCookiePrefix { .. }),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_path_that_browsers_would_replace_is_refused() {
+    let err = SessionConfig::builder().path("app").build().unwrap_err();
+    assert_eq!(
+        err,
+        ConfigError::InvalidPath {
+            option: "path".into(),
+            value: "app".into()
+        }
+    );
+    let err = env_error("SESSION_PATH", "app/");
+    assert!(err.to_string().contains("`SESSION_PATH`"), "{err}");
+    SessionConfig::builder().path("/app").build().unwrap();
+}
+
+#[test]
+fn a_login_url_no_redirect_could_carry_is_refused() {
+    for url in ["", "/login\r\nSet-Cookie: x=y", "/log\tin", "/login\0"] {
+        let err = SessionConfig::builder().login_url(url).build().unwrap_err();
+        assert!(
+            matches!(err, ConfigError::InvalidLoginUrl { .. }),
+            "{url:?}: {err}"
+        );
+        // The message shows the value escaped, so it cannot forge log lines.
+        assert!(!err.to_string().contains(['\r', '\n', '\t', '\0']), "{err}");
+    }
+    let err = env_error("SESSION_LOGIN_URL", " ");
+    assert!(err.to_string().contains("`SESSION_LOGIN_URL`"), "{err}");
+    for url in [
+        "/login",
+        "https://auth.example.com/login?app=1",
+        "/connexion/é",
+    ] {
+        SessionConfig::builder().login_url(url).build().unwrap();
+    }
 }
 
 #[test]
@@ -325,8 +374,35 @@ fn weak_secrets_are_warned_about_without_being_shown() {
         warnings.contains("shorter than 32 characters"),
         "{warnings}"
     );
+    // The public default as a fallback key lets anyone forge sessions.
+    let warnings = build(SessionType::Jwt, strong, INSECURE_SECRET);
+    assert!(
+        warnings.contains("`fallback_keys` holds the insecure default"),
+        "{warnings}"
+    );
     // A real Fernet key, and secrets stretched by HKDF, are not weak.
     let fernet_key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
     assert_eq!(build(SessionType::Fernet, fernet_key, strong), "");
     assert_eq!(build(SessionType::Base64, "x", "y"), "");
+}
+
+#[test]
+fn unknown_session_variables_are_warned_about_by_name_only() {
+    let warnings = warnings_of(|| {
+        SessionConfig::from_vars([
+            ("SESSION_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ("SESSION_SECRET", "a-value-never-to-be-logged"),
+            ("SESSION_MANAGER", "local/host:@/tmp/.ICE-unix/1"),
+            ("OTHER_VARIABLE", "not ours"),
+        ])
+        .unwrap();
+    });
+    assert!(warnings.contains("SESSION_SECRET"), "{warnings}");
+    assert!(warnings.contains("unknown session variable"), "{warnings}");
+    assert!(
+        !warnings.contains("a-value-never-to-be-logged"),
+        "{warnings}"
+    );
+    assert!(!warnings.contains("SESSION_MANAGER"), "{warnings}");
+    assert!(!warnings.contains("OTHER_VARIABLE"), "{warnings}");
 }
