@@ -72,12 +72,14 @@ pub(crate) fn find(headers: &HeaderMap, name: &str) -> Option<Found> {
 /// Chunks `1..=count` of the cookie `name`, in order, as one token.
 fn join(headers: &HeaderMap, name: &str, count: usize) -> Result<String, Rejection> {
     let mut parts: Vec<Option<String>> = vec![None; count];
-    let mut oversized = false;
+    let (mut oversized, mut total) = (false, 0);
     for_each_cookie(headers, |cookie_name, value| {
         let index = chunk_index(name, cookie_name).and_then(|index| index.checked_sub(1));
         if let Some(part @ None) = index.and_then(|index| parts.get_mut(index)) {
-            // A chunk larger than a cookie is refused before any decoding.
-            oversized |= value.len() > MAX_COOKIE_SIZE;
+            // A chunk larger than a cookie, or chunks larger together than
+            // any session written, are refused before any decoding.
+            total += value.len();
+            oversized |= value.len() > MAX_COOKIE_SIZE || total > MAX_SESSION_HEADER;
             *part = Some(value.to_owned());
         }
     });

@@ -242,3 +242,23 @@ async fn a_reissue_that_cannot_fit_never_fails_the_request() {
     assert_eq!(blob_len(&reply), size, "the session it carried");
     assert!(reply.set_cookies().is_empty(), "{:?}", reply.set_cookies());
 }
+
+/// Chunks that each fit a cookie but together exceed anything the crate
+/// writes are refused before they are decoded (the reason is logged).
+#[test]
+fn chunks_larger_together_than_any_session_are_refused_unread() {
+    let config = common::config(SessionType::Jwt);
+    let part = "A".repeat(MAX_COOKIE_SIZE - 100);
+    let parts = MAX_SESSION_HEADER / part.len() + 1;
+    let mut cookie = format!("session=chunks-{parts}");
+    for index in 1..=parts {
+        cookie.push_str(&format!("; sessionC{index}={part}"));
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert("cookie", cookie.parse().unwrap());
+    let logs = common::logs_of(tracing::Level::DEBUG, || {
+        let session: Session = config.load_from_request(&headers);
+        assert!(session.is_empty());
+    });
+    assert!(logs.contains("larger than any session cookie"), "{logs}");
+}

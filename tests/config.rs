@@ -1,7 +1,8 @@
 //! `SessionConfig` built by the builder, from `SESSION_*` variables and by
 //! serde: defaults, validation and errors that name the culprit.
 
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::Duration;
 
 use axum_cookie_session::{ConfigError, SameSite, SessionConfig, SessionType, INSECURE_SECRET};
@@ -317,27 +318,7 @@ fn badly_typed_secrets_are_refused_without_being_quoted() {
 
 /// The warnings logged while `build` runs.
 fn warnings_of(build: impl FnOnce()) -> String {
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, build);
-    let bytes = buffer.0.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
+    common::logs_of(tracing::Level::WARN, build)
 }
 
 #[test]
