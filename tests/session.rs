@@ -640,3 +640,43 @@ async fn a_map_session_reads_its_own_writes_whichever_way_it_is_read() {
             .unwrap()
     );
 }
+
+/// `user_id` answers what saving will store: on a typed view that names
+/// `id`, the id set through its field, not the one the cookie held.
+#[test]
+fn user_id_follows_a_typed_view_that_names_the_id() {
+    #[derive(Default, Serialize, Deserialize)]
+    struct Auth {
+        id: Option<i64>,
+        theme: Option<String>,
+    }
+    let config = common::config(SessionType::Jwt);
+    let cookie = format!("session={}", common::encode(&config, json!({"id": 7})));
+    let mut headers = HeaderMap::new();
+    headers.insert("cookie", cookie.parse().unwrap());
+
+    let mut auth: Session<Auth> = config.load_from_request(&headers);
+    assert_eq!(auth.user_id::<i64>(), Some(7));
+    auth.theme = Some("dark".into());
+    assert_eq!(auth.user_id::<i64>(), Some(7), "the id is untouched");
+    auth.id = None;
+    assert_eq!(auth.user_id::<i64>(), None, "logged out through the field");
+    auth.id = Some(9);
+    assert_eq!(auth.user_id::<i64>(), Some(9));
+    let mut saved = HeaderMap::new();
+    assert!(config.save_to_response(auth, &mut saved).unwrap());
+    let token = saved["set-cookie"].to_str().unwrap();
+    let token = token.split(';').next().unwrap().split_once('=').unwrap().1;
+    assert_eq!(common::decode(&config, token)["id"], 9, "and saving agrees");
+
+    // A cookie whose object does not fit the type keeps its id until the
+    // view changes it.
+    let cookie = common::encode(&config, json!({"id": 7, "theme": 42}));
+    headers.insert("cookie", format!("session={cookie}").parse().unwrap());
+    let mut auth: Session<Auth> = config.load_from_request(&headers);
+    assert_eq!(auth.user_id::<i64>(), Some(7));
+    auth.id = Some(8);
+    assert_eq!(auth.user_id::<i64>(), Some(8));
+    auth.end();
+    assert_eq!(auth.user_id::<i64>(), None, "ended");
+}
