@@ -21,9 +21,11 @@ use crate::store::{add_set_cookies, RequestSession};
 /// handler, if the session changed, `Set-Cookie` is added to whatever the
 /// handler returned, error responses included, and the response is made
 /// uncacheable by shared caches (`Cache-Control: private`); a middleware
-/// outside this layer that sets cache headers afterwards can undo that. A request that never reads the
-/// session costs two small allocations (the shared state, and its place in
-/// the request's extensions), and nothing is decoded: see `BENCHMARKS.md`.
+/// outside this layer that sets cache headers afterwards can undo that.
+///
+/// A request that never reads the session costs two small allocations (the
+/// shared state, and its place in the request's extensions), and nothing is
+/// decoded: see `BENCHMARKS.md`.
 ///
 /// ```
 /// use axum::{routing::get, Router};
