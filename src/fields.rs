@@ -20,16 +20,6 @@ pub(crate) enum Fields {
     Named(&'static [&'static str]),
 }
 
-impl Fields {
-    /// Whether the type owns `key`.
-    pub(crate) fn owns(self, key: &str) -> bool {
-        match self {
-            Self::All => true,
-            Self::Named(names) => names.contains(&key),
-        }
-    }
-}
-
 /// The keys `T` owns, found without deserializing anything.
 pub(crate) fn fields_of<T: DeserializeOwned>() -> Fields {
     let mut probe = Probe(Fields::All);

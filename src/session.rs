@@ -262,36 +262,15 @@ impl<T: Serialize + 'static> Session<T> {
     /// [`login`](Self::login) in this request, or set through a typed view
     /// that names `id`, or else the one the cookie held.
     pub fn user_id<I: DeserializeOwned>(&self) -> Option<I> {
-        let deserialize = |id: &Value| I::deserialize(id).ok();
-        if let Some(id) = self.pending(USER_ID_KEY) {
-            return id.as_ref().and_then(deserialize);
-        }
-        if let Some(map) = (&self.data as &dyn Any).downcast_ref::<Object>() {
-            if !self.borrowed {
-                return map.get(USER_ID_KEY).and_then(deserialize);
-            }
-        } else if self.fields.owns(USER_ID_KEY) {
-            return self.typed_user_id().and_then(|id| deserialize(&id));
-        }
-        if self.ended {
-            return None;
-        }
-        self.loaded.get(USER_ID_KEY).and_then(deserialize)
-    }
-
-    /// The id a typed view naming `id` would save: its own if it changed it
-    /// (as [`changes`](Self::changes) measures), else the cookie's.
-    fn typed_user_id(&self) -> Option<Value> {
-        let value = serde_json::to_value(&self.data).ok()?;
-        let before = self.default_base.as_ref().unwrap_or(&self.loaded);
-        let now = value.get(USER_ID_KEY);
-        if now != before.get(USER_ID_KEY) {
-            now.cloned()
-        } else if self.ended {
-            None
-        } else {
-            self.loaded.get(USER_ID_KEY).cloned()
-        }
+        // This view's changes decide, measured exactly as saving measures them.
+        let changes = self.changes().ok()?;
+        let changed = changes.keys.into_iter().find(|(key, _)| key == USER_ID_KEY);
+        let id = match changed {
+            Some((_, id)) => id,
+            None if changes.reset => None,
+            None => self.loaded.get(USER_ID_KEY).cloned(),
+        };
+        id.and_then(|id| I::deserialize(id).ok())
     }
 
     /// Sets (or with `None` removes) `key`: in an owned map view's value, or
