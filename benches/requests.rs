@@ -47,6 +47,38 @@ fn bench(
     group.bench_function(*name, |b| b.iter(|| request(black_box(app), Some(cookie))));
 }
 
+/// The targets, and one beside them: (what, numerator row,
+/// denominator row, the most the ratio may be).
+const TARGETS: [(&str, &str, &str, f64); 7] = [
+    ("untouched / bare", "untouched", "bare", 1.05),
+    (
+        "untouched, layer around the Router / bare",
+        "untouched_outer",
+        "bare",
+        1.05,
+    ),
+    ("untouched / no-op layer", "untouched", "noop_layer", 1.05),
+    ("read / write (jwt)", "read_jwt", "write_jwt", 0.7),
+    (
+        "write jwt / tower-sessions",
+        "write_jwt",
+        "tower_sessions",
+        1.0,
+    ),
+    (
+        "write fernet / PrivateCookieJar",
+        "write_fernet",
+        "private_jar",
+        0.6,
+    ),
+    (
+        "write jwt / SignedCookieJar",
+        "write_jwt",
+        "signed_jar",
+        1.0,
+    ),
+];
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     for (name, payload) in support::payloads() {
@@ -78,49 +110,14 @@ fn main() {
     report.targets_header();
     for (name, _) in support::payloads() {
         let group = format!("request-{name}");
-        let id = |bench: &str| support::id(&group, bench);
-        report.target(
-            &format!("{name}: untouched / bare"),
-            &[&id("untouched")],
-            &[&id("bare")],
-            1.05,
-        );
-        report.target(
-            &format!("{name}: untouched, layer around the Router / bare"),
-            &[&id("untouched_outer")],
-            &[&id("bare")],
-            1.05,
-        );
-        report.target(
-            &format!("{name}: untouched / no-op layer"),
-            &[&id("untouched")],
-            &[&id("noop_layer")],
-            1.05,
-        );
-        report.target(
-            &format!("{name}: read / write (jwt)"),
-            &[&id("read_jwt")],
-            &[&id("write_jwt")],
-            0.7,
-        );
-        report.target(
-            &format!("{name}: write jwt / tower-sessions"),
-            &[&id("write_jwt")],
-            &[&id("tower_sessions")],
-            1.0,
-        );
-        report.target(
-            &format!("{name}: write fernet / PrivateCookieJar"),
-            &[&id("write_fernet")],
-            &[&id("private_jar")],
-            0.6,
-        );
-        report.target(
-            &format!("{name}: write jwt / SignedCookieJar"),
-            &[&id("write_jwt")],
-            &[&id("signed_jar")],
-            1.0,
-        );
+        for (what, numerator, denominator, limit) in TARGETS {
+            report.target(
+                &format!("{name}: {what}"),
+                &[&support::id(&group, numerator)],
+                &[&support::id(&group, denominator)],
+                limit,
+            );
+        }
     }
     report.finish();
 }

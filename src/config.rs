@@ -475,9 +475,10 @@ impl SessionConfigBuilder {
     /// time is the private claim `_iat`, and saving a session whose handler
     /// stored `exp`, `nbf`, `iat`, `aud`, or a non-string `sub` or `jti` fails
     /// with [`SaveError::ReservedKey`]. Such claims in a token a Python app
-    /// wrote are honoured, hidden from handlers, and written back unchanged. Turn it off when no muffin-session app
-    /// reads the cookies: JWTs then carry the standard `iat` and `exp`, and a
-    /// token without `iat` is refused once a lifetime is set.
+    /// wrote are honoured, hidden from handlers, and written back unchanged.
+    /// Turn it off when no muffin-session app reads the cookies: JWTs then
+    /// carry the standard `iat` and `exp`, and a token without `iat` is
+    /// refused once a lifetime is set.
     pub fn muffin_compat(mut self, compat: bool) -> Self {
         self.options.muffin_compat = compat;
         self

@@ -553,8 +553,8 @@ impl<T: Serialize + 'static> IntoResponseParts for Session<T> {
 }
 
 impl SessionConfig {
-    /// Loads the session from request headers, outside of any extractor (muffin-session's
-    /// `load_from_request`).
+    /// Loads the session from request headers, outside of any extractor
+    /// (muffin-session's `load_from_request`).
     pub fn load_from_request<T>(&self, headers: &HeaderMap) -> Session<T>
     where
         T: Serialize + DeserializeOwned + Default,
