@@ -12,12 +12,12 @@
 mod support;
 
 use axum::{routing::get, Router};
-use axum_cookie_session::{Session, SessionConfig, SessionLayer};
+use axum_cookie_session::{SaveError, Session, SessionConfig, SessionLayer};
 
 /// Sets `var`; the layer writes the cookie.
-async fn update(mut session: Session) -> &'static str {
-    session.insert("var", "value");
-    "Session updated."
+async fn update(mut session: Session) -> Result<&'static str, SaveError> {
+    session.insert("var", "value")?;
+    Ok("Session updated.")
 }
 
 /// Answers `var` as plain text (empty when unset).
@@ -32,7 +32,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/update", get(update))
         .route("/load", get(load))
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config);
+        .layer(SessionLayer::new(config));
     support::serve(app).await
 }

@@ -12,12 +12,12 @@
 mod support;
 
 use axum::{routing::get, Router};
-use axum_cookie_session::{Session, SessionConfig};
+use axum_cookie_session::{SaveError, Session, SessionConfig, SessionLayer};
 
 /// Sets `var`, and saves the session by returning it.
-async fn update(mut session: Session) -> (Session, &'static str) {
-    session.insert("var", "value");
-    (session, "Session updated.")
+async fn update(mut session: Session) -> Result<(Session, &'static str), SaveError> {
+    session.insert("var", "value")?;
+    Ok((session, "Session updated."))
 }
 
 /// Answers `var` as plain text (empty when unset). Nothing changes, so
@@ -33,6 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/update", get(update))
         .route("/load", get(load))
-        .with_state(config);
+        // Manual mode: only a handler that returns the session saves it.
+        .layer(SessionLayer::manual(config));
     support::serve(app).await
 }

@@ -90,7 +90,9 @@ async fn login(mut session: Session, Query(query): Query<LoginQuery>) -> Respons
     };
     if let Some(user) = Users::demo().by_name(&name) {
         session.end(); // a fresh session: drop pre-login data
-        session.login(user.id);
+        if let Err(err) = session.login(user.id) {
+            return err.into_response();
+        }
     }
     let next = query.next.as_deref().and_then(safe_next).unwrap_or("/");
     Redirect::to(next).into_response()
@@ -118,7 +120,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/login", get(login))
         .route("/logout", get(logout))
         .route("/clear", get(clear))
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config);
+        .layer(SessionLayer::new(config));
     support::serve(app).await
 }

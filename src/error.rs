@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use http::header::LOCATION;
 use http::{HeaderValue, StatusCode};
 
-use crate::user::BoxError;
+/// A boxed error from a [`UserLoader`](crate::UserLoader).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A configuration value was missing or invalid.
 ///
@@ -127,8 +128,10 @@ pub enum ConfigError {
 /// The session could not be written to the response.
 ///
 /// In manual mode this is the error of [`Session`](crate::Session)'s
-/// `IntoResponseParts`, so axum turns it into a `500`; it is also returned by
-/// [`SessionConfig::save_to_response`](crate::SessionConfig::save_to_response).
+/// `IntoResponseParts`, so axum turns it into a `500`; in auto mode the layer
+/// answers `500` for it; it is also returned by
+/// [`Session::insert`](crate::Session::insert), [`Session::login`](crate::Session::login)
+/// and [`SessionConfig::save_to_response`](crate::SessionConfig::save_to_response).
 /// Its response never includes session data.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -175,6 +178,39 @@ impl IntoResponse for SaveError {
     }
 }
 
+/// Why a [`Session`](crate::Session) could not be extracted: a mistake in
+/// the app's code, never in the request, so its response is a `500` and the
+/// message (logged at error level) says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionRejection {
+    /// No [`SessionLayer`](crate::SessionLayer) is in front of the handler
+    /// or middleware asking for the session.
+    #[error(
+        "no session for this request: add `.layer(SessionLayer::new(config))` to the Router, \
+         after (outside) every route and middleware that uses the session, and make sure a \
+         middleware using it is added before the layer (`.layer(from_fn(...))` first)"
+    )]
+    MissingLayer,
+    /// `Session<T>` was asked for with a `T` that is not a struct or a map.
+    #[error(
+        "`{type_name}` cannot be a session: a session is a JSON object, so `Session<T>` needs a \
+         struct with named fields or a map; put the value in a named field \
+         (`struct Counter {{ count: usize }}`)"
+    )]
+    NotAnObject {
+        /// The type that was asked for.
+        type_name: &'static str,
+    },
+}
+
+impl IntoResponse for SessionRejection {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self, "session not available");
+        (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
+    }
+}
+
 /// Why [`CurrentUser`](crate::CurrentUser) (or a guard) turned a request away.
 ///
 /// Its response reveals nothing about the session or the loader's error.
@@ -193,7 +229,10 @@ pub enum UserRejection {
     #[error("login required")]
     Unauthorized,
     /// No [`UserLoader`](crate::UserLoader) for this user type was registered.
-    #[error("no UserLoader for `{user_type}`: register one with SessionConfig::with_user_loader")]
+    #[error(
+        "no UserLoader for `{user_type}`: register one with SessionConfig::with_user_loader, on \
+         the config given to SessionLayer"
+    )]
     NoUserLoader {
         /// The user type that was asked for.
         user_type: &'static str,
@@ -202,6 +241,9 @@ pub enum UserRejection {
     /// is an anonymous visitor).
     #[error("the user could not be loaded: {0}")]
     Loader(BoxError),
+    /// The session is not available: see [`SessionRejection`].
+    #[error(transparent)]
+    Session(#[from] SessionRejection),
 }
 
 impl IntoResponse for UserRejection {
@@ -209,6 +251,7 @@ impl IntoResponse for UserRejection {
         match self {
             Self::LoginRequired { location, status } => redirect(&location, status),
             Self::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
+            Self::Session(rejection) => rejection.into_response(),
             Self::NoUserLoader { .. } | Self::Loader(_) => {
                 tracing::error!(error = %self, "user not loaded");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()

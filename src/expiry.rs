@@ -23,12 +23,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::codec::Rejection;
 use crate::error::SaveError;
-use crate::store::Object;
+use crate::object::{push_entry, Object};
 
 /// The private claim that holds a `jwt` or `base64` cookie's issue time (Unix
 /// seconds) while muffin compatibility is on. Handlers never see it.
@@ -84,14 +83,6 @@ pub(crate) struct Expiry {
 /// written back as they were.
 pub(crate) type Carried = Vec<(String, Value)>;
 
-/// The session object as written into a cookie: the issue-time claims, the
-/// carried claims, then the session's own keys.
-pub(crate) struct Stamped<'a> {
-    object: &'a Object,
-    claims: [Option<(&'static str, u64)>; 2],
-    carried: &'a [(String, Value)],
-}
-
 impl Expiry {
     pub(crate) fn new(lifetime: Option<u64>, sliding: bool, muffin_compat: bool) -> Self {
         let claims = if muffin_compat {
@@ -140,6 +131,11 @@ impl Expiry {
         Ok((issued_at, carried))
     }
 
+    /// Whether a cookie without an issue time is refused.
+    pub(crate) fn requires_issue_time(&self) -> bool {
+        self.lifetime.is_some() && self.claims == Claims::Registered
+    }
+
     /// Whether a cookie issued at `issued_at` is still valid at `now`: `Ok(true)`
     /// when it is and should be re-issued (sliding renewal).
     pub(crate) fn check(&self, issued_at: Option<u64>, now: u64) -> Result<bool, Rejection> {
@@ -164,44 +160,96 @@ impl Expiry {
         Ok(self.sliding && age > lifetime / 2)
     }
 
-    /// The session object with the issue-time claims a `jwt` or `base64`
-    /// cookie issued at `now` carries, and the claims it carried.
-    pub(crate) fn stamp<'a>(
-        &self,
-        object: &'a Object,
-        carried: &'a [(String, Value)],
-        now: u64,
-    ) -> Stamped<'a> {
+    /// Appends the claims a `jwt` or `base64` cookie issued at `now` carries
+    /// to the session's JSON object: the carried claims, then the issue-time
+    /// claims, always last, so that [`peel`](Self::peel) finds them without
+    /// parsing the object.
+    pub(crate) fn stamp(&self, json: &mut Vec<u8>, carried: &[(String, Value)], now: u64) {
+        for (claim, value) in carried {
+            push_entry(json, claim, &value.to_string());
+        }
         let expires = self.lifetime.map(|lifetime| now.saturating_add(lifetime));
-        let claims = match (self.claims, expires) {
-            (Claims::Private, None) => [None, None],
-            (Claims::Private, Some(_)) => [Some((ISSUED_AT_CLAIM, now)), None],
+        match (self.claims, expires) {
+            (Claims::Private, None) => {}
+            (Claims::Private, Some(_)) => push_entry(json, ISSUED_AT_CLAIM, &now.to_string()),
             (Claims::Registered, expires) => {
-                [Some(("iat", now)), expires.map(|expires| ("exp", expires))]
+                push_entry(json, "iat", &now.to_string());
+                if let Some(expires) = expires {
+                    push_entry(json, "exp", &expires.to_string());
+                }
             }
-        };
-        Stamped {
-            object,
-            claims,
-            carried,
         }
     }
 
-    /// Refuses a session that holds a claim name this configuration writes
-    /// itself: the handler's value would be overwritten, or read as a time.
-    pub(crate) fn check_reserved(&self, object: &Object) -> Result<(), SaveError> {
-        match self
-            .reserved()
-            .iter()
-            .find(|claim| object.contains_key(**claim))
-        {
-            Some(claim) => Err(SaveError::ReservedKey {
-                key: (*claim).to_owned(),
+    /// Takes the issue-time claims [`stamp`](Self::stamp) wrote off the end
+    /// of a decoded object, checking them: the cheap way to read a cookie
+    /// this crate wrote. Returns the issue time if they were there. Claims
+    /// anywhere else are found when the object is parsed (see
+    /// [`claim_keys`](Self::claim_keys)) and taken by
+    /// [`take_claims`](Self::take_claims) instead.
+    pub(crate) fn peel(&self, json: &mut Vec<u8>, now: u64) -> Result<Option<u64>, Rejection> {
+        match self.claims {
+            Claims::Private => Ok(peel_claim(json, ISSUED_AT_CLAIM)),
+            Claims::Registered => {
+                let Some(expires) = peel_claim(json, "exp") else {
+                    return Ok(peel_claim(json, "iat"));
+                };
+                if expires <= now {
+                    return Err(Rejection::Expired);
+                }
+                Ok(peel_claim(json, "iat"))
+            }
+        }
+    }
+
+    /// The keys of a decoded object that are claims, not session data: the
+    /// ones this configuration writes, and in a JWT (`pyjwt`) the ones
+    /// PyJWT checks. A parse sets them aside; a session may not hold them.
+    pub(crate) fn claim_keys(&self, pyjwt: bool) -> &'static [&'static str] {
+        match (self.claims, pyjwt) {
+            (Claims::Private, false) => &[ISSUED_AT_CLAIM],
+            (Claims::Private, true) => &[ISSUED_AT_CLAIM, "exp", "nbf", "iat", "aud"],
+            (Claims::Registered, _) => &["iat", "exp", "nbf"],
+        }
+    }
+
+    /// The keys of a decoded JWT that are claims unless they hold a string:
+    /// PyJWT checks `sub` and `jti` only then.
+    pub(crate) fn string_claim_keys(&self, pyjwt: bool) -> &'static [&'static str] {
+        match (self.claims, pyjwt) {
+            (Claims::Private, true) => &["sub", "jti"],
+            _ => &[],
+        }
+    }
+
+    /// The keys [`check_key`](Self::check_key) may refuse.
+    pub(crate) fn checked_keys(&self, pyjwt: bool) -> &'static [&'static str] {
+        match (self.claims, pyjwt) {
+            (Claims::Private, true) => &[ISSUED_AT_CLAIM, "exp", "nbf", "iat", "aud", "sub", "jti"],
+            _ => self.claim_keys(pyjwt),
+        }
+    }
+
+    /// Refuses a session key this configuration writes itself (the handler's
+    /// value would be overwritten, or read as a time), and in a JWT read by
+    /// muffin-session (`pyjwt`) a key PyJWT would fail on.
+    pub(crate) fn check_key(&self, key: &str, value: &Value, pyjwt: bool) -> Result<(), SaveError> {
+        if self.reserved().contains(&key) {
+            return Err(SaveError::ReservedKey {
+                key: key.to_owned(),
                 why:
                     "the crate writes it to carry the cookie's issue or expiry time; rename the key",
-            }),
-            None => Ok(()),
+            });
         }
+        if pyjwt && self.claims == Claims::Private && crate::codec::pyjwt_checks(key, value) {
+            return Err(SaveError::ReservedKey {
+                key: key.to_owned(),
+                why: "muffin-session's JWT decoder (PyJWT) checks it and answers a 500 when the \
+                      check fails; rename the key, or turn `muffin_compat` off if no \
+                      muffin-session app reads these cookies",
+            });
+        }
+        Ok(())
     }
 
     fn reserved(&self) -> &'static [&'static str] {
@@ -250,23 +298,26 @@ fn numeric_claim(object: &Object, claim: &str) -> Result<Option<u64>, Rejection>
     }
 }
 
-impl Serialize for Stamped<'_> {
-    /// The claims first, then the session's own keys.
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let claims = self.claims.iter().flatten();
-        let len = self.object.len() + self.carried.len() + claims.clone().count();
-        let mut map = serializer.serialize_map(Some(len))?;
-        for (claim, value) in claims {
-            map.serialize_entry(claim, value)?;
-        }
-        for (claim, value) in self.carried {
-            map.serialize_entry(claim, value)?;
-        }
-        for (key, value) in self.object {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+/// Takes `"name":<whole number>` off the end of a JSON object, returning
+/// the number; leaves the object as it was if it does not end that way.
+fn peel_claim(json: &mut Vec<u8>, name: &str) -> Option<u64> {
+    let body = json.strip_suffix(b"}")?;
+    let digits = body.len() - body.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let number = std::str::from_utf8(&body[digits..]).ok()?.parse().ok()?;
+    let key_start = digits.checked_sub(name.len() + 3)?;
+    let key = &body[key_start..digits];
+    let quoted = key.first() == Some(&b'"') && key.ends_with(b"\":");
+    if !quoted || &key[1..key.len() - 2] != name.as_bytes() {
+        return None;
     }
+    let cut = match body[..key_start].last() {
+        Some(b',') => key_start - 1,
+        Some(b'{') => key_start,
+        _ => return None,
+    };
+    json.truncate(cut);
+    json.push(b'}');
+    Some(number)
 }
 
 #[cfg(test)]
@@ -299,6 +350,45 @@ mod tests {
         let now = 1_000_000;
         assert_eq!(expiry.check(Some(now - HOUR / 2), now), Ok(false));
         assert_eq!(expiry.check(Some(now - HOUR / 2 - 1), now), Ok(true));
+    }
+
+    #[test]
+    fn stamped_claims_are_peeled_off_the_end() {
+        let now = 1_000_000;
+        let private = Expiry::new(Some(HOUR), false, true);
+        for object in [&b"{}"[..], br#"{"a":1}"#] {
+            let mut json = object.to_vec();
+            private.stamp(&mut json, &[], now);
+            assert_ne!(json, object);
+            assert_eq!(private.peel(&mut json, now), Ok(Some(now)));
+            assert_eq!(json, object);
+        }
+        let registered = Expiry::new(Some(HOUR), false, false);
+        let mut json = br#"{"a":1}"#.to_vec();
+        registered.stamp(&mut json, &[], now);
+        assert_eq!(
+            json,
+            format!(r#"{{"a":1,"iat":{now},"exp":{}}}"#, now + HOUR).as_bytes()
+        );
+        assert_eq!(registered.peel(&mut json.clone(), now), Ok(Some(now)));
+        assert_eq!(
+            registered.peel(&mut json, now + HOUR),
+            Err(Rejection::Expired)
+        );
+        // Anything else is left for the parse to find.
+        for other in [
+            &br#"{"a":"_iat\":1}"#[..],
+            br#"{"x_iat":1}"#,
+            br#"{"_iat":1.5}"#,
+            br#"{"_iat":-1}"#,
+            br#"{"a":[1,"_iat":2]}"#,
+            b"",
+            b"}",
+        ] {
+            let mut json = other.to_vec();
+            assert_eq!(private.peel(&mut json, now), Ok(None), "{other:?}");
+            assert_eq!(json, other);
+        }
     }
 
     #[test]

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::extract::OriginalUri;
 use axum::response::{Html, IntoResponse, Response};
 use http::header::LOCATION;
 use http::request::Parts;
@@ -20,11 +19,8 @@ use tower_service::Service;
 
 use crate::config::SessionConfig;
 use crate::error::{redirect, UserRejection};
-use crate::store::RequestSession;
-use crate::user::load_user;
-
-/// The query parameter that carries the page to return to after login.
-pub const NEXT_PARAM: &str = "next";
+use crate::request::request_session;
+use crate::user::{load_user, login_location};
 
 type Check<U> = Arc<dyn Fn(&U) -> bool + Send + Sync>;
 type MakeResponse = Arc<dyn Fn() -> Response + Send + Sync>;
@@ -79,7 +75,6 @@ pub struct RequireUser<U> {
     status: StatusCode,
     html: bool,
     forbidden: MakeResponse,
-    config: Option<SessionConfig>,
 }
 
 impl<U> Clone for RequireUser<U> {
@@ -90,7 +85,6 @@ impl<U> Clone for RequireUser<U> {
             status: self.status,
             html: self.html,
             forbidden: Arc::clone(&self.forbidden),
-            config: self.config.clone(),
         }
     }
 }
@@ -125,7 +119,6 @@ where
             status: StatusCode::TEMPORARY_REDIRECT,
             html: false,
             forbidden: Arc::new(|| StatusCode::FORBIDDEN.into_response()),
-            config: None,
         }
     }
 
@@ -200,37 +193,15 @@ where
         self
     }
 
-    /// The config to use when no [`SessionLayer`](crate::SessionLayer) is in
-    /// front of the guard (manual mode).
-    pub fn with_config(mut self, config: SessionConfig) -> Self {
-        self.config = Some(config);
-        self
-    }
-
     /// Lets the request through (`Ok`) or answers it.
     async fn admit(&self, parts: &mut Parts) -> Result<(), Response> {
-        let Some(request) = self.request_session(parts) else {
-            tracing::error!(
-                "RequireUser found no session: add SessionLayer in front of it, or give it \
-                 RequireUser::with_config"
-            );
-            return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
-        };
+        let request = request_session(parts).map_err(IntoResponse::into_response)?;
         match load_user::<U>(parts, &request).await {
             Ok(Some(user)) if (self.check)(&user) => Ok(()),
             Ok(Some(_)) => Err((self.forbidden)()),
             Ok(None) => Err(self.anonymous(parts, request.config()).await),
             Err(rejection) => Err(rejection.into_response()),
         }
-    }
-
-    fn request_session(&self, parts: &mut Parts) -> Option<Arc<RequestSession>> {
-        if let Some(request) = parts.extensions.get::<Arc<RequestSession>>() {
-            return Some(Arc::clone(request));
-        }
-        let request = Arc::new(RequestSession::new(self.config.clone()?, false));
-        parts.extensions.insert(Arc::clone(&request));
-        Some(request)
     }
 
     async fn anonymous(&self, parts: &Parts, config: &SessionConfig) -> Response {
@@ -247,31 +218,6 @@ where
         } else {
             redirect(&location, self.status)
         }
-    }
-}
-
-/// The config's login URL with `next=<original path and query>`.
-fn login_location(parts: &Parts, config: &SessionConfig) -> String {
-    let uri = parts
-        .extensions
-        .get::<OriginalUri>()
-        .map_or(&parts.uri, |original| &original.0);
-    let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let login = config.login_url();
-    let separator = if login.contains('?') { '&' } else { '?' };
-    let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-    format!("{login}{separator}{NEXT_PARAM}={next}")
-}
-
-/// The rejection of [`CurrentUser`](crate::CurrentUser) for an anonymous visitor.
-pub(crate) fn login_redirect(parts: &Parts, config: &SessionConfig) -> UserRejection {
-    if config.login_redirect() {
-        UserRejection::LoginRequired {
-            location: login_location(parts, config),
-            status: StatusCode::TEMPORARY_REDIRECT,
-        }
-    } else {
-        UserRejection::Unauthorized
     }
 }
 

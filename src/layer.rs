@@ -11,7 +11,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::config::SessionConfig;
-use crate::store::{add_set_cookies, RequestSession};
+use crate::headers::add_set_cookies;
+use crate::request::{Mode, RequestSession};
 
 /// A tower layer that saves the session after every request.
 ///
@@ -40,8 +41,7 @@ use crate::store::{add_set_cookies, RequestSession};
 /// let config = SessionConfig::builder().secret_key("s".repeat(32)).build()?;
 /// let app: Router = Router::new()
 ///     .route("/update", get(update))
-///     .layer(SessionLayer::new(config.clone()))
-///     .with_state(config);
+///     .layer(SessionLayer::new(config));
 /// # Ok(()) }
 /// ```
 ///
@@ -63,9 +63,7 @@ use crate::store::{add_set_cookies, RequestSession};
 /// }
 ///
 /// # async fn serve(config: SessionConfig) -> std::io::Result<()> {
-/// let router = Router::new()
-///     .route("/update", get(update))
-///     .with_state(config.clone());
+/// let router = Router::new().route("/update", get(update));
 /// let app = SessionLayer::new(config).layer(router);
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 /// // As in axum's docs for middleware that wraps a Router.
@@ -75,12 +73,33 @@ use crate::store::{add_set_cookies, RequestSession};
 #[derive(Debug, Clone)]
 pub struct SessionLayer {
     config: SessionConfig,
+    mode: Mode,
 }
 
 impl SessionLayer {
-    /// A layer saving sessions with `config`.
+    /// Auto-managed sessions with `config` (muffin-session's
+    /// `auto_manage=True`): every change is saved after the handler.
     pub fn new(config: SessionConfig) -> Self {
-        Self { config }
+        Self {
+            config,
+            mode: Mode::Auto,
+        }
+    }
+
+    /// Manually saved sessions with `config`: a handler saves the session by
+    /// returning it in its response (`(session, "Saved.")`), as
+    /// muffin-session's `save_to_response` does. A changed session the
+    /// handler does not return is not saved, and logged as a warning.
+    pub fn manual(config: SessionConfig) -> Self {
+        Self {
+            config,
+            mode: Mode::Manual,
+        }
+    }
+
+    /// The configuration every extractor and guard behind this layer uses.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
     }
 }
 
@@ -91,6 +110,7 @@ impl<S> Layer<S> for SessionLayer {
         SessionService {
             inner,
             config: self.config.clone(),
+            mode: self.mode,
         }
     }
 }
@@ -100,6 +120,7 @@ impl<S> Layer<S> for SessionLayer {
 pub struct SessionService<S> {
     inner: S,
     config: SessionConfig,
+    mode: Mode,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
@@ -116,7 +137,7 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let session = Arc::new(RequestSession::new(self.config.clone(), true));
+        let session = Arc::new(RequestSession::new(self.config.clone(), self.mode));
         request.extensions_mut().insert(Arc::clone(&session));
         ResponseFuture {
             inner: self.inner.call(request),
@@ -151,11 +172,16 @@ where
     }
 }
 
-/// Adds the session's `Set-Cookie` to the response if it changed. A session
-/// that cannot be saved turns the response into a bare `500`, rather than
+/// Auto mode: adds the session's `Set-Cookie` to the response if it changed.
+/// Manual mode: the handler saved it, or it warns. Either way, a session that
+/// could not be saved turns the response into a bare `500`, rather than
 /// letting the handler's success reach a client whose session was lost.
 fn save<B: Default>(session: &RequestSession, response: &mut Response<B>) {
-    match session.take_set_cookies() {
+    let saved = match session.mode() {
+        Mode::Auto => session.take_set_cookies(),
+        Mode::Manual => session.check_saved().map(|()| Vec::new()),
+    };
+    match saved {
         Ok(set_cookies) => add_set_cookies(response.headers_mut(), set_cookies),
         Err(err) => {
             tracing::error!(error = %err, "session not saved");

@@ -87,22 +87,24 @@ mod codec;
 mod config;
 mod error;
 mod expiry;
-mod fields;
 mod guard;
+mod headers;
 mod layer;
+mod object;
+mod request;
 mod session;
-mod store;
 mod user;
 
 pub use chunks::{MAX_CHUNKS, MAX_COOKIE_SIZE, MAX_SESSION_HEADER};
 pub use codec::{SessionType, UnknownSessionType};
 pub use config::{SameSite, SessionConfig, SessionConfigBuilder, ENV_PREFIX, INSECURE_SECRET};
-pub use error::{ConfigError, SaveError, UserRejection};
+pub use error::{BoxError, ConfigError, SaveError, SessionRejection, UserRejection};
 pub use expiry::{CLOCK_SKEW, ISSUED_AT_CLAIM};
-pub use guard::{safe_next, RequireUser, RequireUserService, NEXT_PARAM};
+pub use guard::{safe_next, RequireUser, RequireUserService};
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
+pub use object::USER_ID_KEY;
 pub use session::Session;
-pub use user::{BoxError, CurrentUser, UserLoader, USER_ID_KEY};
+pub use user::{CurrentUser, UserLoader, NEXT_PARAM};
 
 /// Compiles the README's examples as doc tests.
 #[cfg(doctest)]

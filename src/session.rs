@@ -1,61 +1,73 @@
-//! [`Session<T>`]: the session extractor, typed or dict-like, with change tracking.
+//! [`Session<T>`]: the session extractor, a typed or map view of the session.
 
-use std::any::{Any, TypeId};
-use std::convert::Infallible;
+use std::any::Any;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::Arc;
 
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::response::{IntoResponseParts, ResponseParts};
 use http::request::Parts;
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::config::SessionConfig;
-use crate::error::SaveError;
-use crate::fields::{fields_of, Fields};
-use crate::store::{add_set_cookies, Changes, Object, RequestSession};
-use crate::user::USER_ID_KEY;
+use crate::error::{SaveError, SessionRejection};
+use crate::headers::add_set_cookies;
+use crate::object::{self, Object, RawEntries, Shape, USER_ID_KEY};
+use crate::request::{request_session, Handover, Mode, Op, RequestSession};
 
 /// The session of the current request, as a `T`.
 ///
 /// `T` defaults to a JSON object ([`serde_json::Map`]), used like a dict
 /// ([`get`](Session::get), [`insert`](Session::insert), [`remove`](Session::remove),
-/// [`clear`](Session::clear)). Any `T: Serialize + DeserializeOwned + Default`
-/// is a typed view of the same object: it reads the keys it names, and keys it
-/// does not name are kept as they were, so several typed views (and other
-/// services sharing the cookie) can share one session.
+/// [`clear`](Session::clear)). Any struct or map `T: Serialize +
+/// DeserializeOwned + Default` is a typed view of the same object: it reads
+/// the keys it names straight from the cookie's JSON, and keys it does not
+/// name are kept as they were, so several typed views (and other services
+/// sharing the cookie) can share one session. A `T` that is not a struct or
+/// a map (`struct Counter(usize)`, a tuple, an enum) cannot be a session:
+/// extracting it is a `500` whose log names the type
+/// ([`SessionRejection::NotAnObject`]).
 ///
 /// A cookie that is missing, forged, expired, made with another key or not
 /// decodable at all gives an empty session (`T::default()`), never an error.
-/// A cookie whose object does not fit `T` gives `T::default()` too.
+/// A cookie whose object does not fit `T` gives `T::default()` too, and then
+/// only the keys the handler sets are written.
 ///
-/// Reading is free: the default map view reads the decoded object in place,
-/// and copies it only when it is first mutated. Mutating through
-/// [`DerefMut`] marks the session as possibly changed, and at save time it is
-/// compared with what the cookie held, so `Set-Cookie` is sent only if
-/// something really changed.
+/// # Changes apply in the order the handler makes them
+///
+/// Several views of one request share one session. Changes made through them
+/// apply in the order the handler makes them, whatever order the views are
+/// declared or dropped in: [`end`](Self::end) drops what was stored before
+/// it, through any view, and keeps what is stored after it. A view reads the
+/// session when it is extracted, and again when it is changed after another
+/// view changed the session.
 ///
 /// # Saving
 ///
-/// - **Manual mode**: return the session in the response (it implements
+/// - **Auto mode** ([`SessionLayer::new`](crate::SessionLayer::new)): every
+///   change is saved after the handler, whatever it returns.
+/// - **Manual mode** ([`SessionLayer::manual`](crate::SessionLayer::manual)):
+///   return the session in the response (it implements
 ///   [`IntoResponseParts`]), like muffin-session's `save_to_response`. Put it
 ///   after any header parts of the tuple (`(headers, session, body)`): axum
-///   applies parts left to right, and the session makes the `Cache-Control` it
-///   finds `private` when it sets a cookie, which a later part would undo.
-/// - **Auto mode**: add [`SessionLayer`](crate::SessionLayer); every change is
-///   saved after the handler, whatever it returns.
+///   applies parts left to right, and the session makes the `Cache-Control`
+///   it finds `private` when it sets a cookie, which a later part would undo.
+///
+/// `Set-Cookie` is sent only if the session's JSON changed. A session that
+/// cannot be saved (a value that does not serialize, a reserved key, a
+/// session too big for its cookies) is a `500`, never a silent `200`.
 ///
 /// ```
 /// use axum::{routing::get, Router};
-/// use axum_cookie_session::{Session, SessionConfig};
+/// use axum_cookie_session::{Session, SessionConfig, SessionLayer};
 ///
-/// async fn update(mut session: Session) -> (Session, &'static str) {
-///     session.insert("var", "value");
-///     (session, "Session updated.")
+/// async fn update(mut session: Session) -> Result<&'static str, axum_cookie_session::SaveError> {
+///     session.insert("var", "value")?;
+///     Ok("Session updated.")
 /// }
 ///
 /// async fn load(session: Session) -> String {
@@ -66,309 +78,304 @@ use crate::user::USER_ID_KEY;
 /// Router::new()
 ///     .route("/update", get(update))
 ///     .route("/load", get(load))
-///     .with_state(config)
+///     .layer(SessionLayer::new(config))
 /// # }
 /// ```
-pub struct Session<T = Map<String, Value>>
+pub struct Session<T = Object>
 where
     T: Serialize + 'static,
 {
-    /// The view's value, unless `borrowed`.
-    data: T,
-    /// A map view not copied yet: its value is `loaded` with `extra` laid
-    /// over it, and `data` is an empty placeholder. Inserting and removing
-    /// keys only add to `extra`; the first `DerefMut` makes the copy.
-    borrowed: bool,
-    /// A borrowed map view's value with `extra` applied, made on first `Deref`.
-    shown: OnceLock<Object>,
-    /// The object as it was when this view was taken (or last written back).
-    loaded: Arc<Object>,
-    /// The keys `T` owns; the rest of `loaded` is kept untouched.
-    fields: Fields,
+    value: T,
+    /// The keys `T` does not name, as they came.
+    rest: RawEntries,
+    shape: Shape,
     request: Arc<RequestSession>,
-    /// `data` was borrowed mutably since the last write-back.
-    touched: bool,
-    /// [`end`](Self::end) was called.
-    ended: bool,
-    /// Keys set outside `data`, `None` removing: the user id of
-    /// [`login`](Self::login) on a typed view, and every change of a
-    /// borrowed map view.
-    extra: Vec<(String, Option<Value>)>,
-    /// `T::default()` as JSON, when changes must be measured against it rather
-    /// than against `loaded`: after [`end`](Self::end), and when the stored
-    /// object did not fit `T` (so values `T` could not read are not overwritten
-    /// unless the handler set them).
-    default_base: Option<Object>,
+    /// The shared session's JSON text `value` was read from.
+    read_from: Arc<Vec<u8>>,
+    /// The shared session's generation `value` was read from.
+    generation: u64,
+    /// When `value` was last changed, if the change is not handed back yet.
+    changed_at: Option<u64>,
+    /// The stored object did not fit `T`: `T::default()` as JSON, which
+    /// changes are measured against instead of `read_from`, so that values
+    /// `T` could not read are not overwritten unless the handler set them.
+    misfit: Option<Object>,
 }
 
-/// Stands in for a view's `loaded` object while it is handed back, so the
-/// request's session can change its object without copying it.
-static NOTHING: LazyLock<Arc<Object>> = LazyLock::new(Arc::default);
+/// A view's generation once it handed back only keys: it no longer matches
+/// the shared session, so it reads it again before its next change.
+const STALE: u64 = u64::MAX;
 
 impl<T> Session<T>
 where
     T: Serialize + DeserializeOwned + Default + 'static,
 {
     /// A view of the request's session as `T`.
-    fn view(request: Arc<RequestSession>, headers: &HeaderMap) -> Self {
-        let loaded = request.data(headers);
-        if TypeId::of::<T>() == TypeId::of::<Object>() {
-            // The default map view: read in place, copied on first mutation.
-            return Self {
-                data: T::default(),
-                borrowed: true,
-                shown: OnceLock::new(),
-                loaded,
-                fields: Fields::All,
-                request,
-                touched: false,
-                ended: false,
-                extra: Vec::new(),
-                default_base: None,
-            };
+    fn read(request: Arc<RequestSession>, headers: &HeaderMap) -> Result<Self, SessionRejection> {
+        let shape = object::shape_of::<T>();
+        if shape == Shape::NotAnObject {
+            return Err(SessionRejection::NotAnObject {
+                type_name: std::any::type_name::<T>(),
+            });
         }
-        let (data, default_base) = match T::deserialize(&*loaded) {
-            Ok(data) => (data, None),
-            Err(_) => {
-                // The error would quote session values: log the type only.
-                tracing::debug!(
-                    ty = std::any::type_name::<T>(),
-                    "session does not fit the type; using its default"
-                );
-                (T::default(), Some(default_object::<T>()))
-            }
-        };
-        Self {
-            data,
-            borrowed: false,
-            shown: OnceLock::new(),
-            loaded,
-            fields: fields_of::<T>(),
+        request.load(headers);
+        let mut session = Self {
+            value: T::default(),
+            rest: RawEntries::new(),
+            shape,
             request,
-            touched: false,
-            ended: false,
-            extra: Vec::new(),
-            default_base,
-        }
+            read_from: Arc::default(),
+            generation: STALE,
+            changed_at: None,
+            misfit: None,
+        };
+        session.reread();
+        Ok(session)
     }
 
-    /// A session standing alone, loaded from request headers (muffin-session's
-    /// `load_from_request`); see [`SessionConfig::load_from_request`].
-    pub(crate) fn load(config: &SessionConfig, headers: &HeaderMap) -> Self {
-        Self::view(
-            Arc::new(RequestSession::new(config.clone(), false)),
-            headers,
-        )
+    /// Reads `value` from the shared session as it now is.
+    fn reread(&mut self) {
+        for _ in 0..3 {
+            let snapshot = self.request.snapshot();
+            self.read_from = snapshot.json;
+            self.generation = snapshot.generation;
+            let keys = self.request.keys(self.shape, true);
+            match object::parse::<T>(&self.read_from, keys) {
+                Ok(parsed) if parsed.claims.is_empty() => {
+                    self.value = parsed.value;
+                    self.rest = parsed.rest;
+                    self.misfit = None;
+                    return;
+                }
+                // Claims inside the object: checked and taken out, then read again.
+                Ok(_) => self.request.take_inner_claims(),
+                // A well-formed object that does not fit `T`.
+                Err(error) if error.is_data() => break,
+                // Not JSON at all: the cookie is refused, and the view reads `{}`.
+                Err(_) => self.request.invalid_json(),
+            }
+        }
+        // The error would quote session values: log the type only.
+        tracing::debug!(
+            ty = std::any::type_name::<T>(),
+            "session does not fit the type; using its default"
+        );
+        self.value = T::default();
+        self.rest = RawEntries::new();
+        self.misfit = Some(object::to_object(&self.value).unwrap_or_default());
+    }
+
+    /// Called before every change: reads the session again if another view
+    /// changed it since, and stamps the change's time.
+    fn begin_change(&mut self) {
+        if self.request.generation() != self.generation {
+            if let Err(err) = self.hand_over() {
+                self.request.fail(err);
+            }
+            self.reread();
+        }
+        if self.changed_at.is_none() {
+            self.request.view_changed();
+        }
+        self.changed_at = Some(self.request.tick());
+    }
+
+    /// A change to the session as a whole: this view's own changes go
+    /// first, then the change, then the view reads the result.
+    fn change_whole(&mut self, op: Op) -> Result<(), SaveError> {
+        self.hand_over()?;
+        let applied = self.request.apply(op);
+        self.reread();
+        applied
     }
 
     /// Ends the session: forgets all its data, including keys `T` does not
-    /// name, and removes the cookie when saved (an expired `Set-Cookie`).
+    /// name and what other views stored before, and removes the cookie when
+    /// saved (an expired `Set-Cookie`).
     ///
-    /// Anything stored after `end` starts a fresh session instead, which is
-    /// how to drop pre-login data at login.
+    /// Anything stored after `end`, through any view, starts a fresh
+    /// session instead, which is how to drop pre-login data at login.
     pub fn end(&mut self) {
-        self.data = T::default();
-        self.borrowed = false;
-        self.shown = OnceLock::new();
-        self.extra.clear();
-        self.default_base = Some(default_object::<T>());
-        self.touched = true;
-        self.ended = true;
+        if let Err(err) = self.change_whole(Op::Reset { end: true }) {
+            self.request.fail(err);
+        }
+    }
+
+    /// Removes every key, through every view. The cookie is kept (holding
+    /// `{}`); use [`end`](Self::end) to remove it.
+    pub fn clear(&mut self) {
+        if let Err(err) = self.change_whole(Op::Reset { end: false }) {
+            self.request.fail(err);
+        }
+    }
+
+    /// Logs a user in: stores `id` under `"id"`, where muffin-session keeps
+    /// it and where [`CurrentUser`](crate::CurrentUser) looks. It works on any
+    /// `Session<T>`, whether or not `T` names `"id"`. Any `Serialize` id
+    /// works: a number, a string, a `Uuid`, a tuple.
+    ///
+    /// To drop pre-login data (a fresh session at login), call
+    /// [`end`](Self::end) first.
+    ///
+    /// # Errors
+    ///
+    /// [`SaveError::Json`] if `id` does not serialize.
+    pub fn login(&mut self, id: impl Serialize) -> Result<(), SaveError> {
+        let id = serde_json::to_value(id)?;
+        self.change_whole(Op::Set(USER_ID_KEY.to_owned(), Some(id)))
+    }
+
+    /// Logs the user out: removes `"id"`, keeping the rest of the session.
+    /// Use [`end`](Self::end) to forget everything.
+    pub fn logout(&mut self) {
+        if let Err(err) = self.change_whole(Op::Set(USER_ID_KEY.to_owned(), None)) {
+            self.request.fail(err);
+        }
     }
 
     /// The session's value, consuming the extractor. Changes made so far are
     /// handed to the request's session first (saved by the layer); changes
     /// made to the returned value are not saved.
     pub fn into_inner(mut self) -> T {
-        if let Err(err) = self.write_back() {
-            tracing::error!(error = %err, "session changes lost");
+        if let Err(err) = self.hand_over() {
+            self.request.fail(err);
         }
-        self.own();
-        std::mem::take(&mut self.data)
+        std::mem::take(&mut self.value)
     }
 }
 
 impl<T: Serialize + 'static> Session<T> {
-    /// The view's value: `data`, or for a borrowed map view, the loaded
-    /// object (with its pending changes applied, copied once if there are any).
-    fn value(&self) -> &T {
-        if self.borrowed {
-            let object = if self.extra.is_empty() {
-                &self.loaded
-            } else {
-                self.shown
-                    .get_or_init(|| overlaid(&self.loaded, &self.extra))
-            };
-            if let Some(object) = (object as &dyn Any).downcast_ref::<T>() {
-                return object;
-            }
-        }
-        &self.data
-    }
-
-    /// Makes `data` the view's own copy of its value, before it is mutated.
-    fn own(&mut self) {
-        if !self.borrowed {
-            return;
-        }
-        self.borrowed = false;
-        let object = match self.shown.take() {
-            Some(object) => object,
-            None => overlaid(&self.loaded, &self.extra),
-        };
-        // The pending changes are in the copy now; `changes` finds them by diff.
-        self.extra.clear();
-        let mut object = Some(object);
-        if let Some(object) = (&mut object as &mut dyn Any).downcast_mut::<Option<T>>() {
-            if let Some(object) = object.take() {
-                self.data = object;
-            }
-        }
-    }
-
-    /// A borrowed map view's pending change of `key`.
-    fn pending(&self, key: &str) -> Option<&Option<Value>> {
-        self.extra
-            .iter()
-            .rev()
-            .find(|(pending, _)| pending == key)
-            .map(|(_, value)| value)
-    }
-
-    /// The view's value, to mutate: marks the session possibly changed.
-    fn value_mut(&mut self) -> &mut T {
-        self.own();
-        self.touched = true;
-        &mut self.data
-    }
-
-    /// Logs a user in: stores `id` under `"id"`, where muffin-session keeps
-    /// it and where [`CurrentUser`](crate::CurrentUser) looks. It works on any
-    /// `Session<T>`, whether or not `T` names `"id"`.
-    ///
-    /// To drop pre-login data (a fresh session at login), call
-    /// [`end`](Self::end) first.
-    pub fn login(&mut self, id: impl Into<Value>) {
-        self.set_outside(USER_ID_KEY, Some(id.into()));
-    }
-
-    /// Logs the user out: removes `"id"`, keeping the rest of the session.
-    /// Use [`end`](Self::end) to forget everything.
-    pub fn logout(&mut self) {
-        self.set_outside(USER_ID_KEY, None);
-    }
-
-    /// The logged-in user's id, as saving would store it: the one given to
-    /// [`login`](Self::login) in this request, or set through a typed view
-    /// that names `id`, or else the one the cookie held.
+    /// The logged-in user's id, as saving would store it.
     pub fn user_id<I: DeserializeOwned>(&self) -> Option<I> {
-        // This view's changes decide, measured exactly as saving measures them.
-        let changes = self.changes().ok()?;
-        let changed = changes.keys.into_iter().find(|(key, _)| key == USER_ID_KEY);
-        let id = match changed {
-            Some((_, id)) => id,
-            None if changes.reset => None,
-            None => self.loaded.get(USER_ID_KEY).cloned(),
+        let id = match self.as_object() {
+            Some(object) => object.get(USER_ID_KEY).cloned(),
+            None => self.named_id().or_else(|| self.rest_id()),
         };
         id.and_then(|id| I::deserialize(id).ok())
     }
 
-    /// Sets (or with `None` removes) `key`: in an owned map view's value, or
-    /// as a pending change.
-    fn set_outside(&mut self, key: &str, value: Option<Value>) {
-        self.touched = true;
-        if !self.borrowed {
-            if let Some(map) = (&mut self.data as &mut dyn Any).downcast_mut::<Object>() {
-                match value {
-                    Some(value) => map.insert(key.to_owned(), value),
-                    None => map.remove(key),
-                };
-                return;
-            }
+    /// The id as `T` holds it, if `T` names `"id"`.
+    fn named_id(&self) -> Option<Value> {
+        let named = match self.shape {
+            Shape::Struct(fields) => fields.contains(&USER_ID_KEY),
+            Shape::Map | Shape::NotAnObject => true,
+        };
+        if !named {
+            return None;
         }
-        self.shown = OnceLock::new();
-        self.extra.retain(|(existing, _)| existing != key);
-        self.extra.push((key.to_owned(), value));
+        let id = object::to_object(&self.value).ok()?.remove(USER_ID_KEY);
+        match &self.misfit {
+            // Saving writes only what differs from the default: else the
+            // stored id stays.
+            Some(default) if default.get(USER_ID_KEY) == id.as_ref() => {
+                let keys = self.request.keys(Shape::Map, false);
+                object::user_id(&self.read_from, keys.claims, keys.claims_unless_string)
+                    .ok()?
+                    .0
+            }
+            _ => id,
+        }
     }
 
-    /// What this view changed, relative to the object it was taken from.
-    fn changes(&self) -> Result<Changes, SaveError> {
-        let before: &Object = self.default_base.as_ref().unwrap_or(&self.loaded);
-        let mut keys = Vec::new();
-        if !self.borrowed {
-            // A map view is compared as it is; a typed one through its JSON.
-            let serialized;
-            let now: &Object = match (&self.data as &dyn Any).downcast_ref::<Object>() {
-                Some(object) => object,
-                None => {
-                    let Value::Object(object) = serde_json::to_value(&self.data)? else {
-                        return Err(SaveError::NotAnObject(
-                            std::any::type_name::<T>().to_owned(),
-                        ));
-                    };
-                    serialized = object;
-                    &serialized
-                }
-            };
-            diff(before, now, self.fields, &mut keys);
-        }
-        for (key, value) in &self.extra {
-            keys.retain(|(changed, _)| changed != key);
-            if before.get(key) != value.as_ref() {
-                keys.push((key.clone(), value.clone()));
-            }
-        }
-        Ok(Changes {
-            reset: self.ended,
-            keys,
-        })
+    /// The id among the keys `T` does not name.
+    fn rest_id(&self) -> Option<Value> {
+        let (_, raw) = self.rest.iter().find(|(key, _)| key == USER_ID_KEY)?;
+        serde_json::from_str(raw.get()).ok()
     }
 
-    /// Hands this view's changes to the request's shared session, whose
-    /// object then becomes the view's new starting point.
-    fn write_back(&mut self) -> Result<(), SaveError> {
-        if !self.touched {
+    /// `value`, when `T` is the default map.
+    fn as_object(&self) -> Option<&Object> {
+        (&self.value as &dyn Any).downcast_ref::<Object>()
+    }
+
+    /// Hands this view's changes, if any, to the request's session.
+    fn hand_over(&mut self) -> Result<(), SaveError> {
+        let Some(time) = self.changed_at.take() else {
             return Ok(());
+        };
+        let request = Arc::clone(&self.request);
+        let handed = request.hand_over(self.generation, time, |whole| self.changes(whole))?;
+        match handed {
+            Some(snapshot) => {
+                self.read_from = snapshot.json;
+                self.generation = snapshot.generation;
+            }
+            None => self.generation = STALE,
         }
-        let changes = self.changes()?;
-        self.touched = false;
-        self.ended = false;
-        self.extra.clear();
-        self.shown = OnceLock::new();
-        self.loaded = self.hand_back(changes);
         Ok(())
     }
 
-    /// Applies `changes` to the request's session and returns its object.
-    /// The view lets go of its own reference first, so that the object is
-    /// changed in place rather than copied.
-    fn hand_back(&mut self, changes: Changes) -> Arc<Object> {
-        self.loaded = Arc::clone(&NOTHING);
-        self.request.apply(changes)
+    /// This view's changes: its whole JSON text if `whole` allows it, else
+    /// the keys it changed since it read the session.
+    fn changes(&self, whole: bool) -> Result<Handover, SaveError> {
+        if whole && self.misfit.is_none() {
+            self.check_keys()?;
+            let mut json = Vec::with_capacity(self.read_from.len() + 16);
+            object::write(&self.value, &self.rest, &mut json).map_err(self.write_error())?;
+            return Ok(Handover::Whole(json));
+        }
+        let now = object::to_object(&self.value).map_err(self.write_error())?;
+        let read;
+        let before = match &self.misfit {
+            Some(default) => default,
+            None => {
+                read = serde_json::from_slice::<Object>(&self.read_from)?;
+                &read
+            }
+        };
+        Ok(Handover::Keys(diff(before, &now, self.shape)))
     }
 
-    /// Writes the changes and returns the `Set-Cookie` values to send (none
-    /// if nothing changed). In auto mode the layer sends them instead, so
-    /// this returns none.
-    fn save(mut self) -> Result<Vec<http::HeaderValue>, SaveError> {
-        self.write_back()?;
-        if self.request.is_managed() {
-            return Ok(Vec::new());
+    /// Refuses keys the configuration reserves for claims, before the whole
+    /// text is handed back (keys handed back one by one are checked then).
+    fn check_keys(&self) -> Result<(), SaveError> {
+        let checked = self.request.checked_keys();
+        let may_hold = match self.shape {
+            Shape::Struct(fields) => fields.iter().any(|field| checked.contains(field)),
+            Shape::Map | Shape::NotAnObject => true,
+        };
+        if !may_hold || checked.is_empty() {
+            return Ok(());
         }
-        self.request.take_set_cookies()
+        let owned;
+        let object = match self.as_object() {
+            Some(object) => object,
+            None => {
+                owned = object::to_object(&self.value).map_err(self.write_error())?;
+                &owned
+            }
+        };
+        checked
+            .iter()
+            .filter_map(|key| Some((*key, object.get(*key)?)))
+            .try_for_each(|(key, value)| self.request.check_key(key, value))
+    }
+
+    fn write_error(&self) -> impl Fn(object::WriteError) -> SaveError {
+        |error| match error {
+            object::WriteError::Json(error) => SaveError::Json(error),
+            object::WriteError::NotAnObject => {
+                SaveError::NotAnObject(std::any::type_name::<T>().to_owned())
+            }
+        }
+    }
+
+    /// Hands back the changes and returns the `Set-Cookie` values to send:
+    /// none if nothing changed, and none in auto mode, where the layer sends
+    /// them.
+    fn save(mut self) -> Result<Vec<http::HeaderValue>, SaveError> {
+        self.hand_over()?;
+        match self.request.mode() {
+            Mode::Auto => Ok(Vec::new()),
+            Mode::Manual => self.request.take_set_cookies(),
+        }
     }
 }
 
 impl Session {
     /// The value stored under `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        if !self.borrowed {
-            return self.data.get(key);
-        }
-        match self.pending(key) {
-            Some(value) => value.as_ref(),
-            None => self.loaded.get(key),
-        }
+        self.value.get(key)
     }
 
     /// The value stored under `key`, deserialized as `V`; `None` if missing or
@@ -377,81 +384,60 @@ impl Session {
         self.get(key).and_then(|value| V::deserialize(value).ok())
     }
 
-    /// Stores `value` under `key`, returning the previous value.
+    /// Stores `value` under `key`, returning the previous value. Any
+    /// `Serialize` value works: strings, numbers, structs, vectors,
+    /// [`serde_json::json!`] values.
     ///
-    /// `value` is anything that converts into a JSON value: strings, numbers,
-    /// booleans, vectors of those, [`serde_json::json!`] values.
-    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        let (key, value) = (key.into(), value.into());
-        let previous = self.get(&key);
-        if previous == Some(&value) {
-            return Some(value);
+    /// # Errors
+    ///
+    /// [`SaveError::Json`] if `value` does not serialize; the session is
+    /// then unchanged.
+    pub fn insert(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Serialize,
+    ) -> Result<Option<Value>, SaveError> {
+        let (key, value) = (key.into(), serde_json::to_value(value)?);
+        if self.value.get(&key) == Some(&value) {
+            return Ok(Some(value));
         }
-        if !self.borrowed {
-            return self.value_mut().insert(key, value);
-        }
-        // Borrowed: a pending change, not a copy of the whole object.
-        let previous = previous.cloned();
-        self.set_outside(&key, Some(value));
-        previous
+        self.begin_change();
+        Ok(self.value.insert(key, value))
     }
 
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let previous = self.get(key)?;
-        if !self.borrowed {
-            return self.value_mut().remove(key);
+        if !self.value.contains_key(key) {
+            return None;
         }
-        let previous = previous.clone();
-        self.set_outside(key, None);
-        Some(previous)
-    }
-
-    /// Removes every key. The cookie is kept (holding `{}`); use
-    /// [`end`](Self::end) to remove it.
-    pub fn clear(&mut self) {
-        self.own();
-        if !self.data.is_empty() {
-            self.value_mut().clear();
-        }
+        self.begin_change();
+        self.value.remove(key)
     }
 }
 
-impl<T: Serialize + 'static> Deref for Session<T> {
+impl<T: Serialize + DeserializeOwned + Default + 'static> Deref for Session<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        self.value()
+        &self.value
     }
 }
 
-impl<T: Serialize + 'static> DerefMut for Session<T> {
-    /// Marks the session as possibly changed; whether it did is decided at save time.
+impl<T: Serialize + DeserializeOwned + Default + 'static> DerefMut for Session<T> {
+    /// Marks the session as possibly changed; whether it did is decided at
+    /// save time, by comparing its JSON with what the cookie held.
     fn deref_mut(&mut self) -> &mut T {
-        self.value_mut()
+        self.begin_change();
+        &mut self.value
     }
 }
 
 impl<T: Serialize + 'static> Drop for Session<T> {
-    /// Writes unsaved changes back to the request's session, where the layer
-    /// (auto mode) saves them.
+    /// Hands unsaved changes back to the request's session, where the layer
+    /// (auto mode) or a returned view (manual mode) saves them.
     fn drop(&mut self) {
-        if !self.touched {
-            return;
-        }
-        self.touched = false;
-        match self.changes() {
-            Ok(changes) => {
-                let changed = changes.reset || !changes.keys.is_empty();
-                if changed && !self.request.is_managed() {
-                    tracing::warn!(
-                        "a changed session was dropped without being saved: return it from the \
-                         handler or add SessionLayer"
-                    );
-                }
-                self.hand_back(changes);
-            }
-            Err(err) => tracing::error!(error = %err, "session changes lost"),
+        if let Err(err) = self.hand_over() {
+            self.request.fail(err);
         }
     }
 }
@@ -461,27 +447,17 @@ impl<T: Serialize + 'static> fmt::Debug for Session<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("type", &std::any::type_name::<T>())
+            .field("changed", &self.changed_at.is_some())
             .finish_non_exhaustive()
     }
 }
 
-/// `loaded` with the pending changes applied.
-fn overlaid(loaded: &Object, pending: &[(String, Option<Value>)]) -> Object {
-    let mut object = loaded.clone();
-    for (key, value) in pending {
-        match value {
-            Some(value) => object.insert(key.clone(), value.clone()),
-            None => object.remove(key),
-        };
-    }
-    object
-}
-
 /// The keys whose values differ between `before` and `now`, among the keys
-/// `fields` names: `Some(value)` to set, `None` to remove.
-fn diff(before: &Object, now: &Object, fields: Fields, keys: &mut Vec<(String, Option<Value>)>) {
-    match fields {
-        Fields::All => {
+/// a view of `shape` owns: `Some(value)` to set, `None` to remove.
+fn diff(before: &Object, now: &Object, shape: Shape) -> Vec<(String, Option<Value>)> {
+    let mut keys = Vec::new();
+    match shape {
+        Shape::Map | Shape::NotAnObject => {
             keys.extend(
                 before
                     .keys()
@@ -494,51 +470,29 @@ fn diff(before: &Object, now: &Object, fields: Fields, keys: &mut Vec<(String, O
                     .map(|(key, value)| (key.clone(), Some(value.clone()))),
             );
         }
-        Fields::Named(names) => {
-            for name in names {
-                let value = now.get(*name);
-                if before.get(*name) != value {
-                    keys.push(((*name).to_owned(), value.cloned()));
+        Shape::Struct(fields) => {
+            for field in fields {
+                let value = now.get(*field);
+                if before.get(*field) != value {
+                    keys.push(((*field).to_owned(), value.cloned()));
                 }
             }
         }
     }
-}
-
-/// `T::default()` as a JSON object (empty if it is not one).
-fn default_object<T: Serialize + Default>() -> Object {
-    match serde_json::to_value(T::default()) {
-        Ok(Value::Object(object)) => object,
-        _ => Object::new(),
-    }
+    keys
 }
 
 impl<S, T> FromRequestParts<S> for Session<T>
 where
     S: Send + Sync,
-    SessionConfig: FromRef<S>,
-    T: Serialize + DeserializeOwned + Default + Send,
+    T: Serialize + DeserializeOwned + Default + Send + 'static,
 {
-    type Rejection = Infallible;
+    type Rejection = SessionRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let request = request_session(parts, state);
-        Ok(Self::view(request, &parts.headers))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let request = request_session(parts)?;
+        Self::read(request, &parts.headers)
     }
-}
-
-/// The request's shared session: the layer's, or one made (and remembered
-/// for the other extractors) from the config in the app state.
-pub(crate) fn request_session<S>(parts: &mut Parts, state: &S) -> Arc<RequestSession>
-where
-    SessionConfig: FromRef<S>,
-{
-    if let Some(request) = parts.extensions.get::<Arc<RequestSession>>() {
-        return Arc::clone(request);
-    }
-    let request = Arc::new(RequestSession::new(SessionConfig::from_ref(state), false));
-    parts.extensions.insert(Arc::clone(&request));
-    request
 }
 
 impl<T: Serialize + 'static> IntoResponseParts for Session<T> {
@@ -554,12 +508,17 @@ impl<T: Serialize + 'static> IntoResponseParts for Session<T> {
 
 impl SessionConfig {
     /// Loads the session from request headers, outside of any extractor
-    /// (muffin-session's `load_from_request`).
-    pub fn load_from_request<T>(&self, headers: &HeaderMap) -> Session<T>
+    /// and layer (muffin-session's `load_from_request`).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionRejection::NotAnObject`] if `T` is not a struct or a map.
+    pub fn load_from_request<T>(&self, headers: &HeaderMap) -> Result<Session<T>, SessionRejection>
     where
         T: Serialize + DeserializeOwned + Default,
     {
-        Session::load(self, headers)
+        let request = Arc::new(RequestSession::new(self.clone(), Mode::Manual));
+        Session::read(request, headers)
     }
 
     /// Saves a session into response headers (muffin-session's `save_to_response`):
@@ -570,8 +529,8 @@ impl SessionConfig {
     /// use http::HeaderMap;
     ///
     /// let config = SessionConfig::builder().secret_key("k".repeat(32)).build()?;
-    /// let mut session: Session = config.load_from_request(&HeaderMap::new());
-    /// session.insert("var", "value");
+    /// let mut session: Session = config.load_from_request(&HeaderMap::new())?;
+    /// session.insert("var", "value")?;
     /// let mut headers = HeaderMap::new();
     /// assert!(config.save_to_response(session, &mut headers)?);
     /// assert!(headers["set-cookie"].to_str()?.starts_with("session="));

@@ -7,23 +7,19 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri};
 use http::request::Parts;
+use http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::config::SessionConfig;
-use crate::error::UserRejection;
-use crate::guard::login_redirect;
-use crate::session::request_session;
-use crate::store::RequestSession;
+use crate::error::{BoxError, UserRejection};
+use crate::request::{request_session, RequestSession};
 
-/// The session key holding the logged-in user's id, as muffin-session stores it.
-pub const USER_ID_KEY: &str = "id";
-
-/// A boxed error from a [`UserLoader`].
-pub type BoxError = Box<dyn StdError + Send + Sync>;
+/// The query parameter that carries the page to return to after login.
+pub const NEXT_PARAM: &str = "next";
 
 /// Maps the user id stored in the session to a user. Implement it once on your
 /// own type (a database pool, an HTTP client) and register it with
@@ -159,13 +155,12 @@ pub struct CurrentUser<U>(pub U);
 impl<S, U> FromRequestParts<S> for CurrentUser<U>
 where
     S: Send + Sync,
-    SessionConfig: FromRef<S>,
     U: Clone + Send + Sync + 'static,
 {
     type Rejection = UserRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let request = request_session(parts, state);
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let request = request_session(parts)?;
         match load_user::<U>(parts, &request).await? {
             Some(user) => Ok(Self(user)),
             None => Err(login_redirect(parts, request.config())),
@@ -176,16 +171,15 @@ where
 impl<S, U> OptionalFromRequestParts<S> for CurrentUser<U>
 where
     S: Send + Sync,
-    SessionConfig: FromRef<S>,
     U: Clone + Send + Sync + 'static,
 {
     type Rejection = UserRejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &S,
+        _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        let request = request_session(parts, state);
+        let request = request_session(parts)?;
         Ok(load_user::<U>(parts, &request).await?.map(Self))
     }
 }
@@ -207,11 +201,35 @@ where
         .ok_or(UserRejection::NoUserLoader {
             user_type: std::any::type_name::<U>(),
         })?;
-    let data = request.data(&parts.headers);
-    let user = match data.get(USER_ID_KEY) {
+    let user = match request.user_id(&parts.headers) {
         None | Some(Value::Null) => None,
-        Some(id) => loader.load(id).await.map_err(UserRejection::Loader)?,
+        Some(id) => loader.load(&id).await.map_err(UserRejection::Loader)?,
     };
     parts.extensions.insert(LoadedUser(user.clone()));
     Ok(user)
+}
+
+/// The config's login URL with `next=<original path and query>`.
+pub(crate) fn login_location(parts: &Parts, config: &SessionConfig) -> String {
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0);
+    let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let login = config.login_url();
+    let separator = if login.contains('?') { '&' } else { '?' };
+    let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    format!("{login}{separator}{NEXT_PARAM}={next}")
+}
+
+/// The rejection of [`CurrentUser`] for an anonymous visitor.
+pub(crate) fn login_redirect(parts: &Parts, config: &SessionConfig) -> UserRejection {
+    if config.login_redirect() {
+        UserRejection::LoginRequired {
+            location: login_location(parts, config),
+            status: StatusCode::TEMPORARY_REDIRECT,
+        }
+    } else {
+        UserRejection::Unauthorized
+    }
 }

@@ -23,14 +23,13 @@ fn app(config: SessionConfig) -> Router {
         Json(session.into_inner())
     }
     async fn write(mut session: Session) -> &'static str {
-        session.insert("visits", 1);
+        session.insert("visits", 1).unwrap();
         "written"
     }
     Router::new()
         .route("/read", get(read))
         .route("/write", get(write))
         .layer(SessionLayer::new(config.clone()))
-        .with_state(config)
 }
 
 /// What a batch of forged cookies achieved.

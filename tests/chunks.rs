@@ -30,7 +30,7 @@ fn app(config: SessionConfig) -> Router {
         let blob: String = (0..size)
             .map(|i| char::from(b'a' + (i % 26) as u8))
             .collect();
-        session.insert("blob", blob);
+        session.insert("blob", blob).unwrap();
         "written"
     }
     async fn read(session: Session) -> Json<Map<String, Value>> {
@@ -45,7 +45,6 @@ fn app(config: SessionConfig) -> Router {
         .route("/read", get(read))
         .route("/end", get(end))
         .layer(SessionLayer::new(config.clone()))
-        .with_state(config)
 }
 
 fn blob_len(reply: &common::Reply) -> usize {
@@ -155,8 +154,8 @@ async fn past_the_header_budget_saving_fails_and_sends_nothing() {
         assert_eq!(blob_len(&client.get("/read").await), 100, "{codec}");
 
         // Manual mode: the handler sees the typed error.
-        let mut session: Session = config.load_from_request(&HeaderMap::new());
-        session.insert("blob", "y".repeat(8000));
+        let mut session: Session = config.load_from_request(&HeaderMap::new()).unwrap();
+        session.insert("blob", "y".repeat(8000)).unwrap();
         let mut headers = HeaderMap::new();
         let err = config.save_to_response(session, &mut headers).unwrap_err();
         match err {
@@ -257,7 +256,7 @@ fn chunks_larger_together_than_any_session_are_refused_unread() {
     let mut headers = HeaderMap::new();
     headers.insert("cookie", cookie.parse().unwrap());
     let logs = common::logs_of(tracing::Level::DEBUG, || {
-        let session: Session = config.load_from_request(&headers);
+        let session: Session = config.load_from_request(&headers).unwrap();
         assert!(session.is_empty());
     });
     assert!(logs.contains("larger than any session cookie"), "{logs}");

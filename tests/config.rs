@@ -283,8 +283,9 @@ fn fallback_keys_deserialize_from_a_list_or_a_comma_separated_string() {
         .secret_key("old-2")
         .build()
         .unwrap();
-    let mut session: axum_cookie_session::Session = old.load_from_request(&HeaderMap::new());
-    session.insert("id", 1);
+    let mut session: axum_cookie_session::Session =
+        old.load_from_request(&HeaderMap::new()).unwrap();
+    session.insert("id", 1).unwrap();
     let mut headers = HeaderMap::new();
     old.save_to_response(session, &mut headers).unwrap();
     let set_cookie = headers[SET_COOKIE].to_str().unwrap();
@@ -296,7 +297,7 @@ fn fallback_keys_deserialize_from_a_list_or_a_comma_separated_string() {
     for keys in [r#"["old-1", "old-2"]"#, r#""old-1, old-2""#] {
         let json = format!(r#"{{"secret_key": "current", "fallback_keys": {keys}}}"#);
         let config: SessionConfig = serde_json::from_str(&json).unwrap();
-        let session: axum_cookie_session::Session = config.load_from_request(&request);
+        let session: axum_cookie_session::Session = config.load_from_request(&request).unwrap();
         assert_eq!(session.get("id"), Some(&serde_json::json!(1)), "{keys}");
     }
 }

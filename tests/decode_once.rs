@@ -84,10 +84,8 @@ async fn the_cookie_is_decoded_once_per_request_and_only_if_read() {
         let routes = Router::new()
             .route("/three", get(three))
             .route("/none", get(|| async { "none" }));
-        let manual = routes.clone().with_state(config.clone());
-        let auto = routes
-            .layer(SessionLayer::new(config.clone()))
-            .with_state(config);
+        let manual = routes.clone().layer(SessionLayer::manual(config.clone()));
+        let auto = routes.layer(SessionLayer::new(config.clone()));
         for app in [manual, auto] {
             let reply = send_get(&app, "/three", Some(&cookie)).await;
             assert_eq!(reply.body, "1 1 1");

@@ -82,7 +82,7 @@ fn user_id_under(secret: &str, cookie: &str) -> Option<i64> {
     let mut headers = HeaderMap::new();
     let value = HeaderValue::from_str(&format!("session={cookie}")).expect("a header value");
     headers.insert(COOKIE, value);
-    let session: axum_cookie_session::Session = config.load_from_request(&headers);
+    let session: axum_cookie_session::Session = config.load_from_request(&headers).unwrap();
     session.user_id()
 }
 

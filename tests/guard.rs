@@ -53,7 +53,6 @@ fn guarded(guard: RequireUser<User>) -> Router {
         .route_layer(guard)
         .route("/", get(|| async { "ANON" }))
         .layer(SessionLayer::new(config.clone()))
-        .with_state(config)
 }
 
 fn cookie_for(id: i64) -> String {
@@ -178,8 +177,7 @@ async fn nested_routers_keep_their_prefix_in_next() {
         .route_layer(RequireUser::<User>::new());
     let app = Router::new()
         .nest("/admin", admin)
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config);
+        .layer(SessionLayer::new(config.clone()));
     let reply = send_get(&app, "/admin/users?page=2", None).await;
     assert_eq!(
         reply.headers["location"],
@@ -188,12 +186,12 @@ async fn nested_routers_keep_their_prefix_in_next() {
 }
 
 #[tokio::test]
-async fn without_a_session_layer_the_guard_needs_a_config() {
+async fn the_guard_reads_the_layer_in_manual_mode_and_names_a_missing_layer() {
     let config = config();
     let manual = Router::new()
         .route("/page", get(|| async { "page" }))
-        .route_layer(RequireUser::<User>::new().with_config(config.clone()))
-        .with_state(config.clone());
+        .route_layer(RequireUser::<User>::new())
+        .layer(SessionLayer::manual(config.clone()));
     assert_eq!(
         send_get(&manual, "/page", Some(&cookie_for(1))).await.body,
         "page"
@@ -202,13 +200,24 @@ async fn without_a_session_layer_the_guard_needs_a_config() {
         send_get(&manual, "/page", None).await.status,
         StatusCode::TEMPORARY_REDIRECT
     );
+}
 
+#[test]
+fn a_guard_without_a_session_layer_is_a_500_naming_the_fix() {
     let misconfigured = Router::new()
         .route("/page", get(|| async { "page" }))
-        .route_layer(RequireUser::<User>::new())
-        .with_state(config);
-    let reply = send_get(&misconfigured, "/page", Some(&cookie_for(1))).await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+        .route_layer(RequireUser::<User>::new());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let logs = common::logs_of(tracing::Level::ERROR, || {
+        let reply = runtime.block_on(send_get(&misconfigured, "/page", Some(&cookie_for(1))));
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    });
+    assert!(
+        logs.contains("SessionLayer::new(config)"),
+        "the log must name the fix: {logs}"
+    );
 }
 
 #[test]

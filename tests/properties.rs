@@ -44,7 +44,7 @@ fn load(codec: SessionType, cookie: &[u8]) -> Map<String, Value> {
     if let Ok(value) = HeaderValue::from_bytes(cookie) {
         headers.insert(COOKIE, value);
     }
-    let session: Session = config.load_from_request(&headers);
+    let session: Session = config.load_from_request(&headers).unwrap();
     session.into_inner()
 }
 
@@ -83,8 +83,8 @@ proptest! {
             .unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(COOKIE, HeaderValue::from_str(&format!("session={token}")).unwrap());
-        let mut session: Session = config.load_from_request(&headers);
-        session.insert("visits", 1);
+        let mut session: Session = config.load_from_request(&headers).unwrap();
+        session.insert("visits", 1).unwrap();
         let saved = config.save_to_response(session, &mut HeaderMap::new());
         prop_assert!(saved.is_ok(), "{:?} for {}", saved.err(), claims);
     }

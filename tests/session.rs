@@ -26,11 +26,13 @@ fn manual_app(config: SessionConfig) -> Router {
         mut session: Session,
         query: axum::extract::Query<Map<String, Value>>,
     ) -> (Session, Redirect) {
-        session.insert("id", query.get("name").cloned().unwrap_or(Value::Null));
+        session
+            .insert("id", query.get("name").cloned().unwrap_or(Value::Null))
+            .unwrap();
         (session, Redirect::to("/session"))
     }
     async fn error(mut session: Session) -> (StatusCode, Session, &'static str) {
-        session.insert("name", "value");
+        session.insert("name", "value").unwrap();
         (StatusCode::FORBIDDEN, session, "Forbidden")
     }
     async fn logout(mut session: Session) -> (Session, Redirect) {
@@ -42,7 +44,7 @@ fn manual_app(config: SessionConfig) -> Router {
         .route("/session", get(show))
         .route("/error", get(error))
         .route("/logout", get(logout))
-        .with_state(config)
+        .layer(SessionLayer::manual(config))
 }
 
 #[tokio::test]
@@ -82,11 +84,11 @@ async fn manual_flow() {
 /// handler returns.
 fn auto_app(config: SessionConfig) -> Router {
     async fn login(mut session: Session) -> Redirect {
-        session.insert("user", "mike");
+        session.insert("user", "mike").unwrap();
         Redirect::to("/session")
     }
     async fn error(mut session: Session) -> StatusCode {
-        session.insert("name", "value");
+        session.insert("name", "value").unwrap();
         StatusCode::FORBIDDEN
     }
     async fn clear(mut session: Session) -> &'static str {
@@ -105,7 +107,6 @@ fn auto_app(config: SessionConfig) -> Router {
         .route("/end", get(end))
         .route("/untouched", get(|| async { "no session here" }))
         .layer(SessionLayer::new(config.clone()))
-        .with_state(config)
 }
 
 #[tokio::test]
@@ -142,14 +143,13 @@ async fn middleware_flow() {
 async fn the_layer_also_works_around_a_whole_router() {
     async fn visit(mut session: Session) -> StatusCode {
         let visits = session.get_as::<u64>("visits").unwrap_or(0);
-        session.insert("visits", visits + 1);
+        session.insert("visits", visits + 1).unwrap();
         StatusCode::FORBIDDEN
     }
     let config = common::config(SessionType::Jwt);
     let router = Router::new()
         .route("/visit", get(visit))
-        .route("/session", get(show))
-        .with_state(config.clone());
+        .route("/session", get(show));
     let wrapped = SessionLayer::new(config).layer(router);
     // The test client sends its requests to a Router: one that hands every
     // request to the wrapped service.
@@ -194,9 +194,9 @@ async fn clear_keeps_an_empty_cookie_and_end_removes_it() {
 fn save_to_response_stores_the_id() {
     for codec in common::codecs() {
         let config = common::config(codec);
-        let mut session: Session = config.load_from_request(&HeaderMap::new());
-        session.insert("test", 42);
-        session.insert("id", 1);
+        let mut session: Session = config.load_from_request(&HeaderMap::new()).unwrap();
+        session.insert("test", 42).unwrap();
+        session.insert("id", 1).unwrap();
         let mut headers = HeaderMap::new();
         assert!(config.save_to_response(session, &mut headers).unwrap());
         let set_cookie = headers["set-cookie"].to_str().unwrap();
@@ -227,7 +227,7 @@ async fn a_response_setting_the_cookie_is_never_left_cacheable() {
         ("surrogate-control", "max-age=600"),
     ];
     async fn write(mut session: Session) -> ([(&'static str, &'static str); 3], &'static str) {
-        session.insert("var", "value");
+        session.insert("var", "value").unwrap();
         (CACHEABLE, "written")
     }
     async fn read(session: Session) -> ([(&'static str, &'static str); 3], String) {
@@ -238,18 +238,17 @@ async fn a_response_setting_the_cookie_is_never_left_cacheable() {
     }
     // Manual mode: header parts go before the session, which then sees them.
     async fn manual(mut session: Session) -> impl axum::response::IntoResponse {
-        session.insert("var", "value");
+        session.insert("var", "value").unwrap();
         (CACHEABLE, session, "written")
     }
     let config = common::config(SessionType::Jwt);
     let auto = Router::new()
         .route("/write", get(write))
         .route("/read", get(read))
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config.clone());
+        .layer(SessionLayer::new(config.clone()));
     let manual = Router::new()
         .route("/write", get(manual))
-        .with_state(config);
+        .layer(SessionLayer::manual(config));
     for (app, mode) in [(auto.clone(), "auto"), (manual, "manual")] {
         let reply = send_get(&app, "/write", None).await;
         assert!(reply.set_cookie().is_some(), "{mode}");
@@ -269,12 +268,12 @@ async fn a_response_setting_the_cookie_is_never_left_cacheable() {
 
 fn cookie_attributes_app(config: SessionConfig) -> Router {
     async fn update(mut session: Session) -> (Session, &'static str) {
-        session.insert("var", "value");
+        session.insert("var", "value").unwrap();
         (session, "Session updated.")
     }
     Router::new()
         .route("/update", get(update))
-        .with_state(config)
+        .layer(SessionLayer::manual(config))
 }
 
 #[tokio::test]
@@ -331,7 +330,7 @@ async fn nothing_changed_means_no_set_cookie() {
         session.get_as::<String>("var").unwrap_or_default()
     }
     async fn same(mut session: Session) -> (Session, &'static str) {
-        session.insert("var", "value");
+        session.insert("var", "value").unwrap();
         (session, "same")
     }
     async fn touched(mut session: Session) -> (Session, &'static str) {
@@ -349,10 +348,8 @@ async fn nothing_changed_means_no_set_cookie() {
             .route("/read", get(read))
             .route("/same", get(same))
             .route("/touched", get(touched));
-        let manual = routes.clone().with_state(config.clone());
-        let auto = routes
-            .layer(SessionLayer::new(config.clone()))
-            .with_state(config.clone());
+        let manual = routes.clone().layer(SessionLayer::manual(config.clone()));
+        let auto = routes.layer(SessionLayer::new(config.clone()));
         for app in [manual, auto] {
             for uri in ["/read", "/same", "/touched"] {
                 let reply = send_get(&app, uri, Some(&cookie)).await;
@@ -367,15 +364,14 @@ async fn nothing_changed_means_no_set_cookie() {
 #[tokio::test]
 async fn layer_saves_changes_from_extractors_it_did_not_see_returned() {
     async fn two_views(mut a: Session, mut b: Session<Cart>) -> &'static str {
-        a.insert("var", "value");
+        a.insert("var", "value").unwrap();
         b.items.push("apple".to_owned());
         "both"
     }
     let config = common::config(SessionType::Jwt);
     let app = Router::new()
         .route("/", get(two_views))
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config.clone());
+        .layer(SessionLayer::new(config.clone()));
     let reply = send_get(&app, "/", None).await;
     let saved = common::decode(&config, &reply.cookie_value().unwrap());
     assert_eq!(
@@ -401,7 +397,7 @@ async fn typed_view_keeps_keys_it_does_not_name() {
         let config = common::config(codec);
         let app = Router::new()
             .route("/add", get(add))
-            .with_state(config.clone());
+            .layer(SessionLayer::manual(config.clone()));
         let cookie = common::encode(&config, json!({"items": ["apple"], "id": 7, "lang": "fr"}));
         let reply = send_get(&app, "/add", Some(&format!("session={cookie}"))).await;
         assert_eq!(reply.body, "2");
@@ -421,7 +417,7 @@ async fn a_session_that_does_not_fit_the_type_is_its_default() {
     let config = common::config(SessionType::Jwt);
     let app = Router::new()
         .route("/", get(count))
-        .with_state(config.clone());
+        .layer(SessionLayer::manual(config.clone()));
     let cookie = common::encode(&config, json!({"items": "not a list"}));
     let reply = send_get(&app, "/", Some(&format!("session={cookie}"))).await;
     assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "0"));
@@ -505,8 +501,7 @@ async fn a_view_that_did_not_fit_only_writes_what_the_handler_set() {
     let config = common::config(SessionType::Jwt);
     let app = Router::new()
         .route("/", get(count))
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config.clone());
+        .layer(SessionLayer::new(config.clone()));
     let cookie = common::encode(&config, json!({"id": "mike", "cart": ["a"]}));
     let reply = send_get(&app, "/", Some(&format!("session={cookie}"))).await;
     let saved = common::decode(&config, &reply.cookie_value().unwrap());
@@ -525,8 +520,7 @@ async fn end_on_a_typed_view_removes_the_cookie() {
     let config = common::config(SessionType::Jwt);
     let app = Router::new()
         .route("/", get(end))
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config.clone());
+        .layer(SessionLayer::new(config.clone()));
     let cookie = common::encode(&config, json!({"items": ["a"], "id": 1}));
     let reply = send_get(&app, "/", Some(&format!("session={cookie}"))).await;
     assert!(
@@ -538,14 +532,13 @@ async fn end_on_a_typed_view_removes_the_cookie() {
 #[tokio::test]
 async fn into_inner_keeps_changes_made_before_it() {
     async fn handler(mut session: Session) -> Json<Map<String, Value>> {
-        session.insert("a", 1);
+        session.insert("a", 1).unwrap();
         Json(session.into_inner())
     }
     let config = common::config(SessionType::Jwt);
     let app = Router::new()
         .route("/", get(handler))
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config.clone());
+        .layer(SessionLayer::new(config.clone()));
     let reply = send_get(&app, "/", None).await;
     assert_eq!(
         Value::Object(common::decode(&config, &reply.cookie_value().unwrap())),
@@ -560,7 +553,7 @@ async fn a_returned_unchanged_session_still_varies_on_cookie() {
     }
     let app = Router::new()
         .route("/", get(read))
-        .with_state(common::config(SessionType::Jwt));
+        .layer(SessionLayer::manual(common::config(SessionType::Jwt)));
     let reply = send_get(&app, "/", None).await;
     assert!(reply.set_cookie().is_none());
     assert_eq!(reply.headers["vary"], "Cookie");
@@ -610,9 +603,9 @@ async fn a_cookie_made_with_a_fallback_key_loads_and_is_reissued_with_the_curren
 #[tokio::test]
 async fn a_map_session_reads_its_own_writes_whichever_way_it_is_read() {
     async fn handler(mut session: Session) -> Json<Value> {
-        session.insert("added", 1);
+        session.insert("added", 1).unwrap();
         session.remove("gone");
-        session.login(7);
+        session.login(7).unwrap();
         let seen_by_get = json!([session.get("added"), session.get("gone"), session.get("id")]);
         // Through `Deref`, the map shows the same changes.
         let keys: Vec<String> = session.keys().cloned().collect();
@@ -624,8 +617,7 @@ async fn a_map_session_reads_its_own_writes_whichever_way_it_is_read() {
     let config = common::config(SessionType::Jwt);
     let app = Router::new()
         .route("/", get(handler))
-        .layer(SessionLayer::new(config.clone()))
-        .with_state(config.clone());
+        .layer(SessionLayer::new(config.clone()));
     let token = common::encode(&config, json!({"gone": true, "kept": "yes"}));
     let reply = send_get(&app, "/", Some(&format!("session={token}"))).await;
     assert_eq!(
@@ -655,7 +647,7 @@ fn user_id_follows_a_typed_view_that_names_the_id() {
     let mut headers = HeaderMap::new();
     headers.insert("cookie", cookie.parse().unwrap());
 
-    let mut auth: Session<Auth> = config.load_from_request(&headers);
+    let mut auth: Session<Auth> = config.load_from_request(&headers).unwrap();
     assert_eq!(auth.user_id::<i64>(), Some(7));
     auth.theme = Some("dark".into());
     assert_eq!(auth.user_id::<i64>(), Some(7), "the id is untouched");
@@ -673,7 +665,7 @@ fn user_id_follows_a_typed_view_that_names_the_id() {
     // view changes it.
     let cookie = common::encode(&config, json!({"id": 7, "theme": 42}));
     headers.insert("cookie", format!("session={cookie}").parse().unwrap());
-    let mut auth: Session<Auth> = config.load_from_request(&headers);
+    let mut auth: Session<Auth> = config.load_from_request(&headers).unwrap();
     assert_eq!(auth.user_id::<i64>(), Some(7));
     auth.id = Some(8);
     assert_eq!(auth.user_id::<i64>(), Some(8));

@@ -55,7 +55,7 @@ fn app(config: SessionConfig) -> Router {
         if query.contains_key("fresh") {
             session.end();
         }
-        session.login(name);
+        session.login(name).unwrap();
         "Logged in."
     }
     async fn logout(mut session: Session) -> &'static str {
@@ -86,7 +86,6 @@ fn app(config: SessionConfig) -> Router {
         .route("/maybe", get(maybe))
         .route("/many", get(many))
         .layer(SessionLayer::new(config.clone()))
-        .with_state(config)
 }
 
 fn config(codec: SessionType, users: &Users) -> SessionConfig {
@@ -209,7 +208,7 @@ async fn a_missing_loader_is_a_500() {
 }
 
 #[tokio::test]
-async fn current_user_works_without_the_layer() {
+async fn current_user_works_in_manual_mode() {
     async fn me(CurrentUser(user): CurrentUser<User>) -> String {
         user.name
     }
@@ -217,7 +216,7 @@ async fn current_user_works_without_the_layer() {
     let config = config(SessionType::Jwt, &users);
     let app = Router::new()
         .route("/me", get(me))
-        .with_state(config.clone());
+        .layer(SessionLayer::manual(config.clone()));
     let cookie = format!("session={}", common::encode(&config, json!({"id": "mike"})));
     assert_eq!(send_get(&app, "/me", Some(&cookie)).await.body, "mike");
 }

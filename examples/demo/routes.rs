@@ -1,7 +1,7 @@
 //! The routes, mirroring muffin-session's README "Example": home, login and
 //! logout, the session as JSON, clearing it, and an admin-only page.
 
-use axum::extract::{FromRef, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -17,26 +17,6 @@ use crate::access_log::log_request;
 use crate::db::{Db, DbError, User};
 use crate::pages;
 
-/// What handlers can extract: the session config (for `Session` and
-/// `CurrentUser`) and the database (for logging in).
-#[derive(Clone)]
-struct AppState {
-    config: SessionConfig,
-    db: Db,
-}
-
-impl FromRef<AppState> for SessionConfig {
-    fn from_ref(state: &AppState) -> Self {
-        state.config.clone()
-    }
-}
-
-impl FromRef<AppState> for Db {
-    fn from_ref(state: &AppState) -> Self {
-        state.db.clone()
-    }
-}
-
 /// The whole site. `config` must already have `db` as its user loader.
 pub fn app(config: SessionConfig, db: Db) -> Router {
     let admins_only = RequireUser::<User>::new()
@@ -50,9 +30,9 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .route("/logout", get(logout).post(logout))
         .route("/session", get(session))
         .route("/clear", get(clear))
-        .layer(SessionLayer::new(config.clone()))
+        .layer(SessionLayer::new(config))
         .layer(middleware::from_fn(log_request))
-        .with_state(AppState { config, db })
+        .with_state(db)
 }
 
 /// `GET /`: who is logged in.
@@ -97,7 +77,9 @@ async fn login(
     };
     // Drop whatever the session held before login: a fresh session.
     session.end();
-    session.login(user.id);
+    if let Err(err) = session.login(user.id) {
+        return Ok(err.into_response());
+    }
     tracing::info!(user = %user.username, "logged in");
     Ok(Redirect::to(next.unwrap_or("/")).into_response())
 }

@@ -152,18 +152,18 @@ pub fn decode(config: &SessionConfig, token: &str) -> Map<String, Value> {
     let mut headers = HeaderMap::new();
     let cookie = format!("{}={token}", config.cookie_name());
     headers.insert(COOKIE, HeaderValue::from_str(&cookie).unwrap());
-    let session: Session = config.load_from_request(&headers);
+    let session: Session = config.load_from_request(&headers).unwrap();
     session.into_inner()
 }
 
 /// Encodes `data` into a cookie value with `config`, through the public API.
 pub fn encode(config: &SessionConfig, data: Value) -> String {
-    let mut session: Session = config.load_from_request(&HeaderMap::new());
+    let mut session: Session = config.load_from_request(&HeaderMap::new()).unwrap();
     let Value::Object(data) = data else {
         panic!("not an object")
     };
     for (key, value) in data {
-        session.insert(key, value);
+        session.insert(key, value).unwrap();
     }
     let mut headers = HeaderMap::new();
     assert!(config.save_to_response(session, &mut headers).unwrap());
@@ -228,4 +228,33 @@ pub fn logs_of(level: tracing::Level, f: impl FnOnce()) -> String {
     tracing::subscriber::with_default(subscriber, f);
     let bytes = buffer.0.lock().unwrap().clone();
     String::from_utf8(bytes).unwrap()
+}
+
+/// Runs each `async fn name(codec: SessionType)` once per codec this build
+/// has, as tests named `name::base64`, `name::jwt` and `name::fernet`.
+#[macro_export]
+macro_rules! codec_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use axum_cookie_session::SessionType;
+
+                #[tokio::test]
+                async fn base64() {
+                    super::$name(SessionType::Base64).await
+                }
+
+                #[tokio::test]
+                async fn jwt() {
+                    super::$name(SessionType::Jwt).await
+                }
+
+                #[cfg(feature = "fernet")]
+                #[tokio::test]
+                async fn fernet() {
+                    super::$name(SessionType::Fernet).await
+                }
+            }
+        )*
+    };
 }

@@ -1,0 +1,618 @@
+//! The per-request session state that every view of a request shares.
+//!
+//! [`SessionLayer`](crate::SessionLayer) puts one [`RequestSession`] in each
+//! request's extensions. The first view that reads the session decodes the
+//! cookie (once per request); every view then reads the session's JSON text
+//! from here and hands its changes back here; whoever saves (the layer after
+//! the handler, or a `Session` returned in the response) asks it for the
+//! `Set-Cookie` to send.
+//!
+//! # Changes apply in the order the handler makes them
+//!
+//! Each change is stamped with a time from one counter. A view that is
+//! changed marks itself with the time of its last change and hands its
+//! changes back when it is dropped, saved, or changed again after another
+//! view changed the session. A change handed back late never overrides a
+//! later one: a key written (or a session ended or cleared) after the view's
+//! last change keeps its later value. When only one view changed the
+//! session, as in most handlers, it hands back its whole JSON text and no
+//! key is compared.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue};
+use serde_json::Value;
+
+use crate::chunks;
+use crate::codec::Rejection;
+use crate::config::SessionConfig;
+use crate::error::{SaveError, SessionRejection};
+use crate::expiry::Carried;
+use crate::object::{self, Keys, Object, Shape};
+
+/// The JSON text of an empty session.
+const EMPTY: &[u8] = b"{}";
+
+/// Who writes the cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// The layer, after the handler.
+    Auto,
+    /// The handler, by returning the session in its response.
+    Manual,
+}
+
+/// One request's session, shared through the request extensions.
+pub(crate) struct RequestSession {
+    config: SessionConfig,
+    mode: Mode,
+    /// Hands out the times changes are stamped with.
+    clock: AtomicU64,
+    /// Counts the changes made to the shared JSON text, so a view can tell
+    /// whether what it read is still current.
+    generation: AtomicU64,
+    /// Views changed but not handed back yet.
+    dirty_views: AtomicUsize,
+    state: Mutex<State>,
+}
+
+/// The JSON text views read, and the generation it belongs to.
+pub(crate) struct Snapshot {
+    pub(crate) json: Arc<Vec<u8>>,
+    pub(crate) generation: u64,
+}
+
+/// What a changed view hands back.
+pub(crate) enum Handover {
+    /// Its whole JSON text: allowed when no other view changed the session
+    /// since it read it, and no other view is changed.
+    Whole(Vec<u8>),
+    /// The keys it changed: `Some` to set, `None` to remove.
+    Keys(Vec<(String, Option<Value>)>),
+}
+
+/// A change made to the session as a whole.
+pub(crate) enum Op {
+    /// Forget every key; `end` also removes the cookie if nothing is stored after.
+    Reset { end: bool },
+    /// Set (`Some`) or remove (`None`) one key.
+    Set(String, Option<Value>),
+}
+
+struct State {
+    /// `None` until something reads the session.
+    cookie: Option<Cookie>,
+    /// The session's JSON text as it now is, without claims.
+    json: Arc<Vec<u8>>,
+    /// The JSON text the cookie held (or that was last saved).
+    saved_json: Arc<Vec<u8>>,
+    /// Claims anywhere in the object have been taken out (see [`crate::expiry`]).
+    canonical: bool,
+    /// When the session was last ended or cleared.
+    last_reset: u64,
+    /// When each key was last written by a view that handed back its keys.
+    key_times: Vec<(String, u64)>,
+    /// The session was ended: an empty session then removes the cookie.
+    ended: bool,
+    /// The cookie was written: later changes would be lost.
+    saved: bool,
+    /// A change that could not be handed back (a view dropped without
+    /// being saved): the response must not pretend it was saved.
+    error: Option<SaveError>,
+}
+
+/// What the request's session cookie was.
+struct Cookie {
+    /// The request carried a session cookie (valid or not).
+    present: bool,
+    /// How many chunk cookies it was split into.
+    chunks: usize,
+    /// Claims of the token kept out of the handler's view, written back as
+    /// they were (see [`crate::expiry`]).
+    carried: Carried,
+    /// Re-issue the cookie even if the session did not change.
+    reissue: Reissue,
+    /// When the cookie was issued, if it said.
+    issued_at: Option<u64>,
+}
+
+/// Why a cookie is re-issued though the handler did not change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reissue {
+    No,
+    /// Made with a fallback key: the same cookie, under the current key,
+    /// with its issue time kept (a re-issue must not extend a lifetime).
+    FallbackKey,
+    /// Past half its lifetime with sliding expiration: a new issue time.
+    Renew,
+}
+
+impl RequestSession {
+    pub(crate) fn new(config: SessionConfig, mode: Mode) -> Self {
+        let empty = Arc::new(EMPTY.to_vec());
+        Self {
+            config,
+            mode,
+            clock: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
+            dirty_views: AtomicUsize::new(0),
+            state: Mutex::new(State {
+                cookie: None,
+                json: Arc::clone(&empty),
+                saved_json: empty,
+                canonical: false,
+                last_reset: 0,
+                key_times: Vec::new(),
+                ended: false,
+                saved: false,
+                error: None,
+            }),
+        }
+    }
+
+    pub(crate) fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    pub(crate) fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The lock is never held across an await or a user callback that
+        // could leave the state half-changed, so a poisoned lock still holds
+        // consistent data.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Which keys of the object a parse for `shape` hands to the view:
+    /// claims (see [`crate::expiry`]) never.
+    pub(crate) fn keys(&self, shape: Shape, keep_rest: bool) -> Keys<'static> {
+        let codec = self.config.codec();
+        let (claims, claims_unless_string) = if codec.uses_claims() {
+            let expiry = self.config.expiry();
+            let pyjwt = codec.is_jwt();
+            (expiry.claim_keys(pyjwt), expiry.string_claim_keys(pyjwt))
+        } else {
+            (&[][..], &[][..])
+        };
+        Keys {
+            shape,
+            claims,
+            claims_unless_string,
+            keep_rest,
+        }
+    }
+
+    /// The keys a session may not hold, or only with some values: see
+    /// [`check_key`](Self::check_key).
+    pub(crate) fn checked_keys(&self) -> &'static [&'static str] {
+        let codec = self.config.codec();
+        if codec.uses_claims() {
+            self.config.expiry().checked_keys(codec.is_jwt())
+        } else {
+            &[]
+        }
+    }
+
+    /// Refuses a key the configuration reserves for claims.
+    pub(crate) fn check_key(&self, key: &str, value: &Value) -> Result<(), SaveError> {
+        let codec = self.config.codec();
+        if codec.uses_claims() {
+            self.config.expiry().check_key(key, value, codec.is_jwt())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A new change time, later than every other.
+    pub(crate) fn tick(&self) -> u64 {
+        self.clock.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// A view has changes it has not handed back.
+    pub(crate) fn view_changed(&self) {
+        self.dirty_views.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Decodes the request's cookie, the first time only.
+    pub(crate) fn load(&self, headers: &HeaderMap) {
+        let mut state = self.state();
+        if state.cookie.is_none() {
+            self.load_cookie(&mut state, headers);
+        }
+    }
+
+    /// The session's JSON text as it now is.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let state = self.state();
+        Snapshot {
+            json: Arc::clone(&state.json),
+            generation: self.generation(),
+        }
+    }
+
+    /// A parse found claims inside the object (a cookie written elsewhere):
+    /// takes them out once, checking them; the caller reads again.
+    pub(crate) fn take_inner_claims(&self) {
+        let mut state = self.state();
+        if !state.canonical {
+            self.canonicalize(&mut state);
+        }
+    }
+
+    /// A parse found the JSON text invalid: the cookie is refused.
+    pub(crate) fn invalid_json(&self) {
+        let mut state = self.state();
+        reject(&mut state, Rejection::NotAnObject);
+        self.bump();
+    }
+
+    /// The id stored under `"id"`, if any, without parsing anything else.
+    pub(crate) fn user_id(&self, headers: &HeaderMap) -> Option<Value> {
+        self.load(headers);
+        for _ in 0..3 {
+            let snapshot = self.snapshot();
+            let keys = self.keys(Shape::Map, false);
+            match object::user_id(&snapshot.json, keys.claims, keys.claims_unless_string) {
+                Ok((id, claims)) if claims.is_empty() => return id,
+                Ok(_) => self.take_inner_claims(),
+                Err(error) if error.is_data() => return None,
+                Err(_) => self.invalid_json(),
+            }
+        }
+        None
+    }
+
+    /// Takes a changed view's changes, last made at `time`, from a view that
+    /// read generation `read`. `handover` is told whether the view may hand
+    /// back its whole text. Returns what the view now matches, if it handed
+    /// back its whole text.
+    pub(crate) fn hand_over(
+        &self,
+        read: u64,
+        time: u64,
+        handover: impl FnOnce(bool) -> Result<Handover, SaveError>,
+    ) -> Result<Option<Snapshot>, SaveError> {
+        let mut state = self.state();
+        let others = self.dirty_views.fetch_sub(1, Ordering::AcqRel) - 1;
+        let whole = others == 0 && self.generation() == read;
+        if state.saved {
+            tracing::warn!(
+                "the session changed after it was saved: the change is lost. Change it before the \
+                 handler returns, in a middleware inside SessionLayer"
+            );
+        }
+        match handover(whole)? {
+            Handover::Whole(json) => {
+                state.json = Arc::new(json);
+                Ok(Some(Snapshot {
+                    json: Arc::clone(&state.json),
+                    generation: self.bump(),
+                }))
+            }
+            Handover::Keys(keys) => {
+                self.apply_keys(&mut state, keys, time)?;
+                self.bump();
+                Ok(None)
+            }
+        }
+    }
+
+    /// Applies a change to the session as a whole, made now.
+    pub(crate) fn apply(&self, op: Op) -> Result<(), SaveError> {
+        let mut state = self.state();
+        let time = self.tick();
+        match op {
+            Op::Reset { end } => {
+                state.json = Arc::new(EMPTY.to_vec());
+                state.last_reset = time;
+                state.key_times.clear();
+                state.ended |= end;
+                if let Some(cookie) = &mut state.cookie {
+                    // Ending forgets the claims the old token carried too.
+                    cookie.carried.clear();
+                }
+            }
+            Op::Set(key, value) => self.apply_keys(&mut state, vec![(key, value)], time)?,
+        }
+        self.bump();
+        Ok(())
+    }
+
+    fn bump(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// Applies key changes made at `time`, except where the key was written,
+    /// or the session reset, after that.
+    fn apply_keys(
+        &self,
+        state: &mut State,
+        keys: Vec<(String, Option<Value>)>,
+        time: u64,
+    ) -> Result<(), SaveError> {
+        if time < state.last_reset {
+            return Ok(());
+        }
+        let mut object: Object = serde_json::from_slice(&state.json)?;
+        for (key, value) in keys {
+            let later = state
+                .key_times
+                .iter()
+                .any(|(written, at)| *written == key && *at > time);
+            if later {
+                continue;
+            }
+            match value {
+                Some(value) => {
+                    self.check_key(&key, &value)?;
+                    object.insert(key.clone(), value);
+                }
+                None => {
+                    object.remove(&key);
+                }
+            }
+            state.key_times.retain(|(written, _)| *written != key);
+            state.key_times.push((key, time));
+        }
+        state.json = Arc::new(serde_json::to_vec(&object)?);
+        Ok(())
+    }
+
+    /// Records a change that could not be handed back.
+    pub(crate) fn fail(&self, error: SaveError) {
+        tracing::error!(error = %error, "session change lost");
+        self.state().error.get_or_insert(error);
+    }
+
+    /// Whether anything read the session during this request.
+    pub(crate) fn was_read(&self) -> bool {
+        self.state().cookie.is_some()
+    }
+
+    /// Manual mode, after the handler: a change that failed is an error, and
+    /// a change the handler did not save is logged.
+    pub(crate) fn check_saved(&self) -> Result<(), SaveError> {
+        let mut state = self.state();
+        if let Some(error) = state.error.take() {
+            return Err(error);
+        }
+        if state.cookie.is_some() && (state.json != state.saved_json || state.ended) {
+            tracing::warn!(
+                "the session changed but was not saved: return it from the handler (manual mode), \
+                 or use SessionLayer::new for auto-saved sessions"
+            );
+        }
+        Ok(())
+    }
+
+    /// The `Set-Cookie` values to send, if the session changed since it was
+    /// loaded (or last saved): none when it did not. Taking them marks the
+    /// session saved. On error nothing is sent and the cookie is unchanged.
+    pub(crate) fn take_set_cookies(&self) -> Result<Vec<HeaderValue>, SaveError> {
+        let mut state = self.state();
+        if let Some(error) = state.error.take() {
+            return Err(error);
+        }
+        let State {
+            cookie,
+            json,
+            saved_json,
+            ended,
+            saved,
+            ..
+        } = &mut *state;
+        let Some(cookie) = cookie.as_mut() else {
+            return Ok(Vec::new());
+        };
+        *saved = true;
+        let changed = !Arc::ptr_eq(json, saved_json) && json != saved_json;
+        let headers = if *ended && **json == EMPTY {
+            // Ended and nothing stored since: remove the cookie, if there was one.
+            let headers = if cookie.present {
+                chunks::remove(&self.config, cookie.chunks)
+            } else {
+                Vec::new()
+            };
+            cookie.present = false;
+            cookie.chunks = 0;
+            headers
+        } else if changed || cookie.reissue != Reissue::No {
+            match self.write(cookie, json, changed) {
+                Ok(headers) => headers,
+                // A re-issue the handler did not ask for must not fail its
+                // response: the cookie the client has still works.
+                Err(err) if !changed => {
+                    tracing::warn!(error = %err, "session cookie not re-issued");
+                    Vec::new()
+                }
+                Err(err) => return Err(err),
+            }
+        } else {
+            Vec::new()
+        };
+        *saved_json = Arc::clone(json);
+        *ended = false;
+        cookie.reissue = Reissue::No;
+        Ok(headers)
+    }
+
+    /// The `Set-Cookie` values that store `json`.
+    fn write(
+        &self,
+        cookie: &mut Cookie,
+        json: &[u8],
+        changed: bool,
+    ) -> Result<Vec<HeaderValue>, SaveError> {
+        let config = &self.config;
+        let now = config.now();
+        let issued_at = match (changed, cookie.reissue) {
+            (false, Reissue::FallbackKey) => cookie.issued_at.unwrap_or(now),
+            _ => now,
+        };
+        let token = if config.codec().uses_claims() {
+            let mut stamped = Vec::with_capacity(json.len() + JSON_SLACK);
+            stamped.extend_from_slice(json);
+            config
+                .expiry()
+                .stamp(&mut stamped, &cookie.carried, issued_at);
+            config.codec().encode(&stamped, issued_at)
+        } else {
+            config.codec().encode(json, issued_at)
+        };
+        let (headers, chunks) = chunks::store(config, &token, cookie.chunks)?;
+        cookie.present = true;
+        cookie.chunks = chunks;
+        cookie.issued_at = Some(issued_at);
+        Ok(headers)
+    }
+
+    /// Finds the session cookie in the request and decodes it. Anything that
+    /// does not decode is an empty session; why is logged at debug level.
+    fn load_cookie(&self, state: &mut State, headers: &HeaderMap) {
+        let mut cookie = Cookie {
+            present: false,
+            chunks: 0,
+            carried: Carried::new(),
+            reissue: Reissue::No,
+            issued_at: None,
+        };
+        let Some(found) = chunks::find(headers, self.config.cookie_name()) else {
+            state.cookie = Some(cookie);
+            state.canonical = true;
+            return;
+        };
+        cookie.present = true;
+        cookie.chunks = found.chunks;
+        let decoded = found
+            .token
+            .and_then(|token| self.decode(&token, &mut cookie));
+        state.cookie = Some(cookie);
+        match decoded {
+            Ok((json, canonical)) => {
+                tracing::trace!("session cookie decoded");
+                let json = Arc::new(json);
+                state.json = Arc::clone(&json);
+                state.saved_json = json;
+                state.canonical = canonical;
+                if !canonical && self.must_find_issue_time(state) {
+                    self.canonicalize(state);
+                }
+            }
+            Err(rejection) => reject(state, rejection),
+        }
+    }
+
+    /// Verifies a cookie value and takes off the issue time this crate
+    /// stamps at its end. Returns the JSON text, and whether it is known to
+    /// hold no claims.
+    fn decode(&self, token: &str, cookie: &mut Cookie) -> Result<(Vec<u8>, bool), Rejection> {
+        let config = &self.config;
+        let now = config.now();
+        let decoded = config.codec().decode(token, now)?;
+        let by_fallback_key = decoded.by_fallback_key;
+        let mut json = decoded.json;
+        let (issued_at, canonical) = match decoded.timestamp {
+            Some(timestamp) => (Some(timestamp), true),
+            None => (config.expiry().peel(&mut json, now)?, false),
+        };
+        if json.trim_ascii_start().first() != Some(&b'{') {
+            return Err(Rejection::NotAnObject);
+        }
+        let renew = config.expiry().check(issued_at, now)?;
+        cookie.issued_at = issued_at;
+        cookie.reissue = reissue(renew, by_fallback_key);
+        Ok((json, canonical))
+    }
+
+    /// Whether a cookie with no issue time at its end must be searched for
+    /// one right away, because it is refused without one.
+    fn must_find_issue_time(&self, state: &State) -> bool {
+        let no_issue_time = state
+            .cookie
+            .as_ref()
+            .is_some_and(|cookie| cookie.issued_at.is_none());
+        no_issue_time && self.config.expiry().requires_issue_time()
+    }
+
+    /// Takes the claims out of the whole object and checks them (the slow
+    /// way, for cookies this crate did not write).
+    fn canonicalize(&self, state: &mut State) {
+        state.canonical = true;
+        let result = (|| {
+            let mut object: Object =
+                serde_json::from_slice(&state.json).map_err(|_| Rejection::NotAnObject)?;
+            let now = self.config.now();
+            let expiry = self.config.expiry();
+            let (found, carried) =
+                expiry.take_claims(&mut object, now, self.config.codec().is_jwt())?;
+            let cookie = state.cookie.as_ref();
+            let peeled = cookie.and_then(|cookie| cookie.issued_at);
+            let issued_at = peeled.or(found);
+            let renew = expiry.check(issued_at, now)?;
+            let json = serde_json::to_vec(&object).map_err(|_| Rejection::NotAnObject)?;
+            Ok((json, issued_at, carried, renew))
+        })();
+        match result {
+            Ok((json, issued_at, carried, renew)) => {
+                let json = Arc::new(json);
+                state.json = Arc::clone(&json);
+                state.saved_json = json;
+                if let Some(cookie) = &mut state.cookie {
+                    let by_fallback_key = cookie.reissue == Reissue::FallbackKey;
+                    cookie.issued_at = issued_at;
+                    cookie.carried = carried;
+                    cookie.reissue = reissue(renew, by_fallback_key);
+                }
+            }
+            Err(rejection) => reject(state, rejection),
+        }
+        self.bump();
+    }
+}
+
+/// The request's shared session, put there by [`SessionLayer`](crate::SessionLayer).
+pub(crate) fn request_session(parts: &Parts) -> Result<Arc<RequestSession>, SessionRejection> {
+    parts
+        .extensions
+        .get::<Arc<RequestSession>>()
+        .cloned()
+        .ok_or(SessionRejection::MissingLayer)
+}
+
+/// Why a cookie is re-issued: renewal wins over a fallback key, since both
+/// write the current key and renewal also moves the issue time.
+fn reissue(renew: bool, by_fallback_key: bool) -> Reissue {
+    if renew {
+        Reissue::Renew
+    } else if by_fallback_key {
+        Reissue::FallbackKey
+    } else {
+        Reissue::No
+    }
+}
+
+/// The cookie is refused: an empty session, logged at debug level.
+fn reject(state: &mut State, rejection: Rejection) {
+    tracing::debug!(reason = rejection.as_str(), "session cookie rejected");
+    let empty = Arc::new(EMPTY.to_vec());
+    state.json = Arc::clone(&empty);
+    state.saved_json = empty;
+    state.canonical = true;
+    if let Some(cookie) = &mut state.cookie {
+        cookie.carried.clear();
+        cookie.issued_at = None;
+        cookie.reissue = Reissue::No;
+    }
+}
+
+/// Room for the claims a cookie carries at its end, so stamping them does
+/// not reallocate.
+const JSON_SLACK: usize = 64;

@@ -1,0 +1,305 @@
+//! Several views of one session in one handler: changes apply in the order
+//! the handler makes them, whatever order the views are declared or dropped
+//! in, in auto and in manual mode; a session type that cannot be stored is
+//! never a silent `200`; values of any `Serialize` type.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use axum_cookie_session::{Session, SessionConfig, SessionLayer, SessionType};
+use common::Client;
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct FlashBag {
+    #[serde(default)]
+    flash: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cart {
+    #[serde(default)]
+    items: Vec<String>,
+}
+
+/// A handler body run against two views, `a` (the map) and `b` (typed).
+type Steps = fn(&mut Session, &mut Session<FlashBag>);
+
+/// What each scenario does, and the session it must leave.
+fn scenarios() -> Vec<(&'static str, Steps, Value)> {
+    vec![
+        (
+            "end, login, then flash: the flash is kept",
+            |a, b| {
+                a.end();
+                a.login(2).unwrap();
+                b.flash = Some("hi".into());
+            },
+            json!({"id": 2, "flash": "hi"}),
+        ),
+        (
+            "flash, then end and login: end drops the flash",
+            |a, b| {
+                b.flash = Some("hi".into());
+                a.end();
+                a.login(2).unwrap();
+            },
+            json!({"id": 2}),
+        ),
+        (
+            "insert, flash, then clear: nothing is left",
+            |a, b| {
+                a.insert("x", 1).unwrap();
+                b.flash = Some("hi".into());
+                a.clear();
+            },
+            json!({}),
+        ),
+        (
+            "flash, insert, flash again: the last write of each key wins",
+            |a, b| {
+                b.flash = Some("first".into());
+                a.insert("flash", "map").unwrap();
+                a.insert("x", 1).unwrap();
+                b.flash = Some("last".into());
+            },
+            json!({"old": true, "flash": "last", "x": 1}),
+        ),
+        (
+            "typed end, then map insert",
+            |a, b| {
+                b.end();
+                a.insert("x", 1).unwrap();
+            },
+            json!({"x": 1}),
+        ),
+        (
+            "map insert, then typed end",
+            |a, b| {
+                a.insert("x", 1).unwrap();
+                b.end();
+            },
+            json!(null),
+        ),
+    ]
+}
+
+/// The session the client holds after `steps` ran against a session that
+/// held `{"old": true}`, with the views declared map first or typed first.
+async fn run(codec: SessionType, manual: bool, typed_first: bool, steps: Steps) -> Value {
+    let config = common::config(codec);
+    let seed = move |mut session: Session| async move {
+        session.insert("old", true).unwrap();
+        (session, "seeded")
+    };
+    let map_view_first = move |mut a: Session, mut b: Session<FlashBag>| async move {
+        steps(&mut a, &mut b);
+        (a, "done")
+    };
+    let typed_view_first = move |mut b: Session<FlashBag>, mut a: Session| async move {
+        steps(&mut a, &mut b);
+        (b, "done")
+    };
+    let routes = Router::new()
+        .route("/seed", get(seed))
+        .route("/show", get(show));
+    let routes = if typed_first {
+        routes.route("/steps", get(typed_view_first))
+    } else {
+        routes.route("/steps", get(map_view_first))
+    };
+    let layer = if manual {
+        SessionLayer::manual(config)
+    } else {
+        SessionLayer::new(config)
+    };
+    let mut client = Client::new(routes.layer(layer));
+    client.get("/seed").await;
+    let reply = client.get("/steps").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    if client.cookie_header().is_none() {
+        return Value::Null;
+    }
+    client.get("/show").await.json()
+}
+
+async fn show(session: Session) -> (Session, Json<Map<String, Value>>) {
+    let object = (*session).clone();
+    (session, Json(object))
+}
+
+async fn changes_apply_in_handler_order(codec: SessionType) {
+    for (what, steps, expected) in scenarios() {
+        for manual in [false, true] {
+            for typed_first in [false, true] {
+                let got = run(codec, manual, typed_first, steps).await;
+                assert_eq!(
+                    got, expected,
+                    "{codec}, {what}, manual: {manual}, typed view first: {typed_first}"
+                );
+            }
+        }
+    }
+}
+
+/// Two typed views of different types, each dropped before or after the
+/// other changes the session.
+async fn two_typed_views_compose(codec: SessionType) {
+    async fn handler(mut bag: Session<FlashBag>, mut cart: Session<Cart>) -> &'static str {
+        cart.items.push("apple".into());
+        bag.flash = Some("added".into());
+        cart.items.push("pear".into());
+        "done"
+    }
+    let config = common::config(codec);
+    let app = Router::new()
+        .route("/", get(handler))
+        .route("/show", get(show))
+        .layer(SessionLayer::new(config));
+    let mut client = Client::new(app);
+    client.get("/").await;
+    assert_eq!(
+        client.get("/show").await.json(),
+        json!({"flash": "added", "items": ["apple", "pear"]})
+    );
+}
+
+/// `struct Counter(usize)` is not a JSON object: extracting it is a 500
+/// that names the type, never a 200 that forgets every visit.
+async fn a_session_type_that_is_not_an_object_is_a_500(codec: SessionType) {
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    struct Counter(usize);
+
+    async fn count(mut counter: Session<Counter>) -> String {
+        counter.0 += 1;
+        counter.0.to_string()
+    }
+    let app = Router::new()
+        .route("/", get(count))
+        .layer(SessionLayer::new(common::config(codec)));
+    let runtime = tokio::runtime::Handle::current();
+    let (reply, logs) = tokio::task::spawn_blocking(move || {
+        let mut reply = None;
+        let logs = common::logs_of(tracing::Level::ERROR, || {
+            reply = Some(runtime.block_on(common::get(&app, "/", None)));
+        });
+        (reply.unwrap(), logs)
+    })
+    .await
+    .unwrap();
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{codec}");
+    assert!(logs.contains("Counter"), "the log names the type: {logs}");
+    assert!(
+        !reply.body.contains("Counter"),
+        "the client is told nothing"
+    );
+}
+
+/// A session whose value cannot be serialized is a 500 in auto mode, after
+/// the handler, and in manual mode.
+async fn a_session_that_cannot_be_saved_is_a_500(codec: SessionType) {
+    /// JSON object keys must be strings: this map cannot be written.
+    type ByBytes = BTreeMap<Vec<u8>, u8>;
+
+    async fn auto(mut session: Session<ByBytes>) -> &'static str {
+        session.insert(vec![1], 1);
+        "looks fine"
+    }
+    async fn manual(mut session: Session<ByBytes>) -> (Session<ByBytes>, &'static str) {
+        session.insert(vec![1], 1);
+        (session, "looks fine")
+    }
+    let config = common::config(codec);
+    let auto = Router::new()
+        .route("/", get(auto))
+        .layer(SessionLayer::new(config.clone()));
+    let manual = Router::new()
+        .route("/", get(manual))
+        .layer(SessionLayer::manual(config));
+    for app in [auto, manual] {
+        let reply = common::get(&app, "/", None).await;
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{codec}");
+        assert!(reply.set_cookie().is_none());
+    }
+}
+
+/// `insert` and `login` take any `Serialize`: a struct, a tuple id.
+async fn values_of_any_serialize_type(codec: SessionType) {
+    #[derive(Serialize)]
+    struct Prefs {
+        theme: &'static str,
+        size: u8,
+    }
+    async fn store(mut session: Session) -> Result<&'static str, axum_cookie_session::SaveError> {
+        session.insert(
+            "prefs",
+            Prefs {
+                theme: "dark",
+                size: 3,
+            },
+        )?;
+        session.login(("tenant-7", 42))?;
+        Ok("stored")
+    }
+    let app = Router::new()
+        .route("/", get(store))
+        .route("/show", get(show))
+        .layer(SessionLayer::new(common::config(codec)));
+    let mut client = Client::new(app);
+    client.get("/").await;
+    assert_eq!(
+        client.get("/show").await.json(),
+        json!({"prefs": {"theme": "dark", "size": 3}, "id": ["tenant-7", 42]})
+    );
+}
+
+/// Without a layer, extracting a session is a 500 whose log says what to add.
+#[test]
+fn a_session_without_a_layer_names_the_fix() {
+    let app: Router = Router::new().route("/", get(|_: Session| async { "unreachable" }));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let logs = common::logs_of(tracing::Level::ERROR, || {
+        let reply = runtime.block_on(common::get(&app, "/", None));
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    });
+    assert!(logs.contains("SessionLayer::new(config)"), "{logs}");
+}
+
+/// The config comes from the layer only: a state holding another config
+/// (or none) changes nothing.
+#[tokio::test]
+async fn the_layer_is_the_only_config() {
+    let layer_config = common::config(SessionType::Jwt);
+    let other = SessionConfig::builder()
+        .secret_key("another secret of thirty-two bytes")
+        .cookie_name("other")
+        .build()
+        .unwrap();
+    async fn write(mut session: Session) -> &'static str {
+        session.insert("x", 1).unwrap();
+        "ok"
+    }
+    let app = Router::new()
+        .route("/", get(write))
+        .layer(SessionLayer::new(layer_config.clone()))
+        .with_state(other);
+    let reply = common::get(&app, "/", None).await;
+    let token = reply.cookie_value().unwrap();
+    assert!(reply.set_cookie().unwrap().starts_with("session="));
+    assert_eq!(common::decode(&layer_config, &token)["x"], 1);
+}
+
+codec_tests!(
+    changes_apply_in_handler_order,
+    two_typed_views_compose,
+    a_session_type_that_is_not_an_object_is_a_500,
+    a_session_that_cannot_be_saved_is_a_500,
+    values_of_any_serialize_type,
+);
