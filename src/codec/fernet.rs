@@ -17,9 +17,9 @@ pub(crate) struct Fernet {
 }
 
 impl Fernet {
-    pub(super) fn new(secret: &str, fallbacks: &[String]) -> Result<Self, ConfigError> {
-        let keys = std::iter::once(secret)
-            .chain(fallbacks.iter().map(String::as_str))
+    pub(super) fn new(keys: &[&str]) -> Result<Self, ConfigError> {
+        let keys = keys
+            .iter()
             .map(|secret| ::fernet::Fernet::new(&fernet_key(secret)))
             .collect::<Option<Vec<_>>>()
             .ok_or(ConfigError::InvalidFernetKey)?;

@@ -31,9 +31,9 @@ pub(crate) struct Jwt {
 }
 
 impl Jwt {
-    pub(super) fn new(secret: &str, fallbacks: &[String]) -> Self {
-        let keys = std::iter::once(secret)
-            .chain(fallbacks.iter().map(String::as_str))
+    pub(super) fn new(keys: &[&str]) -> Self {
+        let keys = keys
+            .iter()
             .filter_map(|key| HmacSha256::new_from_slice(key.as_bytes()).ok())
             .collect();
         Self { keys }

@@ -133,18 +133,14 @@ pub(crate) enum Codec {
 }
 
 impl Codec {
-    /// Builds the codec for `session_type` from the current secret and the
-    /// fallback secrets that are still accepted when reading.
-    pub(crate) fn new(
-        session_type: SessionType,
-        secret: &str,
-        fallbacks: &[String],
-    ) -> Result<Self, ConfigError> {
+    /// Builds the codec for `session_type` from its keys: the current secret
+    /// first, then the fallback secrets that are still accepted when reading.
+    pub(crate) fn new(session_type: SessionType, keys: &[&str]) -> Result<Self, ConfigError> {
         match session_type {
             SessionType::Base64 => Ok(Self::Base64),
-            SessionType::Jwt => Ok(Self::Jwt(jwt::Jwt::new(secret, fallbacks))),
+            SessionType::Jwt => Ok(Self::Jwt(jwt::Jwt::new(keys))),
             #[cfg(feature = "fernet")]
-            SessionType::Fernet => Ok(Self::Fernet(fernet::Fernet::new(secret, fallbacks)?)),
+            SessionType::Fernet => Ok(Self::Fernet(fernet::Fernet::new(keys)?)),
             #[cfg(not(feature = "fernet"))]
             SessionType::Fernet => Err(ConfigError::FernetNotEnabled {
                 option: "session_type".into(),
