@@ -212,8 +212,9 @@ impl SessionConfigBuilder {
     /// claim fails PyJWT's checks with a 500, so while this is on the issue
     /// time is the private claim `_iat`, and saving a session whose handler
     /// stored `exp`, `nbf`, `iat`, `aud`, or a non-string `sub` or `jti` fails
-    /// with [`SaveError::ReservedKey`]. Such claims in a token a Python app
-    /// wrote are honoured, hidden from handlers, and written back unchanged.
+    /// with [`SaveError::ReservedKey`](crate::SaveError::ReservedKey). Such
+    /// claims in a token a Python app wrote are honoured, hidden from
+    /// handlers, and written back unchanged.
     /// Turn it off when no muffin-session app reads the cookies: JWTs then
     /// carry the standard `iat` and `exp`, and a token without `iat` is
     /// refused once a lifetime is set.
