@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::env::split_keys;
 use super::{Inner, SameSite, SessionConfig, INSECURE_SECRET};
-use crate::codec::{weakness, Codec, SessionType};
+use crate::codec::{Codec, SessionType};
 use crate::cookie::{self, Attributes, CookieFormat};
 use crate::error::ConfigError;
 use crate::expiry::{Clock, Expiry};
@@ -387,7 +387,7 @@ impl Options {
     /// Warns about each secret too weak for the codec, naming its option,
     /// never the secret.
     fn warn_weak_secrets(&self, name: fn(&str) -> String) {
-        if self.session_type == SessionType::Base64 {
+        if !self.session_type.keyed() {
             return;
         }
         if self.secret_key.0 == INSECURE_SECRET {
@@ -407,7 +407,7 @@ impl Options {
                      sessions while it is accepted, and they are re-issued under the current key",
                     name(option)
                 );
-            } else if let Some(weakness) = weakness(self.session_type, &key.0) {
+            } else if let Some(weakness) = self.session_type.weakness(&key.0) {
                 tracing::warn!("`{}` {weakness}", name(option));
             }
         }
