@@ -85,6 +85,7 @@
 mod chunks;
 mod codec;
 mod config;
+mod cookie;
 mod error;
 mod expiry;
 mod guard;

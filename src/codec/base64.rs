@@ -7,7 +7,8 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 
-use super::Rejection;
+use super::{CookieCodec, DecodeError, Decoded};
+use crate::error::ConfigError;
 
 /// URL-safe alphabet that accepts a value with or without its `=` padding.
 pub(super) const LENIENT: GeneralPurpose = GeneralPurpose::new(
@@ -15,10 +16,29 @@ pub(super) const LENIENT: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-pub(super) fn encode(json: &[u8]) -> String {
-    PADDED.encode(json)
-}
+/// The `base64` codec: it has no key.
+#[derive(Debug)]
+pub(super) struct Base64;
 
-pub(super) fn decode(token: &str) -> Result<Vec<u8>, Rejection> {
-    LENIENT.decode(token).map_err(|_| Rejection::Malformed)
+impl CookieCodec for Base64 {
+    fn new(_keys: &[&str]) -> Result<Self, ConfigError> {
+        Ok(Self)
+    }
+
+    fn keyed() -> bool {
+        false
+    }
+
+    fn encode(&self, json: &[u8], _now: u64) -> String {
+        PADDED.encode(json)
+    }
+
+    fn decode(&self, token: &str, _now: u64) -> Result<Decoded, DecodeError> {
+        let json = LENIENT.decode(token).map_err(|_| DecodeError::Malformed)?;
+        Ok(Decoded {
+            json,
+            timestamp: None,
+            by_fallback_key: false,
+        })
+    }
 }

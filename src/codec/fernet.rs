@@ -3,30 +3,50 @@
 //! The key is built from the secret string the way muffin-session builds it,
 //! for every secret the Python package accepts; see [`fernet_key`].
 
+use std::fmt;
+
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine as _;
 use hkdf::Hkdf;
 use sha2::Sha256;
 
-use super::{Decoded, Rejection};
+use super::{CookieCodec, DecodeError, Decoded};
 use crate::error::ConfigError;
 
-pub(crate) struct Fernet {
+/// The `fernet` codec with its keys.
+pub(super) struct Fernet {
     /// The current key first, then the fallback keys.
     keys: Vec<::fernet::Fernet>,
 }
 
-impl Fernet {
-    pub(super) fn new(secret: &str, fallbacks: &[String]) -> Result<Self, ConfigError> {
-        let keys = std::iter::once(secret)
-            .chain(fallbacks.iter().map(String::as_str))
+impl fmt::Debug for Fernet {
+    /// How many keys, never the keys.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fernet")
+            .field("keys", &self.keys.len())
+            .finish()
+    }
+}
+
+impl CookieCodec for Fernet {
+    fn new(keys: &[&str]) -> Result<Self, ConfigError> {
+        let keys = keys
+            .iter()
             .map(|secret| ::fernet::Fernet::new(&fernet_key(secret)))
             .collect::<Option<Vec<_>>>()
             .ok_or(ConfigError::InvalidFernetKey)?;
         Ok(Self { keys })
     }
 
-    pub(super) fn encode(&self, json: &[u8], now: u64) -> String {
+    fn weakness(secret: &str) -> Option<&'static str> {
+        weakness(secret)
+    }
+
+    fn issue_time_in_token(&self) -> bool {
+        true
+    }
+
+    fn encode(&self, json: &[u8], now: u64) -> String {
         // `keys` always holds the current key first (see `new`); only the
         // current key ever encrypts.
         self.keys
@@ -40,13 +60,13 @@ impl Fernet {
     /// age is checked by the caller against the configured lifetime, because
     /// `decrypt_with_ttl` adds the TTL to an attacker-chosen timestamp and
     /// can overflow.
-    pub(super) fn decode(&self, token: &str, now: u64) -> Result<Decoded, Rejection> {
+    fn decode(&self, token: &str, now: u64) -> Result<Decoded, DecodeError> {
         // Tokens are padded base64, as Python writes and requires them: a
         // length that is a multiple of 4 and at most two `=`. The `fernet`
         // crate strips any number of them, which would allow other spellings.
         let unpadded = token.trim_end_matches('=');
         if !token.len().is_multiple_of(4) || token.len() - unpadded.len() > 2 {
-            return Err(Rejection::Malformed);
+            return Err(DecodeError::Malformed);
         }
         let (index, json) = self
             .keys
@@ -56,7 +76,7 @@ impl Fernet {
                 let json = key.decrypt_at_time(token, None, now).ok()?;
                 Some((index, json))
             })
-            .ok_or(Rejection::Signature)?;
+            .ok_or(DecodeError::Signature)?;
         Ok(Decoded {
             json,
             timestamp: Some(timestamp(token)?),
@@ -67,12 +87,12 @@ impl Fernet {
 
 /// The timestamp of a Fernet token that decrypted: bytes 1 to 8 (big-endian
 /// seconds) after the version byte, which the first 12 base64 characters hold.
-fn timestamp(token: &str) -> Result<u64, Rejection> {
-    let head = token.get(..12).ok_or(Rejection::Malformed)?;
+fn timestamp(token: &str) -> Result<u64, DecodeError> {
+    let head = token.get(..12).ok_or(DecodeError::Malformed)?;
     let mut bytes = [0u8; 9];
     match URL_SAFE.decode_slice(head, &mut bytes) {
         Ok(9) => {}
-        _ => return Err(Rejection::Malformed),
+        _ => return Err(DecodeError::Malformed),
     }
     let mut seconds = [0u8; 8];
     seconds.copy_from_slice(&bytes[1..]);
@@ -84,7 +104,7 @@ fn timestamp(token: &str) -> Result<u64, Rejection> {
 /// muffin-session pads a short secret with `=` to 32 bytes, and the key's
 /// second half is the AES key: with 16 characters or fewer it is all `=`, a
 /// constant, so the cookie is signed but anyone can decrypt it.
-pub(super) fn weakness(secret: &str) -> Option<&'static str> {
+fn weakness(secret: &str) -> Option<&'static str> {
     if is_fernet_key(secret) || !secret.is_ascii() || secret.len() >= 32 {
         return None;
     }

@@ -9,12 +9,15 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use std::fmt;
+
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
 use super::base64::LENIENT;
-use super::{Decoded, Rejection};
+use super::{CookieCodec, DecodeError, Decoded};
+use crate::error::{ConfigError, SaveError};
 
 /// `{"alg":"HS256","typ":"JWT"}`, byte for byte what PyJWT writes.
 const HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
@@ -24,22 +27,43 @@ const SIGNATURE_LEN: usize = 32;
 
 type HmacSha256 = Hmac<Sha256>;
 
-pub(crate) struct Jwt {
+/// The `jwt` codec with its keys.
+pub(super) struct Jwt {
     /// One keyed MAC per key, the current key first, then the fallback keys.
     /// Cloning a keyed MAC skips re-hashing the key on every use.
     keys: Vec<HmacSha256>,
 }
 
-impl Jwt {
-    pub(super) fn new(secret: &str, fallbacks: &[String]) -> Self {
-        let keys = std::iter::once(secret)
-            .chain(fallbacks.iter().map(String::as_str))
+impl fmt::Debug for Jwt {
+    /// How many keys, never the keys.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Jwt")
+            .field("keys", &self.keys.len())
+            .finish()
+    }
+}
+
+impl CookieCodec for Jwt {
+    fn new(keys: &[&str]) -> Result<Self, ConfigError> {
+        let keys = keys
+            .iter()
             .filter_map(|key| HmacSha256::new_from_slice(key.as_bytes()).ok())
             .collect();
-        Self { keys }
+        Ok(Self { keys })
     }
 
-    pub(super) fn encode(&self, json: &[u8]) -> String {
+    fn weakness(secret: &str) -> Option<&'static str> {
+        (secret.len() < 32).then_some(
+            "is shorter than 32 bytes: an HS256 key that short can be guessed offline from one \
+             cookie. Use a random string of 32 bytes or more.",
+        )
+    }
+
+    fn pyjwt_claims(&self) -> bool {
+        true
+    }
+
+    fn encode(&self, json: &[u8], _now: u64) -> String {
         let mut token = String::with_capacity(HEADER.len() + json.len() * 4 / 3 + 48);
         token.push_str(HEADER);
         token.push('.');
@@ -56,11 +80,11 @@ impl Jwt {
         token
     }
 
-    pub(super) fn decode(&self, token: &str) -> Result<Decoded, Rejection> {
-        let (message, signature) = token.rsplit_once('.').ok_or(Rejection::Malformed)?;
-        let (header, claims) = message.split_once('.').ok_or(Rejection::Malformed)?;
+    fn decode(&self, token: &str, _now: u64) -> Result<Decoded, DecodeError> {
+        let (message, signature) = token.rsplit_once('.').ok_or(DecodeError::Malformed)?;
+        let (header, claims) = message.split_once('.').ok_or(DecodeError::Malformed)?;
         if claims.contains('.') {
-            return Err(Rejection::Malformed);
+            return Err(DecodeError::Malformed);
         }
         check_header(header)?;
         // Strict base64 (no padding, no stray trailing bits): one signature has
@@ -70,7 +94,7 @@ impl Jwt {
         let mut buffer = [0u8; 2 * SIGNATURE_LEN];
         let expected = match URL_SAFE_NO_PAD.decode_slice(signature, &mut buffer) {
             Ok(SIGNATURE_LEN) => &buffer[..SIGNATURE_LEN],
-            _ => return Err(Rejection::Signature),
+            _ => return Err(DecodeError::Signature),
         };
         let key_index = self
             .keys
@@ -80,8 +104,8 @@ impl Jwt {
                 mac.update(message.as_bytes());
                 mac.verify_slice(expected).is_ok()
             })
-            .ok_or(Rejection::Signature)?;
-        let json = LENIENT.decode(claims).map_err(|_| Rejection::Malformed)?;
+            .ok_or(DecodeError::Signature)?;
+        let json = LENIENT.decode(claims).map_err(|_| DecodeError::Malformed)?;
         Ok(Decoded {
             json,
             timestamp: None,
@@ -93,15 +117,47 @@ impl Jwt {
 /// Accepts PyJWT's exact header cheaply, and any other header only if it is
 /// a JSON object naming HS256 with no critical extensions (`crit` names
 /// extensions a verifier must understand; we understand none).
-fn check_header(header: &str) -> Result<(), Rejection> {
+fn check_header(header: &str) -> Result<(), DecodeError> {
     if header == HEADER {
         return Ok(());
     }
-    let bytes = LENIENT.decode(header).map_err(|_| Rejection::Malformed)?;
+    let bytes = LENIENT.decode(header).map_err(|_| DecodeError::Malformed)?;
     let parsed: Map<String, Value> =
-        serde_json::from_slice(&bytes).map_err(|_| Rejection::Malformed)?;
+        serde_json::from_slice(&bytes).map_err(|_| DecodeError::Malformed)?;
     if parsed.get("alg").and_then(Value::as_str) != Some("HS256") || parsed.contains_key("crit") {
-        return Err(Rejection::Algorithm);
+        return Err(DecodeError::Algorithm);
     }
     Ok(())
+}
+
+/// Whether PyJWT checks this claim on every decode, so that muffin-session
+/// could fail on it: the time claims and `aud` always, `sub` and `jti` unless
+/// they are strings.
+pub(crate) fn pyjwt_checks(key: &str, value: &serde_json::Value) -> bool {
+    match key {
+        "exp" | "nbf" | "iat" | "aud" => true,
+        "sub" | "jti" => !value.is_string(),
+        _ => false,
+    }
+}
+
+/// The JWT claims PyJWT checks on every decode, which muffin-session lets
+/// escape as a 500 when they fail: a cookie this crate writes for muffin-session
+/// must not hold them (or, for `sub` and `jti`, must hold strings).
+pub(crate) fn check_pyjwt_claims(
+    object: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), SaveError> {
+    // One pass over the keys rather than a lookup per claim.
+    let refused = object
+        .iter()
+        .find_map(|(key, value)| pyjwt_checks(key, value).then_some(key));
+    match refused {
+        Some(claim) => Err(SaveError::ReservedKey {
+            key: claim.clone(),
+            why: "muffin-session's JWT decoder (PyJWT) checks it and answers a 500 when the \
+                  check fails; rename the key, or turn `muffin_compat` off if no muffin-session \
+                  app reads these cookies",
+        }),
+        None => Ok(()),
+    }
 }

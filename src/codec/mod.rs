@@ -1,52 +1,129 @@
-//! The three cookie codecs, all wire-compatible with muffin-session 2.6.
+//! The cookie codecs, all wire-compatible with muffin-session 2.6.
 //!
 //! A codec turns the session's compact JSON bytes into a cookie value and
 //! back. It knows nothing of HTTP or of `Session`; the JSON is produced and
 //! parsed by the caller, so each codec is a pure bytes ⇄ token function.
+//!
+//! Adding a codec is one file that implements [`CookieCodec`], plus its line
+//! in the `session_types!` table below (and its `mod` line).
 
 mod base64;
 #[cfg(feature = "fernet")]
 mod fernet;
 mod jwt;
 
+/// Without the `fernet` feature, asking for Fernet is a configuration error.
+#[cfg(not(feature = "fernet"))]
+mod fernet {
+    use super::{CookieCodec, DecodeError, Decoded};
+    use crate::error::ConfigError;
+
+    /// Never built: [`CookieCodec::new`] refuses.
+    #[derive(Debug)]
+    pub(super) enum Fernet {}
+
+    impl CookieCodec for Fernet {
+        fn new(_keys: &[&str]) -> Result<Self, ConfigError> {
+            Err(ConfigError::FernetNotEnabled {
+                option: "session_type".into(),
+            })
+        }
+
+        fn encode(&self, _json: &[u8], _now: u64) -> String {
+            match *self {}
+        }
+
+        fn decode(&self, _token: &str, _now: u64) -> Result<Decoded, DecodeError> {
+            match *self {}
+        }
+    }
+}
+
+pub(crate) use jwt::{check_pyjwt_claims, pyjwt_checks};
+
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ConfigError, SaveError};
+use crate::error::ConfigError;
 
-/// How the session is stored in the cookie.
-///
-/// | type | cookie holds | who can read / forge it |
-/// |---|---|---|
-/// | [`Base64`](Self::Base64) | URL-safe base64 of the JSON | anyone can read **and forge** it |
-/// | [`Jwt`](Self::Jwt) (default) | an HS256-signed JWT whose claims are the session | anyone can read it, only key holders can forge it |
-/// | [`Fernet`](Self::Fernet) | a Fernet token (AES-128-CBC + HMAC-SHA256) | only key holders can read or forge it |
-///
-/// `Base64` exists for compatibility with muffin-session apps that use it:
-/// anyone can write any session (including `{"id": 1}`) into such a cookie, so
-/// never use it to decide who is logged in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SessionType {
-    /// Unsigned URL-safe base64 JSON. Readable and forgeable by anyone.
-    Base64,
-    /// HS256 JSON Web Token: signed, readable by anyone. The default.
-    #[default]
-    Jwt,
-    /// Fernet token: encrypted and authenticated. Needs the `fernet` feature.
-    Fernet,
+/// Declares [`SessionType`] from its docs and one line per codec,
+/// `Variant = "name" => codec type`, with the dispatch from a session type to
+/// its codec. The name must be the variant's name in lower case (serde's
+/// spelling; a test checks it).
+macro_rules! session_types {
+    (
+        $(#[$doc:meta])*
+        pub enum SessionType {
+            $($(#[$attr:meta])* $variant:ident = $name:literal => $codec:ty,)*
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        #[non_exhaustive]
+        pub enum SessionType {
+            $($(#[$attr])* $variant,)*
+        }
+
+        impl SessionType {
+            /// Every session type.
+            const ALL: &[Self] = &[$(Self::$variant),*];
+
+            /// The name used in configuration: `base64`, `jwt` or `fernet`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+
+            /// Builds this type's codec from its keys.
+            fn codec(self, keys: &[&str]) -> Result<Box<dyn CookieCodec>, ConfigError> {
+                Ok(match self {
+                    $(Self::$variant => Box::new(<$codec as CookieCodec>::new(keys)?),)*
+                })
+            }
+
+            /// Why `secret` is a weak key for this type's codec, if it is.
+            pub(crate) fn weakness(self, secret: &str) -> Option<&'static str> {
+                match self {
+                    $(Self::$variant => <$codec as CookieCodec>::weakness(secret),)*
+                }
+            }
+
+            /// Whether this type's codec uses the secret at all.
+            pub(crate) fn keyed(self) -> bool {
+                match self {
+                    $(Self::$variant => <$codec as CookieCodec>::keyed(),)*
+                }
+            }
+        }
+    };
 }
 
-impl SessionType {
-    /// The name used in configuration: `base64`, `jwt` or `fernet`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Base64 => "base64",
-            Self::Jwt => "jwt",
-            Self::Fernet => "fernet",
-        }
+session_types! {
+    /// How the session is stored in the cookie.
+    ///
+    /// | type | cookie holds | who can read / forge it |
+    /// |---|---|---|
+    /// | [`Base64`](Self::Base64) | URL-safe base64 of the JSON | anyone can read **and forge** it |
+    /// | [`Jwt`](Self::Jwt) (default) | an HS256-signed JWT whose claims are the session | anyone can read it, only key holders can forge it |
+    /// | [`Fernet`](Self::Fernet) | a Fernet token (AES-128-CBC + HMAC-SHA256) | only key holders can read or forge it |
+    ///
+    /// `Base64` exists for compatibility with muffin-session apps that use it:
+    /// anyone can write any session (including `{"id": 1}`) into such a cookie, so
+    /// never use it to decide who is logged in.
+    ///
+    /// More codecs may be added: a `match` on it needs a `_` arm.
+    pub enum SessionType {
+        /// Unsigned URL-safe base64 JSON. Readable and forgeable by anyone.
+        Base64 = "base64" => base64::Base64,
+        /// HS256 JSON Web Token: signed, readable by anyone. The default.
+        #[default]
+        Jwt = "jwt" => jwt::Jwt,
+        /// Fernet token: encrypted and authenticated. Needs the `fernet` feature.
+        Fernet = "fernet" => fernet::Fernet,
     }
 }
 
@@ -57,19 +134,107 @@ impl fmt::Display for SessionType {
 }
 
 /// The error of parsing a [`SessionType`] from a string.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown session type: expected one of `base64`, `jwt`, `fernet`")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownSessionType;
+
+impl fmt::Display for UnknownSessionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown session type: expected one of ")?;
+        for (index, session_type) in SessionType::ALL.iter().enumerate() {
+            let separator = if index == 0 { "" } else { ", " };
+            write!(f, "{separator}`{session_type}`")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for UnknownSessionType {}
 
 impl FromStr for SessionType {
     type Err = UnknownSessionType;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "base64" => Ok(Self::Base64),
-            "jwt" => Ok(Self::Jwt),
-            "fernet" => Ok(Self::Fernet),
-            _ => Err(UnknownSessionType),
+        let name = s.trim().to_ascii_lowercase();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|session_type| session_type.as_str() == name)
+            .ok_or(UnknownSessionType)
+    }
+}
+
+/// What each codec implements.
+///
+/// `Debug` must never show a key.
+pub(crate) trait CookieCodec: fmt::Debug + Send + Sync + 'static {
+    /// Builds the codec from its keys: the current secret first (there is
+    /// always one), then the fallback secrets still accepted when reading.
+    fn new(keys: &[&str]) -> Result<Self, ConfigError>
+    where
+        Self: Sized;
+
+    /// Why `secret` is a weak key for this codec, if it is.
+    fn weakness(_secret: &str) -> Option<&'static str>
+    where
+        Self: Sized,
+    {
+        None
+    }
+
+    /// Whether the codec uses the secret at all (if not, an insecure one is
+    /// not worth a warning).
+    fn keyed() -> bool
+    where
+        Self: Sized,
+    {
+        true
+    }
+
+    /// Encodes the session's JSON bytes into a cookie value issued at `now`,
+    /// always with the current key.
+    fn encode(&self, json: &[u8], now: u64) -> String;
+
+    /// Decodes and verifies a cookie value into the session's JSON bytes;
+    /// `now` is the time a token's own timestamp is checked against.
+    fn decode(&self, token: &str, now: u64) -> Result<Decoded, DecodeError>;
+
+    /// Whether the token carries its own issue time ([`Decoded::timestamp`]),
+    /// so that none is stamped into the session object as a claim.
+    fn issue_time_in_token(&self) -> bool {
+        false
+    }
+
+    /// Whether the session object is a JWT's claims, read by PyJWT on the
+    /// Python side: its registered-claim rules apply.
+    fn pyjwt_claims(&self) -> bool {
+        false
+    }
+}
+
+/// Why a codec refused a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DecodeError {
+    /// Not a token of this codec at all (bad base64, wrong number of parts...).
+    Malformed,
+    /// The JWT header names another algorithm than HS256.
+    Algorithm,
+    /// The signature or MAC does not match any configured key.
+    Signature,
+}
+
+impl DecodeError {
+    #[allow(dead_code)] // for callers that log a codec's reason on its own
+    pub(crate) fn as_str(self) -> &'static str {
+        Rejection::from(self).as_str()
+    }
+}
+
+impl From<DecodeError> for Rejection {
+    fn from(error: DecodeError) -> Self {
+        match error {
+            DecodeError::Malformed => Self::Malformed,
+            DecodeError::Algorithm => Self::Algorithm,
+            DecodeError::Signature => Self::Signature,
         }
     }
 }
@@ -125,120 +290,87 @@ pub(crate) struct Decoded {
 }
 
 /// One configured codec with its keys.
-pub(crate) enum Codec {
-    Base64,
-    Jwt(jwt::Jwt),
-    #[cfg(feature = "fernet")]
-    Fernet(fernet::Fernet),
+pub(crate) struct Codec {
+    session_type: SessionType,
+    codec: Box<dyn CookieCodec>,
 }
 
 impl Codec {
-    /// Builds the codec for `session_type` from the current secret and the
-    /// fallback secrets that are still accepted when reading.
-    pub(crate) fn new(
-        session_type: SessionType,
-        secret: &str,
-        fallbacks: &[String],
-    ) -> Result<Self, ConfigError> {
-        match session_type {
-            SessionType::Base64 => Ok(Self::Base64),
-            SessionType::Jwt => Ok(Self::Jwt(jwt::Jwt::new(secret, fallbacks))),
-            #[cfg(feature = "fernet")]
-            SessionType::Fernet => Ok(Self::Fernet(fernet::Fernet::new(secret, fallbacks)?)),
-            #[cfg(not(feature = "fernet"))]
-            SessionType::Fernet => Err(ConfigError::FernetNotEnabled {
-                option: "session_type".into(),
-            }),
-        }
+    /// Builds the codec for `session_type` from its keys: the current secret
+    /// first, then the fallback secrets that are still accepted when reading.
+    pub(crate) fn new(session_type: SessionType, keys: &[&str]) -> Result<Self, ConfigError> {
+        Ok(Self {
+            session_type,
+            codec: session_type.codec(keys)?,
+        })
     }
 
     /// Encodes the session's JSON bytes into a cookie value issued at `now`,
     /// always with the current key.
-    #[cfg_attr(not(feature = "fernet"), allow(unused_variables))]
     pub(crate) fn encode(&self, json: &[u8], now: u64) -> String {
-        match self {
-            Self::Base64 => base64::encode(json),
-            Self::Jwt(jwt) => jwt.encode(json),
-            #[cfg(feature = "fernet")]
-            Self::Fernet(fernet) => fernet.encode(json, now),
-        }
+        self.codec.encode(json, now)
     }
 
     /// Decodes and verifies a cookie value into the session's JSON bytes;
     /// `now` is the time a token's own timestamp is checked against.
-    #[cfg_attr(not(feature = "fernet"), allow(unused_variables))]
-    pub(crate) fn decode(&self, token: &str, now: u64) -> Result<Decoded, Rejection> {
-        match self {
-            Self::Base64 => base64::decode(token).map(|json| Decoded {
-                json,
-                timestamp: None,
-                by_fallback_key: false,
-            }),
-            Self::Jwt(jwt) => jwt.decode(token),
-            #[cfg(feature = "fernet")]
-            Self::Fernet(fernet) => fernet.decode(token, now),
-        }
+    pub(crate) fn decode(&self, token: &str, now: u64) -> Result<Decoded, DecodeError> {
+        self.codec.decode(token, now)
     }
 
-    /// Whether the issue time travels as a claim in the session object
-    /// (`jwt`, `base64`) rather than in the token itself (`fernet`).
+    /// Whether the token carries its own issue time (`fernet`), rather than
+    /// as a claim in the session object (`jwt`, `base64`).
+    pub(crate) fn issue_time_in_token(&self) -> bool {
+        self.codec.issue_time_in_token()
+    }
+
+    /// Whether PyJWT's registered-claim rules apply to the session object
+    /// (`jwt`).
+    pub(crate) fn pyjwt_claims(&self) -> bool {
+        self.codec.pyjwt_claims()
+    }
+
+    /// The opposite of [`issue_time_in_token`](Self::issue_time_in_token);
+    /// kept until its callers move to that.
+    #[allow(dead_code)]
     pub(crate) fn uses_claims(&self) -> bool {
-        match self {
-            Self::Base64 | Self::Jwt(_) => true,
-            #[cfg(feature = "fernet")]
-            Self::Fernet(_) => false,
-        }
+        !self.issue_time_in_token()
     }
 
-    /// Whether this is the `jwt` codec.
+    /// The same as [`pyjwt_claims`](Self::pyjwt_claims); kept until its
+    /// callers move to that.
+    #[allow(dead_code)]
     pub(crate) fn is_jwt(&self) -> bool {
-        matches!(self, Self::Jwt(_))
+        self.pyjwt_claims()
     }
 }
 
-/// Why `secret` is a weak key for `session_type`, if it is.
-pub(crate) fn weakness(session_type: SessionType, secret: &str) -> Option<&'static str> {
-    match session_type {
-        SessionType::Base64 => None,
-        SessionType::Jwt => (secret.len() < 32).then_some(
-            "is shorter than 32 bytes: an HS256 key that short can be guessed offline from one \
-             cookie. Use a random string of 32 bytes or more.",
-        ),
-        #[cfg(feature = "fernet")]
-        SessionType::Fernet => fernet::weakness(secret),
-        #[cfg(not(feature = "fernet"))]
-        SessionType::Fernet => None,
+impl fmt::Debug for Codec {
+    /// The codec's own `Debug`, which never shows a key.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Codec")
+            .field("session_type", &self.session_type)
+            .field("codec", &self.codec)
+            .finish()
     }
 }
 
-/// Whether PyJWT checks this claim on every decode, so that muffin-session
-/// could fail on it: the time claims and `aud` always, `sub` and `jti` unless
-/// they are strings.
-pub(crate) fn pyjwt_checks(key: &str, value: &serde_json::Value) -> bool {
-    match key {
-        "exp" | "nbf" | "iat" | "aud" => true,
-        "sub" | "jti" => !value.is_string(),
-        _ => false,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::SessionType;
 
-/// The JWT claims PyJWT checks on every decode, which muffin-session lets
-/// escape as a 500 when they fail: a cookie this crate writes for muffin-session
-/// must not hold them (or, for `sub` and `jti`, must hold strings).
-pub(crate) fn check_pyjwt_claims(
-    object: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(), SaveError> {
-    // One pass over the keys rather than a lookup per claim.
-    let refused = object
-        .iter()
-        .find_map(|(key, value)| pyjwt_checks(key, value).then_some(key));
-    match refused {
-        Some(claim) => Err(SaveError::ReservedKey {
-            key: claim.clone(),
-            why: "muffin-session's JWT decoder (PyJWT) checks it and answers a 500 when the \
-                  check fails; rename the key, or turn `muffin_compat` off if no muffin-session \
-                  app reads these cookies",
-        }),
-        None => Ok(()),
+    #[test]
+    fn names_are_serde_names_and_parse_back() {
+        for &session_type in SessionType::ALL {
+            let name = session_type.as_str();
+            assert_eq!(
+                serde_json::to_string(&session_type).unwrap(),
+                format!("\"{name}\"")
+            );
+            assert_eq!(name.parse::<SessionType>(), Ok(session_type));
+        }
+        assert_eq!(
+            "rot13".parse::<SessionType>().unwrap_err().to_string(),
+            "unknown session type: expected one of `base64`, `jwt`, `fernet`"
+        );
     }
 }

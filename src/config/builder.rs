@@ -1,0 +1,427 @@
+//! [`SessionConfigBuilder`], and the one validation every way of configuring
+//! (builder, environment, serde) ends in.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Deserializer};
+
+use super::env::split_keys;
+use super::{Inner, SameSite, SessionConfig, INSECURE_SECRET};
+use crate::codec::{Codec, SessionType};
+use crate::cookie::{self, Attributes, CookieFormat};
+use crate::error::ConfigError;
+use crate::expiry::{Clock, Expiry};
+
+/// Every option, as the builder, the environment and serde see them; once
+/// validated, the configuration keeps them as they are.
+///
+/// Field names are the option names used in errors; the environment variable
+/// of a field is `SESSION_` + its name in upper case. Adding an option: a
+/// field here and its default, a builder method, an arm in
+/// `Options::set_from_env`, a line in the table on [`SessionConfig`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct Options {
+    pub(super) session_type: SessionType,
+    #[serde(deserialize_with = "secret")]
+    pub(super) secret_key: Secret,
+    #[serde(deserialize_with = "secrets")]
+    pub(super) fallback_keys: Vec<Secret>,
+    pub(super) cookie_name: String,
+    pub(super) login_url: String,
+    pub(super) login_redirect: bool,
+    /// In seconds; `None` makes a browser-session cookie.
+    pub(super) max_age: Option<u64>,
+    /// In seconds; `None` follows `max_age`.
+    pub(super) lifetime: Option<u64>,
+    pub(super) sliding_expiration: bool,
+    pub(super) muffin_compat: bool,
+    pub(super) path: String,
+    pub(super) domain: Option<String>,
+    pub(super) secure: bool,
+    #[serde(alias = "same_site")]
+    pub(super) samesite: SameSite,
+    pub(super) http_only: bool,
+    #[serde(skip)]
+    pub(super) clock: Clock,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            session_type: SessionType::Jwt,
+            secret_key: Secret(INSECURE_SECRET.to_owned()),
+            fallback_keys: Vec::new(),
+            cookie_name: "session".to_owned(),
+            login_url: "/login".to_owned(),
+            login_redirect: true,
+            max_age: None,
+            lifetime: None,
+            sliding_expiration: false,
+            muffin_compat: true,
+            path: "/".to_owned(),
+            domain: None,
+            secure: false,
+            samesite: SameSite::Lax,
+            http_only: true,
+            clock: Clock::default(),
+        }
+    }
+}
+
+/// A secret key: its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub(super) struct Secret(pub(super) String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// A secret from serde: a string. Any other value is refused without being
+/// quoted, since the error message would show the secret.
+fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(secret) => Ok(Secret(secret)),
+        _ => Err(serde::de::Error::custom(
+            "expected a string (the value is not shown: it may be a secret)",
+        )),
+    }
+}
+
+/// Fallback secrets from serde: a list of strings, or one comma-separated
+/// string as in `SESSION_FALLBACK_KEYS`. Errors never quote the value.
+fn secrets<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Secret>, D::Error> {
+    let refused = || {
+        serde::de::Error::custom(
+            "expected a list of strings or a comma-separated string (the value is not shown: it \
+             may hold secrets)",
+        )
+    };
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(keys) => Ok(split_keys(&keys)),
+        serde_json::Value::Array(keys) => keys
+            .into_iter()
+            .map(|key| match key {
+                serde_json::Value::String(key) => Ok(Secret(key)),
+                _ => Err(refused()),
+            })
+            .collect(),
+        _ => Err(refused()),
+    }
+}
+
+/// Builds a [`SessionConfig`]; start with [`SessionConfig::builder`].
+#[derive(Clone, Default)]
+#[must_use = "call `.build()` to get a SessionConfig"]
+pub struct SessionConfigBuilder {
+    options: Options,
+}
+
+impl fmt::Debug for SessionConfigBuilder {
+    /// Shows the options so far, never the keys.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionConfigBuilder")
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl SessionConfigBuilder {
+    /// The codec: [`SessionType::Jwt`] (default), `Fernet` or `Base64`.
+    pub fn session_type(mut self, session_type: SessionType) -> Self {
+        self.options.session_type = session_type;
+        self
+    }
+
+    /// The secret that signs (`jwt`) or encrypts (`fernet`) the cookie. Use the
+    /// same string as the muffin-session app you share cookies with.
+    pub fn secret_key(mut self, secret: impl Into<String>) -> Self {
+        self.options.secret_key = Secret(secret.into());
+        self
+    }
+
+    /// Older secrets still accepted when reading a cookie, never used to write
+    /// one: set the new secret, move the old one here, and no one is logged out.
+    /// In `SESSION_FALLBACK_KEYS` they are separated by commas (each trimmed),
+    /// so keys given that way cannot contain a comma.
+    pub fn fallback_keys<I, K>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = K>,
+        K: Into<String>,
+    {
+        self.options.fallback_keys = keys.into_iter().map(|key| Secret(key.into())).collect();
+        self
+    }
+
+    /// The cookie's name (default `session`).
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.options.cookie_name = name.into();
+        self
+    }
+
+    /// Where guards send visitors who are not logged in (default `/login`).
+    pub fn login_url(mut self, url: impl Into<String>) -> Self {
+        self.options.login_url = url.into();
+        self
+    }
+
+    /// Whether visitors who must log in are redirected to the login URL
+    /// (default `true`, for pages) or answered `401 Unauthorized` (`false`, for APIs).
+    pub fn login_redirect(mut self, redirect: bool) -> Self {
+        self.options.login_redirect = redirect;
+        self
+    }
+
+    /// The cookie's `Max-Age`. Without it the cookie ends with the browser session.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.options.max_age = Some(max_age.as_secs());
+        self
+    }
+
+    /// How long a cookie is accepted after it was issued (default: the
+    /// [`max_age`](Self::max_age), if set). Checked on the server against the
+    /// issue time signed into the token, so a copied or kept cookie stops
+    /// working even if a client ignores `Max-Age`; an expired cookie loads as
+    /// an empty session. The issue time is the last time the server wrote the
+    /// cookie (a re-issue under a new key keeps it); cookies that carry none,
+    /// such as muffin-session's, do not expire on the server.
+    ///
+    /// The issue time is Fernet's own timestamp for `fernet`; for `jwt` and
+    /// `base64` it is the claim `_iat`, or the registered `iat` and `exp`
+    /// when [`muffin_compat`](Self::muffin_compat) is off.
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.options.lifetime = Some(lifetime.as_secs());
+        self
+    }
+
+    /// Re-issues the cookie, with a new issue time, on a request that reads a
+    /// session more than half of its [`lifetime`](Self::lifetime) old (default
+    /// `false`): active visitors stay logged in, idle ones expire.
+    pub fn sliding_expiration(mut self, sliding: bool) -> Self {
+        self.options.sliding_expiration = sliding;
+        self
+    }
+
+    /// Keeps `jwt` cookies readable by muffin-session (default `true`).
+    ///
+    /// muffin-session answers a JWT whose registered `exp`, `nbf` or `iat`
+    /// claim fails PyJWT's checks with a 500, so while this is on the issue
+    /// time is the private claim `_iat`, and saving a session whose handler
+    /// stored `exp`, `nbf`, `iat`, `aud`, or a non-string `sub` or `jti` fails
+    /// with [`SaveError::ReservedKey`](crate::SaveError::ReservedKey). Such
+    /// claims in a token a Python app wrote are honoured, hidden from
+    /// handlers, and written back unchanged.
+    /// Turn it off when no muffin-session app reads the cookies: JWTs then
+    /// carry the standard `iat` and `exp`, and a token without `iat` is
+    /// refused once a lifetime is set.
+    pub fn muffin_compat(mut self, compat: bool) -> Self {
+        self.options.muffin_compat = compat;
+        self
+    }
+
+    /// The clock that issue times and expiry are measured by (default the
+    /// system clock). Meant for tests that move time forward instead of
+    /// sleeping.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use axum_cookie_session::SessionConfig;
+    ///
+    /// let seconds = Arc::new(AtomicU64::new(1_700_000_000));
+    /// let clock = Arc::clone(&seconds);
+    /// let config = SessionConfig::builder()
+    ///     .secret_key("a long random secret of 32 bytes or more")
+    ///     .max_age(Duration::from_secs(3600))
+    ///     .clock(move || UNIX_EPOCH + Duration::from_secs(clock.load(Ordering::Relaxed)))
+    ///     .build()?;
+    /// // Later, in the test: an hour and a second pass.
+    /// seconds.fetch_add(3601, Ordering::Relaxed);
+    /// # let _ = config;
+    /// # Ok::<(), axum_cookie_session::ConfigError>(())
+    /// ```
+    pub fn clock(mut self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.options.clock = Clock::new(now);
+        self
+    }
+
+    /// The cookie's `Path` (default `/`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.options.path = path.into();
+        self
+    }
+
+    /// The cookie's `Domain` (default none: the cookie is sent to this host only).
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.options.domain = Some(domain.into());
+        self
+    }
+
+    /// The cookie's `Secure` flag (default `false`; turn it on behind HTTPS).
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.options.secure = secure;
+        self
+    }
+
+    /// The cookie's `SameSite` attribute (default `Lax`).
+    pub fn same_site(mut self, same_site: SameSite) -> Self {
+        self.options.samesite = same_site;
+        self
+    }
+
+    /// The cookie's `HttpOnly` flag (default `true`: scripts cannot read the cookie).
+    pub fn http_only(mut self, http_only: bool) -> Self {
+        self.options.http_only = http_only;
+        self
+    }
+
+    /// Checks the options and builds the configuration.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the first invalid option.
+    pub fn build(self) -> Result<SessionConfig, ConfigError> {
+        self.options.build(str::to_owned)
+    }
+}
+
+impl Options {
+    /// Validates every option and builds the config; `name` turns an option's
+    /// field name into the name the user knows it by (field or variable).
+    pub(super) fn build(self, name: fn(&str) -> String) -> Result<SessionConfig, ConfigError> {
+        if self.secret_key.0.is_empty() {
+            return Err(ConfigError::EmptySecret {
+                option: name("secret_key"),
+            });
+        }
+        if self.fallback_keys.iter().any(|key| key.0.is_empty()) {
+            // An empty key would let anyone sign (or read) sessions.
+            return Err(ConfigError::EmptySecret {
+                option: name("fallback_keys"),
+            });
+        }
+        self.warn_weak_secrets(name);
+        if !cookie::is_valid_name(&self.cookie_name) {
+            return Err(ConfigError::InvalidCookieName {
+                option: name("cookie_name"),
+                value: self.cookie_name.clone(),
+            });
+        }
+        check_attribute(&self.path, name("path"))?;
+        if !self.path.starts_with('/') {
+            return Err(ConfigError::InvalidPath {
+                option: name("path"),
+                value: self.path.clone(),
+            });
+        }
+        if self.login_url.is_empty() || self.login_url.chars().any(char::is_control) {
+            return Err(ConfigError::InvalidLoginUrl {
+                option: name("login_url"),
+                value: self.login_url.clone(),
+            });
+        }
+        if let Some(domain) = &self.domain {
+            check_attribute(domain, name("domain"))?;
+        }
+        if self.samesite == SameSite::None && !self.secure {
+            return Err(ConfigError::SameSiteNoneNeedsSecure {
+                option: name("samesite"),
+            });
+        }
+        if !cookie::prefix_allows(&self.cookie_attributes()) {
+            return Err(ConfigError::InvalidCookiePrefix {
+                option: name("cookie_name"),
+                value: self.cookie_name.clone(),
+            });
+        }
+        let keys: Vec<&str> = std::iter::once(&self.secret_key)
+            .chain(&self.fallback_keys)
+            .map(|key| key.0.as_str())
+            .collect();
+        let codec = Codec::new(self.session_type, &keys).map_err(|err| match err {
+            ConfigError::FernetNotEnabled { .. } => ConfigError::FernetNotEnabled {
+                option: name("session_type"),
+            },
+            other => other,
+        })?;
+        let cookie = CookieFormat::new(&self.cookie_attributes()).map_err(|()| {
+            ConfigError::InvalidAttribute {
+                option: name("cookie_name"),
+                value: self.cookie_name.clone(),
+            }
+        })?;
+        let expiry = Expiry::new(
+            self.lifetime.or(self.max_age),
+            self.sliding_expiration,
+            self.muffin_compat,
+        );
+        Ok(SessionConfig {
+            inner: Arc::new(Inner {
+                options: self,
+                codec,
+                expiry,
+                cookie,
+            }),
+            user_loader: None,
+        })
+    }
+
+    /// The options the cookie is written with.
+    fn cookie_attributes(&self) -> Attributes<'_> {
+        Attributes {
+            name: &self.cookie_name,
+            path: &self.path,
+            domain: self.domain.as_deref(),
+            secure: self.secure,
+            http_only: self.http_only,
+            same_site: self.samesite.into(),
+            max_age: self.max_age,
+        }
+    }
+
+    /// Warns about each secret too weak for the codec, naming its option,
+    /// never the secret.
+    fn warn_weak_secrets(&self, name: fn(&str) -> String) {
+        if !self.session_type.keyed() {
+            return;
+        }
+        if self.secret_key.0 == INSECURE_SECRET {
+            tracing::warn!(
+                "the session secret is the insecure default `{INSECURE_SECRET}`: anyone can forge \
+                 sessions. Set `{}` to a long random string.",
+                name("secret_key")
+            );
+            return;
+        }
+        let keys = std::iter::once(("secret_key", &self.secret_key))
+            .chain(self.fallback_keys.iter().map(|key| ("fallback_keys", key)));
+        for (option, key) in keys {
+            if key.0 == INSECURE_SECRET {
+                tracing::warn!(
+                    "`{}` holds the insecure default `{INSECURE_SECRET}`: anyone can forge \
+                     sessions while it is accepted, and they are re-issued under the current key",
+                    name(option)
+                );
+            } else if let Some(weakness) = self.session_type.weakness(&key.0) {
+                tracing::warn!("`{}` {weakness}", name(option));
+            }
+        }
+    }
+}
+
+/// `Path` and `Domain` values: printable ASCII without `;`.
+fn check_attribute(value: &str, option: String) -> Result<(), ConfigError> {
+    if cookie::is_valid_attribute(value) {
+        Ok(())
+    } else {
+        Err(ConfigError::InvalidAttribute {
+            option,
+            value: value.to_owned(),
+        })
+    }
+}

@@ -1,0 +1,226 @@
+//! [`SessionConfig`]: the secret, the codec and the cookie attributes, shared
+//! by every extractor, the layer and the guards.
+//!
+//! It is built three ways that all end in the same validation: the
+//! [builder](SessionConfig::builder), [environment variables](SessionConfig::from_env)
+//! and serde (`#[derive(Deserialize)]` on your own config struct).
+
+mod builder;
+mod env;
+
+use std::any::Any;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::HeaderValue;
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{Codec, SessionType};
+use crate::cookie::CookieFormat;
+use crate::error::{ConfigError, SaveError};
+use crate::expiry::Expiry;
+use builder::Options;
+pub use builder::SessionConfigBuilder;
+
+/// The secret muffin-session uses when none is configured. It still works, but
+/// anyone who reads this source can forge sessions, so it logs a warning.
+pub const INSECURE_SECRET: &str = "InsecureSecret";
+
+/// The prefix of the environment variables read by [`SessionConfig::from_env`].
+pub const ENV_PREFIX: &str = "SESSION_";
+
+/// The `SameSite` attribute of the session cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SameSite {
+    /// Sent on same-site requests only.
+    Strict,
+    /// Sent on same-site requests and top-level navigations (the default).
+    #[default]
+    Lax,
+    /// Sent on every request; browsers require `Secure` with it.
+    None,
+}
+
+impl FromStr for SameSite {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "strict" => Ok(Self::Strict),
+            "lax" => Ok(Self::Lax),
+            "none" => Ok(Self::None),
+            _ => Err(()),
+        }
+    }
+}
+
+impl From<SameSite> for cookie::SameSite {
+    fn from(value: SameSite) -> Self {
+        match value {
+            SameSite::Strict => Self::Strict,
+            SameSite::Lax => Self::Lax,
+            SameSite::None => Self::None,
+        }
+    }
+}
+
+/// The session configuration: which codec, which keys, which cookie.
+///
+/// Cheap to clone (one `Arc`). Extractors reach it from your app state through
+/// [`FromRef`](axum::extract::FromRef), like axum-extra's cookie `Key`: either make it the state
+/// (`.with_state(config)`) or implement `FromRef<AppState> for SessionConfig`.
+///
+/// | builder | environment | serde field | default |
+/// |---|---|---|---|
+/// | [`session_type`](SessionConfigBuilder::session_type) | `SESSION_SESSION_TYPE` | `session_type` | `jwt` |
+/// | [`secret_key`](SessionConfigBuilder::secret_key) | `SESSION_SECRET_KEY` | `secret_key` | `InsecureSecret` (warns) |
+/// | [`fallback_keys`](SessionConfigBuilder::fallback_keys) | `SESSION_FALLBACK_KEYS` (comma-separated) | `fallback_keys` | none |
+/// | [`cookie_name`](SessionConfigBuilder::cookie_name) | `SESSION_COOKIE_NAME` | `cookie_name` | `session` |
+/// | [`login_url`](SessionConfigBuilder::login_url) | `SESSION_LOGIN_URL` | `login_url` | `/login` |
+/// | [`login_redirect`](SessionConfigBuilder::login_redirect) | `SESSION_LOGIN_REDIRECT` | `login_redirect` | `true` (`false`: answer `401`) |
+/// | [`max_age`](SessionConfigBuilder::max_age) | `SESSION_MAX_AGE` (seconds) | `max_age` (seconds) | none: a browser-session cookie |
+/// | [`lifetime`](SessionConfigBuilder::lifetime) | `SESSION_LIFETIME` (seconds) | `lifetime` (seconds) | the max-age: checked on the server |
+/// | [`sliding_expiration`](SessionConfigBuilder::sliding_expiration) | `SESSION_SLIDING_EXPIRATION` | `sliding_expiration` | `false` |
+/// | [`muffin_compat`](SessionConfigBuilder::muffin_compat) | `SESSION_MUFFIN_COMPAT` | `muffin_compat` | `true` |
+/// | [`path`](SessionConfigBuilder::path) | `SESSION_PATH` | `path` | `/` |
+/// | [`domain`](SessionConfigBuilder::domain) | `SESSION_DOMAIN` | `domain` | none (host only) |
+/// | [`secure`](SessionConfigBuilder::secure) | `SESSION_SECURE` | `secure` | `false` |
+/// | [`same_site`](SessionConfigBuilder::same_site) | `SESSION_SAMESITE` | `samesite` | `lax` |
+/// | [`http_only`](SessionConfigBuilder::http_only) | `SESSION_HTTP_ONLY` | `http_only` | `true` |
+///
+/// ```
+/// use std::time::Duration;
+/// use axum_cookie_session::{SessionConfig, SessionType};
+///
+/// let config = SessionConfig::builder()
+///     .secret_key("a long random secret of 32 bytes or more")
+///     .session_type(SessionType::Jwt)
+///     .max_age(Duration::from_secs(14 * 24 * 3600))
+///     .build()?;
+/// assert_eq!(config.cookie_name(), "session");
+/// # Ok::<(), axum_cookie_session::ConfigError>(())
+/// ```
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "Options")]
+pub struct SessionConfig {
+    inner: Arc<Inner>,
+    /// The app's [`UserLoader`](crate::UserLoader), type-erased; see
+    /// [`with_user_loader`](SessionConfig::with_user_loader).
+    pub(crate) user_loader: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+/// The validated options, and what is derived from them once.
+struct Inner {
+    options: Options,
+    codec: Codec,
+    expiry: Expiry,
+    cookie: CookieFormat,
+}
+
+impl SessionConfig {
+    /// Starts a builder with the defaults listed on [`SessionConfig`].
+    pub fn builder() -> SessionConfigBuilder {
+        SessionConfigBuilder::default()
+    }
+
+    /// The codec the session cookie is written with.
+    pub fn session_type(&self) -> SessionType {
+        self.inner.options.session_type
+    }
+
+    /// The session cookie's name.
+    pub fn cookie_name(&self) -> &str {
+        &self.inner.options.cookie_name
+    }
+
+    /// Where guards send visitors who are not logged in.
+    pub fn login_url(&self) -> &str {
+        &self.inner.options.login_url
+    }
+
+    /// Whether a visitor who must log in is redirected to the login URL
+    /// (`true`, for pages) or answered `401 Unauthorized` (`false`, for APIs).
+    pub fn login_redirect(&self) -> bool {
+        self.inner.options.login_redirect
+    }
+
+    /// The cookie's `Max-Age`, if any (`None`: the cookie lasts until the browser closes).
+    pub fn max_age(&self) -> Option<Duration> {
+        self.inner.options.max_age.map(Duration::from_secs)
+    }
+
+    /// How long a cookie is accepted after it was issued, checked on the
+    /// server against the time inside the token: [`lifetime`](SessionConfigBuilder::lifetime)
+    /// if set, else the max-age. `None`: no server-side expiry.
+    pub fn lifetime(&self) -> Option<Duration> {
+        let options = &self.inner.options;
+        options
+            .lifetime
+            .or(options.max_age)
+            .map(Duration::from_secs)
+    }
+
+    /// Whether cookies stay readable by muffin-session (see
+    /// [`muffin_compat`](SessionConfigBuilder::muffin_compat)).
+    pub fn muffin_compat(&self) -> bool {
+        self.inner.options.muffin_compat
+    }
+
+    pub(crate) fn codec(&self) -> &Codec {
+        &self.inner.codec
+    }
+
+    pub(crate) fn expiry(&self) -> &Expiry {
+        &self.inner.expiry
+    }
+
+    /// Now, in Unix seconds, by the configured clock.
+    pub(crate) fn now(&self) -> u64 {
+        self.inner.options.clock.now()
+    }
+
+    /// The length of the attributes written after each `name=value`.
+    pub(crate) fn attributes_len(&self) -> usize {
+        self.inner.cookie.attributes_len()
+    }
+
+    /// The `Set-Cookie` value that stores `value` in the cookie `name`, with
+    /// the session cookie's attributes.
+    pub(crate) fn cookie_header(&self, name: &str, value: &str) -> Result<HeaderValue, SaveError> {
+        self.inner.cookie.header(name, value)
+    }
+
+    /// The `Set-Cookie` value that deletes the session cookie.
+    pub(crate) fn removal_cookie(&self) -> HeaderValue {
+        self.inner.cookie.removal()
+    }
+
+    /// The `Set-Cookie` value that deletes the cookie `name` (a chunk of the
+    /// session cookie), with the session cookie's path and domain.
+    pub(crate) fn removal_header(&self, name: &str) -> Option<HeaderValue> {
+        self.inner.cookie.removal_header(name)
+    }
+}
+
+impl fmt::Debug for SessionConfig {
+    /// Shows the options but never the keys.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("options", &self.inner.options)
+            .field("expiry", &self.inner.expiry)
+            .field("attributes", &self.inner.cookie)
+            .field("user_loader", &self.user_loader.is_some())
+            .finish()
+    }
+}
+
+impl TryFrom<Options> for SessionConfig {
+    type Error = ConfigError;
+
+    fn try_from(options: Options) -> Result<Self, Self::Error> {
+        options.build(str::to_owned)
+    }
+}
