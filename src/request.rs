@@ -171,9 +171,9 @@ impl RequestSession {
     /// claims (see [`crate::expiry`]) never.
     pub(crate) fn keys(&self, shape: Shape, keep_rest: bool) -> Keys<'static> {
         let codec = self.config.codec();
-        let (claims, claims_unless_string) = if codec.uses_claims() {
+        let (claims, claims_unless_string) = if !codec.issue_time_in_token() {
             let expiry = self.config.expiry();
-            let pyjwt = codec.is_jwt();
+            let pyjwt = codec.pyjwt_claims();
             (expiry.claim_keys(pyjwt), expiry.string_claim_keys(pyjwt))
         } else {
             (&[][..], &[][..])
@@ -190,8 +190,8 @@ impl RequestSession {
     /// [`check_key`](Self::check_key).
     pub(crate) fn checked_keys(&self) -> &'static [&'static str] {
         let codec = self.config.codec();
-        if codec.uses_claims() {
-            self.config.expiry().checked_keys(codec.is_jwt())
+        if !codec.issue_time_in_token() {
+            self.config.expiry().checked_keys(codec.pyjwt_claims())
         } else {
             &[]
         }
@@ -200,8 +200,8 @@ impl RequestSession {
     /// Refuses a key the configuration reserves for claims.
     pub(crate) fn check_key(&self, key: &str, value: &Value) -> Result<(), SaveError> {
         let codec = self.config.codec();
-        if codec.uses_claims() {
-            self.config.expiry().check_key(key, value, codec.is_jwt())
+        if !codec.issue_time_in_token() {
+            self.config.expiry().check_key(key, value, codec.pyjwt_claims())
         } else {
             Ok(())
         }
@@ -457,7 +457,7 @@ impl RequestSession {
             (false, Reissue::FallbackKey) => cookie.issued_at.unwrap_or(now),
             _ => now,
         };
-        let token = if config.codec().uses_claims() {
+        let token = if !config.codec().issue_time_in_token() {
             let mut stamped = Vec::with_capacity(json.len() + JSON_SLACK);
             stamped.extend_from_slice(json);
             config
@@ -552,7 +552,7 @@ impl RequestSession {
             let now = self.config.now();
             let expiry = self.config.expiry();
             let (found, carried) =
-                expiry.take_claims(&mut object, now, self.config.codec().is_jwt())?;
+                expiry.take_claims(&mut object, now, self.config.codec().pyjwt_claims())?;
             let cookie = state.cookie.as_ref();
             let peeled = cookie.and_then(|cookie| cookie.issued_at);
             let issued_at = peeled.or(found);

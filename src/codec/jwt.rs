@@ -17,7 +17,7 @@ use sha2::Sha256;
 
 use super::base64::LENIENT;
 use super::{CookieCodec, DecodeError, Decoded};
-use crate::error::{ConfigError, SaveError};
+use crate::error::ConfigError;
 
 /// `{"alg":"HS256","typ":"JWT"}`, byte for byte what PyJWT writes.
 const HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
@@ -138,26 +138,5 @@ pub(crate) fn pyjwt_checks(key: &str, value: &serde_json::Value) -> bool {
         "exp" | "nbf" | "iat" | "aud" => true,
         "sub" | "jti" => !value.is_string(),
         _ => false,
-    }
-}
-
-/// The JWT claims PyJWT checks on every decode, which muffin-session lets
-/// escape as a 500 when they fail: a cookie this crate writes for muffin-session
-/// must not hold them (or, for `sub` and `jti`, must hold strings).
-pub(crate) fn check_pyjwt_claims(
-    object: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(), SaveError> {
-    // One pass over the keys rather than a lookup per claim.
-    let refused = object
-        .iter()
-        .find_map(|(key, value)| pyjwt_checks(key, value).then_some(key));
-    match refused {
-        Some(claim) => Err(SaveError::ReservedKey {
-            key: claim.clone(),
-            why: "muffin-session's JWT decoder (PyJWT) checks it and answers a 500 when the \
-                  check fails; rename the key, or turn `muffin_compat` off if no muffin-session \
-                  app reads these cookies",
-        }),
-        None => Ok(()),
     }
 }

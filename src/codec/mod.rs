@@ -39,7 +39,7 @@ mod fernet {
     }
 }
 
-pub(crate) use jwt::{check_pyjwt_claims, pyjwt_checks};
+pub(crate) use jwt::pyjwt_checks;
 
 use std::fmt;
 use std::str::FromStr;
@@ -327,20 +327,6 @@ impl Codec {
     /// (`jwt`).
     pub(crate) fn pyjwt_claims(&self) -> bool {
         self.codec.pyjwt_claims()
-    }
-
-    /// The opposite of [`issue_time_in_token`](Self::issue_time_in_token);
-    /// kept until its callers move to that.
-    #[allow(dead_code)]
-    pub(crate) fn uses_claims(&self) -> bool {
-        !self.issue_time_in_token()
-    }
-
-    /// The same as [`pyjwt_claims`](Self::pyjwt_claims); kept until its
-    /// callers move to that.
-    #[allow(dead_code)]
-    pub(crate) fn is_jwt(&self) -> bool {
-        self.pyjwt_claims()
     }
 }
 
