@@ -6,6 +6,7 @@ use std::convert::Infallible;
 
 use axum::body::Body;
 use axum::extract::FromRef;
+use axum::handler::Handler;
 use axum::routing::get;
 use axum::Router;
 use axum_cookie_session::{
@@ -38,7 +39,11 @@ impl From<Router> for App {
 
 /// Sends `GET /` with `cookie` through `app`.
 pub fn request(app: &App, cookie: Option<&HeaderValue>) -> Response<Body> {
-    let mut request = Request::get("/");
+    request_to(app, "/", cookie)
+}
+
+fn request_to(app: &App, path: &str, cookie: Option<&HeaderValue>) -> Response<Body> {
+    let mut request = Request::get(path);
     if let Some(cookie) = cookie {
         request = request.header(COOKIE, cookie.clone());
     }
@@ -164,34 +169,37 @@ fn crate_cookie(config: &SessionConfig, payload: &Map<String, Value>) -> HeaderV
 
 // ---- the peers ----------------------------------------------------------
 
-fn tower_sessions_app() -> Router {
+/// tower-sessions with its `MemoryStore`, `handler` at `/`, and the id cookie
+/// of a record holding `record` (key by key). The record is filled through
+/// the app's own layer, so the rows read a stored session, not a new one.
+fn tower_sessions_app<H, T>(handler: H, record: &Map<String, Value>) -> (Router, HeaderValue)
+where
+    H: Handler<T, ()>,
+    T: 'static,
+{
+    let record = record.clone();
+    let fill = move |session: tower_sessions::Session| async move {
+        for (key, value) in record {
+            session.insert(&key, value).await.expect("a memory store");
+        }
+    };
+    let app = Router::new()
+        .route("/", get(handler))
+        .route("/fill", get(fill))
+        .layer(SessionManagerLayer::new(MemoryStore::default()));
+    let cookie = cookies_of(&request_to(&app.clone().into(), "/fill", None));
+    assert!(!cookie.is_empty(), "tower-sessions set no cookie");
+    (app, cookie)
+}
+
+/// tower-sessions holding the session key by key, reading and bumping the counter.
+fn tower_sessions_map(payload: &Map<String, Value>) -> (Router, HeaderValue) {
     async fn handler(session: tower_sessions::Session) -> &'static str {
         let visits: u64 = session.get("visits").await.ok().flatten().unwrap_or(0);
         let _ = session.insert("visits", visits + 1).await;
         "ok"
     }
-    Router::new()
-        .route("/", get(handler))
-        .layer(SessionManagerLayer::new(MemoryStore::default()))
-}
-
-/// A tower-sessions session id whose record holds `payload`.
-fn tower_sessions_cookie(app: &Router, payload: &Map<String, Value>) -> HeaderValue {
-    let payload = payload.clone();
-    let fill = Router::new().route(
-        "/fill",
-        get(move |session: tower_sessions::Session| async move {
-            for (key, value) in payload {
-                let _ = session.insert(&key, value).await;
-            }
-        }),
-    );
-    let app = app.clone().merge(fill);
-    let request = Request::get("/fill")
-        .body(Body::empty())
-        .expect("a request");
-    let response = super::run(app.oneshot(request)).expect("infallible");
-    cookies_of(&response)
+    tower_sessions_app(handler, payload)
 }
 
 #[derive(Clone)]
@@ -276,8 +284,7 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
     let fernet = config(SessionType::Fernet);
     let jwt_cookie = crate_cookie(&jwt, payload);
     let fernet_cookie = crate_cookie(&fernet, payload);
-    let tower = tower_sessions_app();
-    let tower_cookie = tower_sessions_cookie(&tower, payload);
+    let tower = tower_sessions_map(payload);
     vec![
         row("bare", bare(), &jwt_cookie, false),
         row("noop_layer", noop_layer(), &jwt_cookie, false),
@@ -294,7 +301,7 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
         row("read_fernet", read(fernet.clone()), &fernet_cookie, false),
         row("write_fernet", write(fernet), &fernet_cookie, true),
         // tower-sessions answers a changed session with its id cookie again.
-        row("tower_sessions", tower, &tower_cookie, true),
+        row("tower_sessions", tower.0, &tower.1, true),
         row(
             "private_jar",
             private_jar_app(),
