@@ -15,9 +15,13 @@ use axum_cookie_session::{
 use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SignedCookieJar};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderValue, Request, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use tower::{Layer, ServiceExt};
 use tower_sessions::{MemoryStore, SessionManagerLayer};
+
+use super::BenchSession;
 
 /// The secret every bench signs and encrypts with.
 pub const SECRET: &str = "a-benchmark-secret-of-32-bytes!!";
@@ -66,8 +70,31 @@ fn cookies_of(response: &Response<Body>) -> HeaderValue {
     HeaderValue::from_str(&pairs.join("; ")).expect("a cookie header")
 }
 
-fn visits(object: &Map<String, Value>) -> u64 {
-    object.get("visits").and_then(Value::as_u64).unwrap_or(0)
+/// A session value the handlers read a visit counter from and bump: the map
+/// view or [`BenchSession`], so one peer app serves both kinds of rows.
+trait Visits: Serialize + DeserializeOwned + Default + Send + 'static {
+    fn visits(&self) -> u64;
+    fn set_visits(&mut self, visits: u64);
+}
+
+impl Visits for Map<String, Value> {
+    fn visits(&self) -> u64 {
+        self.get("visits").and_then(Value::as_u64).unwrap_or(0)
+    }
+
+    fn set_visits(&mut self, visits: u64) {
+        self.insert("visits".into(), visits.into());
+    }
+}
+
+impl Visits for BenchSession {
+    fn visits(&self) -> u64 {
+        self.visits
+    }
+
+    fn set_visits(&mut self, visits: u64) {
+        self.visits = visits;
+    }
 }
 
 // ---- the crate ----------------------------------------------------------
@@ -132,14 +159,14 @@ fn untouched_outer(config: SessionConfig) -> App {
 
 fn read(config: SessionConfig) -> Router {
     async fn handler(session: Session) -> String {
-        visits(&session).to_string()
+        session.visits().to_string()
     }
     with_layer(Router::new().route("/", get(handler)), config)
 }
 
 fn write(config: SessionConfig) -> Router {
     async fn handler(mut session: Session) -> &'static str {
-        let next = visits(&session) + 1;
+        let next = session.visits() + 1;
         session.insert("visits", next);
         "ok"
     }
@@ -148,7 +175,24 @@ fn write(config: SessionConfig) -> Router {
 
 fn user(config: SessionConfig) -> Router {
     async fn handler(session: Session, CurrentUser(user): CurrentUser<User>) -> String {
-        format!("{} {}", user.id, visits(&session))
+        format!("{} {}", user.id, session.visits())
+    }
+    with_layer(Router::new().route("/", get(handler)), config)
+}
+
+/// The typed view: reads the struct, answers its counter.
+fn typed_read(config: SessionConfig) -> Router {
+    async fn handler(session: Session<BenchSession>) -> String {
+        session.visits.to_string()
+    }
+    with_layer(Router::new().route("/", get(handler)), config)
+}
+
+/// The typed view: reads the struct, bumps its counter.
+fn typed_write(config: SessionConfig) -> Router {
+    async fn handler(mut session: Session<BenchSession>) -> &'static str {
+        session.visits += 1;
+        "ok"
     }
     with_layer(Router::new().route("/", get(handler)), config)
 }
@@ -168,6 +212,9 @@ fn crate_cookie(config: &SessionConfig, payload: &Map<String, Value>) -> HeaderV
 }
 
 // ---- the peers ----------------------------------------------------------
+
+/// The key the typed tower-sessions rows keep their whole [`BenchSession`] under.
+const TOWER_KEY: &str = "session";
 
 /// tower-sessions with its `MemoryStore`, `handler` at `/`, and the id cookie
 /// of a record holding `record` (key by key). The record is filled through
@@ -202,6 +249,41 @@ fn tower_sessions_map(payload: &Map<String, Value>) -> (Router, HeaderValue) {
     tower_sessions_app(handler, payload)
 }
 
+/// The whole session as one [`BenchSession`] under [`TOWER_KEY`].
+fn tower_sessions_record(payload: &Map<String, Value>) -> Map<String, Value> {
+    Map::from_iter([(TOWER_KEY.to_owned(), Value::Object(payload.clone()))])
+}
+
+/// tower-sessions holding a [`BenchSession`], reading it and bumping its counter.
+fn tower_sessions_typed(payload: &Map<String, Value>) -> (Router, HeaderValue) {
+    async fn handler(session: tower_sessions::Session) -> &'static str {
+        let mut typed: BenchSession = session
+            .get(TOWER_KEY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        typed.visits += 1;
+        let _ = session.insert(TOWER_KEY, typed).await;
+        "ok"
+    }
+    tower_sessions_app(handler, &tower_sessions_record(payload))
+}
+
+/// tower-sessions holding a [`BenchSession`], reading its counter.
+fn tower_sessions_typed_read(payload: &Map<String, Value>) -> (Router, HeaderValue) {
+    async fn handler(session: tower_sessions::Session) -> String {
+        let typed: BenchSession = session
+            .get(TOWER_KEY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        typed.visits.to_string()
+    }
+    tower_sessions_app(handler, &tower_sessions_record(payload))
+}
+
 #[derive(Clone)]
 struct JarState {
     key: Key,
@@ -219,33 +301,34 @@ fn jar_state() -> JarState {
     }
 }
 
-/// The session JSON in a jar cookie, read, bumped and written back.
-fn bump(value: Option<&str>) -> String {
-    let mut object: Map<String, Value> = value
+/// The session JSON in a jar cookie, read as a `T`, bumped and written back.
+fn bump<T: Visits>(value: Option<&str>) -> String {
+    let mut session: T = value
         .and_then(|json| serde_json::from_str(json).ok())
         .unwrap_or_default();
-    let next = visits(&object) + 1;
-    object.insert("visits".into(), next.into());
-    serde_json::to_string(&object).unwrap_or_default()
+    session.set_visits(session.visits() + 1);
+    serde_json::to_string(&session).unwrap_or_default()
 }
 
-fn private_jar_app() -> Router {
-    async fn handler(jar: PrivateCookieJar) -> (PrivateCookieJar, &'static str) {
-        let json = bump(jar.get("session").as_ref().map(Cookie::value));
+/// `PrivateCookieJar` holding the session JSON, read as a `T`.
+fn private_jar_app<T: Visits>() -> Router {
+    async fn handler<T: Visits>(jar: PrivateCookieJar) -> (PrivateCookieJar, &'static str) {
+        let json = bump::<T>(jar.get("session").as_ref().map(Cookie::value));
         (jar.add(Cookie::new("session", json)), "ok")
     }
     Router::new()
-        .route("/", get(handler))
+        .route("/", get(handler::<T>))
         .with_state(jar_state())
 }
 
-fn signed_jar_app() -> Router {
-    async fn handler(jar: SignedCookieJar) -> (SignedCookieJar, &'static str) {
-        let json = bump(jar.get("session").as_ref().map(Cookie::value));
+/// `SignedCookieJar` holding the session JSON, read as a `T`.
+fn signed_jar_app<T: Visits>() -> Router {
+    async fn handler<T: Visits>(jar: SignedCookieJar) -> (SignedCookieJar, &'static str) {
+        let json = bump::<T>(jar.get("session").as_ref().map(Cookie::value));
         (jar.add(Cookie::new("session", json)), "ok")
     }
     Router::new()
-        .route("/", get(handler))
+        .route("/", get(handler::<T>))
         .with_state(jar_state())
 }
 
@@ -285,6 +368,10 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
     let jwt_cookie = crate_cookie(&jwt, payload);
     let fernet_cookie = crate_cookie(&fernet, payload);
     let tower = tower_sessions_map(payload);
+    let tower_typed = tower_sessions_typed(payload);
+    let tower_typed_read = tower_sessions_typed_read(payload);
+    let private_cookie = jar_cookie(true, payload);
+    let signed_cookie = jar_cookie(false, payload);
     vec![
         row("bare", bare(), &jwt_cookie, false),
         row("noop_layer", noop_layer(), &jwt_cookie, false),
@@ -299,19 +386,52 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
         row("write_jwt", write(jwt.clone()), &jwt_cookie, true),
         row("user_jwt", user(jwt.clone()), &jwt_cookie, false),
         row("read_fernet", read(fernet.clone()), &fernet_cookie, false),
-        row("write_fernet", write(fernet), &fernet_cookie, true),
+        row("write_fernet", write(fernet.clone()), &fernet_cookie, true),
         // tower-sessions answers a changed session with its id cookie again.
         row("tower_sessions", tower.0, &tower.1, true),
         row(
             "private_jar",
-            private_jar_app(),
-            &jar_cookie(true, payload),
+            private_jar_app::<Map<String, Value>>(),
+            &private_cookie,
             true,
         ),
         row(
             "signed_jar",
-            signed_jar_app(),
-            &jar_cookie(false, payload),
+            signed_jar_app::<Map<String, Value>>(),
+            &signed_cookie,
+            true,
+        ),
+        // The typed path: the crate, and the peers doing the same.
+        row(
+            "typed_read_jwt",
+            typed_read(jwt.clone()),
+            &jwt_cookie,
+            false,
+        ),
+        row("typed_write_jwt", typed_write(jwt), &jwt_cookie, true),
+        row(
+            "typed_write_fernet",
+            typed_write(fernet),
+            &fernet_cookie,
+            true,
+        ),
+        row("tower_sessions_typed", tower_typed.0, &tower_typed.1, true),
+        row(
+            "tower_sessions_typed_read",
+            tower_typed_read.0,
+            &tower_typed_read.1,
+            false,
+        ),
+        row(
+            "private_jar_typed",
+            private_jar_app::<BenchSession>(),
+            &private_cookie,
+            true,
+        ),
+        row(
+            "signed_jar_typed",
+            signed_jar_app::<BenchSession>(),
+            &signed_cookie,
             true,
         ),
     ]
