@@ -3,9 +3,10 @@
 //! holds a given payload.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::FromRef;
+use axum::extract::{FromRef, State};
 use axum::handler::Handler;
 use axum::routing::get;
 use axum::Router;
@@ -13,11 +14,16 @@ use axum_cookie_session::{
     CurrentUser, Session, SessionConfig, SessionLayer, SessionService, SessionType, UserLoader,
 };
 use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SignedCookieJar};
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
 use http::header::{COOKIE, SET_COOKIE};
-use http::{HeaderValue, Request, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use sha2::Sha256;
 use tower::{Layer, ServiceExt};
 use tower_sessions::{MemoryStore, SessionManagerLayer};
 
@@ -68,6 +74,14 @@ fn cookies_of(response: &Response<Body>) -> HeaderValue {
         .filter_map(|value| value.to_str().ok()?.split(';').next())
         .collect();
     HeaderValue::from_str(&pairs.join("; ")).expect("a cookie header")
+}
+
+/// The body of a response, as text.
+fn body_of(response: Response<Body>) -> String {
+    let bytes = super::run(response.into_body().collect())
+        .expect("an in-memory body")
+        .to_bytes();
+    String::from_utf8(bytes.to_vec()).expect("a text body")
 }
 
 /// A session value the handlers read a visit counter from and bump: the map
@@ -352,6 +366,157 @@ fn jar_cookie(private: bool, payload: &Map<String, Value>) -> HeaderValue {
     cookies_of(&response)
 }
 
+// ---- the floor ----------------------------------------------------------
+//
+// What a typed session costs at the least, written by hand without the
+// crate: find the cookie, verify or decrypt it, parse the struct, and for a
+// write serialize it, sign or encrypt it and set one cookie. No change
+// tracking, no `Vary` or `Cache-Control`, no expiry, chunking or key
+// rotation: the crate's rows over these are what all of that costs.
+
+/// A cookie codec of the floor, over the same secret and token format as the
+/// crate's, so the floor and the crate read each other's cookies.
+trait FloorCodec: Send + Sync + 'static {
+    /// The JSON a token holds, if it verifies.
+    fn open(&self, token: &str) -> Option<Vec<u8>>;
+    /// Appends the token for `json` to `out`.
+    fn seal(&self, json: &[u8], out: &mut String);
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// `{"alg":"HS256","typ":"JWT"}`, the header the crate writes.
+const JWT_HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+/// HS256 JWT keyed with the secret's bytes.
+#[derive(Clone)]
+struct FloorJwt(HmacSha256);
+
+impl FloorJwt {
+    fn new() -> Self {
+        Self(HmacSha256::new_from_slice(SECRET.as_bytes()).expect("HMAC takes any key"))
+    }
+}
+
+impl FloorCodec for FloorJwt {
+    fn open(&self, token: &str) -> Option<Vec<u8>> {
+        let (message, signature) = token.rsplit_once('.')?;
+        // The algorithm is pinned, as any JWT reader must: only this header.
+        let claims = message.strip_prefix(JWT_HEADER)?.strip_prefix('.')?;
+        let mut buffer = [0u8; 64];
+        let length = URL_SAFE_NO_PAD.decode_slice(signature, &mut buffer).ok()?;
+        let mut mac = self.0.clone();
+        mac.update(message.as_bytes());
+        mac.verify_slice(&buffer[..length]).ok()?;
+        URL_SAFE_NO_PAD.decode(claims).ok()
+    }
+
+    fn seal(&self, json: &[u8], out: &mut String) {
+        let start = out.len();
+        out.push_str(JWT_HEADER);
+        out.push('.');
+        URL_SAFE_NO_PAD.encode_string(json, out);
+        let mut mac = self.0.clone();
+        mac.update(&out.as_bytes()[start..]);
+        out.push('.');
+        URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), out);
+    }
+}
+
+/// Fernet with the key the crate derives from [`SECRET`]: an ASCII secret of
+/// 32 bytes is itself the key's bytes (see `fernet_key` in `src/codec/fernet.rs`).
+#[derive(Clone)]
+struct FloorFernet(fernet::Fernet);
+
+impl FloorFernet {
+    fn new() -> Self {
+        assert!(
+            SECRET.is_ascii() && SECRET.len() == 32,
+            "the key derivation below"
+        );
+        Self(fernet::Fernet::new(&URL_SAFE.encode(SECRET)).expect("a 32-byte key"))
+    }
+}
+
+impl FloorCodec for FloorFernet {
+    fn open(&self, token: &str) -> Option<Vec<u8>> {
+        self.0.decrypt(token).ok()
+    }
+
+    fn seal(&self, json: &[u8], out: &mut String) {
+        out.push_str(&self.0.encrypt(json));
+    }
+}
+
+/// The request's `session` cookie, opened and parsed; the default if there is
+/// none or it does not verify.
+fn floor_load(codec: &impl FloorCodec, headers: &HeaderMap) -> BenchSession {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix("session="))
+        .and_then(|token| codec.open(token))
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .unwrap_or_default()
+}
+
+/// The floor of `typed_read_*`: verify, parse, read the counter.
+fn floor_read<C: FloorCodec>(codec: C) -> Router {
+    async fn handler<C: FloorCodec>(State(codec): State<Arc<C>>, headers: HeaderMap) -> String {
+        floor_load(&*codec, &headers).visits.to_string()
+    }
+    Router::new()
+        .route("/", get(handler::<C>))
+        .with_state(Arc::new(codec))
+}
+
+/// The floor of `typed_write_*`: verify, parse, bump, serialize, sign, one cookie.
+fn floor_write<C: FloorCodec>(codec: C) -> Router {
+    async fn handler<C: FloorCodec>(
+        State(codec): State<Arc<C>>,
+        headers: HeaderMap,
+    ) -> ([(HeaderName, HeaderValue); 1], &'static str) {
+        let mut session = floor_load(&*codec, &headers);
+        session.visits += 1;
+        let json = serde_json::to_vec(&session).unwrap_or_default();
+        let mut cookie = String::with_capacity(json.len() * 2 + 128);
+        cookie.push_str("session=");
+        codec.seal(&json, &mut cookie);
+        cookie.push_str("; HttpOnly; SameSite=Lax; Path=/");
+        let cookie = HeaderValue::try_from(cookie).expect("a token is header-safe");
+        ([(SET_COOKIE, cookie)], "ok")
+    }
+    Router::new()
+        .route("/", get(handler::<C>))
+        .with_state(Arc::new(codec))
+}
+
+/// Checks, once per codec and payload, that the floor and the crate read each
+/// other's cookies: the crate's written cookie read by the floor, the floor's
+/// read by the crate, each after one bump of `cookie`'s counter. A floor
+/// that could not read the crate's cookies would be timing empty sessions.
+fn check_floor(config: &SessionConfig, codec: impl FloorCodec + Clone, cookie: &HeaderValue) {
+    let visits = |app: App, cookie: &HeaderValue| body_of(request(&app, Some(cookie)));
+    let before: u64 = visits(typed_read(config.clone()).into(), cookie)
+        .parse()
+        .expect("a counter");
+    let bumped = (before + 1).to_string();
+    let by_crate = cookies_of(&request(&typed_write(config.clone()).into(), Some(cookie)));
+    assert_eq!(
+        visits(floor_read(codec.clone()).into(), &by_crate),
+        bumped,
+        "the floor reads the crate's cookie"
+    );
+    let by_floor = cookies_of(&request(&floor_write(codec).into(), Some(cookie)));
+    assert_eq!(
+        visits(typed_read(config.clone()).into(), &by_floor),
+        bumped,
+        "the crate reads the floor's cookie"
+    );
+}
+
 /// One row of the request benches.
 pub struct Scenario {
     pub name: &'static str,
@@ -367,6 +532,8 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
     let fernet = config(SessionType::Fernet);
     let jwt_cookie = crate_cookie(&jwt, payload);
     let fernet_cookie = crate_cookie(&fernet, payload);
+    check_floor(&jwt, FloorJwt::new(), &jwt_cookie);
+    check_floor(&fernet, FloorFernet::new(), &fernet_cookie);
     let tower = tower_sessions_map(payload);
     let tower_typed = tower_sessions_typed(payload);
     let tower_typed_read = tower_sessions_typed_read(payload);
@@ -401,7 +568,7 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
             &signed_cookie,
             true,
         ),
-        // The typed path: the crate, and the peers doing the same.
+        // The typed path: the crate, its floor, and the peers doing the same.
         row(
             "typed_read_jwt",
             typed_read(jwt.clone()),
@@ -412,6 +579,24 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
         row(
             "typed_write_fernet",
             typed_write(fernet),
+            &fernet_cookie,
+            true,
+        ),
+        row(
+            "floor_read_jwt",
+            floor_read(FloorJwt::new()),
+            &jwt_cookie,
+            false,
+        ),
+        row(
+            "floor_write_jwt",
+            floor_write(FloorJwt::new()),
+            &jwt_cookie,
+            true,
+        ),
+        row(
+            "floor_write_fernet",
+            floor_write(FloorFernet::new()),
             &fernet_cookie,
             true,
         ),
