@@ -1,6 +1,6 @@
 //! Heap allocations per request, counted by a global allocator that wraps the
-//! system one: for every row of the request benches, the crate's and its
-//! peers', with both payloads. Counts do not depend on the machine's load,
+//! system one: for every row of the request benches (the crate's, map and
+//! typed views, its peers' and the hand-written floor's), with both payloads. Counts do not depend on the machine's load,
 //! so this is the bench to watch while making the read-and-write path lean.
 //!
 //! Run with `cargo bench --bench allocations`.

@@ -3,20 +3,31 @@
 //! holds a given payload.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::FromRef;
+use axum::extract::{FromRef, State};
+use axum::handler::Handler;
 use axum::routing::get;
 use axum::Router;
 use axum_cookie_session::{
     CurrentUser, Session, SessionConfig, SessionLayer, SessionService, SessionType, UserLoader,
 };
 use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SignedCookieJar};
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
 use http::header::{COOKIE, SET_COOKIE};
-use http::{HeaderValue, Request, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
+use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{Map, Value};
+use sha2::Sha256;
 use tower::{Layer, ServiceExt};
 use tower_sessions::{MemoryStore, SessionManagerLayer};
+
+use super::BenchSession;
 
 /// The secret every bench signs and encrypts with.
 pub const SECRET: &str = "a-benchmark-secret-of-32-bytes!!";
@@ -38,7 +49,11 @@ impl From<Router> for App {
 
 /// Sends `GET /` with `cookie` through `app`.
 pub fn request(app: &App, cookie: Option<&HeaderValue>) -> Response<Body> {
-    let mut request = Request::get("/");
+    request_to(app, "/", cookie)
+}
+
+fn request_to(app: &App, path: &str, cookie: Option<&HeaderValue>) -> Response<Body> {
+    let mut request = Request::get(path);
     if let Some(cookie) = cookie {
         request = request.header(COOKIE, cookie.clone());
     }
@@ -61,8 +76,39 @@ fn cookies_of(response: &Response<Body>) -> HeaderValue {
     HeaderValue::from_str(&pairs.join("; ")).expect("a cookie header")
 }
 
-fn visits(object: &Map<String, Value>) -> u64 {
-    object.get("visits").and_then(Value::as_u64).unwrap_or(0)
+/// The body of a response, as text.
+fn body_of(response: Response<Body>) -> String {
+    let bytes = super::run(response.into_body().collect())
+        .expect("an in-memory body")
+        .to_bytes();
+    String::from_utf8(bytes.to_vec()).expect("a text body")
+}
+
+/// A session value the handlers read a visit counter from and bump: the map
+/// view or [`BenchSession`], so one peer app serves both kinds of rows.
+trait Visits: Serialize + DeserializeOwned + Default + Send + 'static {
+    fn visits(&self) -> u64;
+    fn set_visits(&mut self, visits: u64);
+}
+
+impl Visits for Map<String, Value> {
+    fn visits(&self) -> u64 {
+        self.get("visits").and_then(Value::as_u64).unwrap_or(0)
+    }
+
+    fn set_visits(&mut self, visits: u64) {
+        self.insert("visits".into(), visits.into());
+    }
+}
+
+impl Visits for BenchSession {
+    fn visits(&self) -> u64 {
+        self.visits
+    }
+
+    fn set_visits(&mut self, visits: u64) {
+        self.visits = visits;
+    }
 }
 
 // ---- the crate ----------------------------------------------------------
@@ -127,14 +173,14 @@ fn untouched_outer(config: SessionConfig) -> App {
 
 fn read(config: SessionConfig) -> Router {
     async fn handler(session: Session) -> String {
-        visits(&session).to_string()
+        session.visits().to_string()
     }
     with_layer(Router::new().route("/", get(handler)), config)
 }
 
 fn write(config: SessionConfig) -> Router {
     async fn handler(mut session: Session) -> &'static str {
-        let next = visits(&session) + 1;
+        let next = session.visits() + 1;
         session.insert("visits", next);
         "ok"
     }
@@ -143,7 +189,24 @@ fn write(config: SessionConfig) -> Router {
 
 fn user(config: SessionConfig) -> Router {
     async fn handler(session: Session, CurrentUser(user): CurrentUser<User>) -> String {
-        format!("{} {}", user.id, visits(&session))
+        format!("{} {}", user.id, session.visits())
+    }
+    with_layer(Router::new().route("/", get(handler)), config)
+}
+
+/// The typed view: reads the struct, answers its counter.
+fn typed_read(config: SessionConfig) -> Router {
+    async fn handler(session: Session<BenchSession>) -> String {
+        session.visits.to_string()
+    }
+    with_layer(Router::new().route("/", get(handler)), config)
+}
+
+/// The typed view: reads the struct, bumps its counter.
+fn typed_write(config: SessionConfig) -> Router {
+    async fn handler(mut session: Session<BenchSession>) -> &'static str {
+        session.visits += 1;
+        "ok"
     }
     with_layer(Router::new().route("/", get(handler)), config)
 }
@@ -164,34 +227,75 @@ fn crate_cookie(config: &SessionConfig, payload: &Map<String, Value>) -> HeaderV
 
 // ---- the peers ----------------------------------------------------------
 
-fn tower_sessions_app() -> Router {
+/// The key the typed tower-sessions rows keep their whole [`BenchSession`] under.
+const TOWER_KEY: &str = "session";
+
+/// tower-sessions with its `MemoryStore`, `handler` at `/`, and the id cookie
+/// of a record holding `record` (key by key). The record is filled through
+/// the app's own layer, so the rows read a stored session, not a new one.
+fn tower_sessions_app<H, T>(handler: H, record: &Map<String, Value>) -> (Router, HeaderValue)
+where
+    H: Handler<T, ()>,
+    T: 'static,
+{
+    let record = record.clone();
+    let fill = move |session: tower_sessions::Session| async move {
+        for (key, value) in record {
+            session.insert(&key, value).await.expect("a memory store");
+        }
+    };
+    let app = Router::new()
+        .route("/", get(handler))
+        .route("/fill", get(fill))
+        .layer(SessionManagerLayer::new(MemoryStore::default()));
+    let cookie = cookies_of(&request_to(&app.clone().into(), "/fill", None));
+    assert!(!cookie.is_empty(), "tower-sessions set no cookie");
+    (app, cookie)
+}
+
+/// tower-sessions holding the session key by key, reading and bumping the counter.
+fn tower_sessions_map(payload: &Map<String, Value>) -> (Router, HeaderValue) {
     async fn handler(session: tower_sessions::Session) -> &'static str {
         let visits: u64 = session.get("visits").await.ok().flatten().unwrap_or(0);
         let _ = session.insert("visits", visits + 1).await;
         "ok"
     }
-    Router::new()
-        .route("/", get(handler))
-        .layer(SessionManagerLayer::new(MemoryStore::default()))
+    tower_sessions_app(handler, payload)
 }
 
-/// A tower-sessions session id whose record holds `payload`.
-fn tower_sessions_cookie(app: &Router, payload: &Map<String, Value>) -> HeaderValue {
-    let payload = payload.clone();
-    let fill = Router::new().route(
-        "/fill",
-        get(move |session: tower_sessions::Session| async move {
-            for (key, value) in payload {
-                let _ = session.insert(&key, value).await;
-            }
-        }),
-    );
-    let app = app.clone().merge(fill);
-    let request = Request::get("/fill")
-        .body(Body::empty())
-        .expect("a request");
-    let response = super::run(app.oneshot(request)).expect("infallible");
-    cookies_of(&response)
+/// The whole session as one [`BenchSession`] under [`TOWER_KEY`].
+fn tower_sessions_record(payload: &Map<String, Value>) -> Map<String, Value> {
+    Map::from_iter([(TOWER_KEY.to_owned(), Value::Object(payload.clone()))])
+}
+
+/// tower-sessions holding a [`BenchSession`], reading it and bumping its counter.
+fn tower_sessions_typed(payload: &Map<String, Value>) -> (Router, HeaderValue) {
+    async fn handler(session: tower_sessions::Session) -> &'static str {
+        let mut typed: BenchSession = session
+            .get(TOWER_KEY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        typed.visits += 1;
+        let _ = session.insert(TOWER_KEY, typed).await;
+        "ok"
+    }
+    tower_sessions_app(handler, &tower_sessions_record(payload))
+}
+
+/// tower-sessions holding a [`BenchSession`], reading its counter.
+fn tower_sessions_typed_read(payload: &Map<String, Value>) -> (Router, HeaderValue) {
+    async fn handler(session: tower_sessions::Session) -> String {
+        let typed: BenchSession = session
+            .get(TOWER_KEY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        typed.visits.to_string()
+    }
+    tower_sessions_app(handler, &tower_sessions_record(payload))
 }
 
 #[derive(Clone)]
@@ -211,33 +315,34 @@ fn jar_state() -> JarState {
     }
 }
 
-/// The session JSON in a jar cookie, read, bumped and written back.
-fn bump(value: Option<&str>) -> String {
-    let mut object: Map<String, Value> = value
+/// The session JSON in a jar cookie, read as a `T`, bumped and written back.
+fn bump<T: Visits>(value: Option<&str>) -> String {
+    let mut session: T = value
         .and_then(|json| serde_json::from_str(json).ok())
         .unwrap_or_default();
-    let next = visits(&object) + 1;
-    object.insert("visits".into(), next.into());
-    serde_json::to_string(&object).unwrap_or_default()
+    session.set_visits(session.visits() + 1);
+    serde_json::to_string(&session).unwrap_or_default()
 }
 
-fn private_jar_app() -> Router {
-    async fn handler(jar: PrivateCookieJar) -> (PrivateCookieJar, &'static str) {
-        let json = bump(jar.get("session").as_ref().map(Cookie::value));
+/// `PrivateCookieJar` holding the session JSON, read as a `T`.
+fn private_jar_app<T: Visits>() -> Router {
+    async fn handler<T: Visits>(jar: PrivateCookieJar) -> (PrivateCookieJar, &'static str) {
+        let json = bump::<T>(jar.get("session").as_ref().map(Cookie::value));
         (jar.add(Cookie::new("session", json)), "ok")
     }
     Router::new()
-        .route("/", get(handler))
+        .route("/", get(handler::<T>))
         .with_state(jar_state())
 }
 
-fn signed_jar_app() -> Router {
-    async fn handler(jar: SignedCookieJar) -> (SignedCookieJar, &'static str) {
-        let json = bump(jar.get("session").as_ref().map(Cookie::value));
+/// `SignedCookieJar` holding the session JSON, read as a `T`.
+fn signed_jar_app<T: Visits>() -> Router {
+    async fn handler<T: Visits>(jar: SignedCookieJar) -> (SignedCookieJar, &'static str) {
+        let json = bump::<T>(jar.get("session").as_ref().map(Cookie::value));
         (jar.add(Cookie::new("session", json)), "ok")
     }
     Router::new()
-        .route("/", get(handler))
+        .route("/", get(handler::<T>))
         .with_state(jar_state())
 }
 
@@ -261,6 +366,157 @@ fn jar_cookie(private: bool, payload: &Map<String, Value>) -> HeaderValue {
     cookies_of(&response)
 }
 
+// ---- the floor ----------------------------------------------------------
+//
+// What a typed session costs at the least, written by hand without the
+// crate: find the cookie, verify or decrypt it, parse the struct, and for a
+// write serialize it, sign or encrypt it and set one cookie. No change
+// tracking, no `Vary` or `Cache-Control`, no expiry, chunking or key
+// rotation: the crate's rows over these are what all of that costs.
+
+/// A cookie codec of the floor, over the same secret and token format as the
+/// crate's, so the floor and the crate read each other's cookies.
+trait FloorCodec: Send + Sync + 'static {
+    /// The JSON a token holds, if it verifies.
+    fn open(&self, token: &str) -> Option<Vec<u8>>;
+    /// Appends the token for `json` to `out`.
+    fn seal(&self, json: &[u8], out: &mut String);
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// `{"alg":"HS256","typ":"JWT"}`, the header the crate writes.
+const JWT_HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+/// HS256 JWT keyed with the secret's bytes.
+#[derive(Clone)]
+struct FloorJwt(HmacSha256);
+
+impl FloorJwt {
+    fn new() -> Self {
+        Self(HmacSha256::new_from_slice(SECRET.as_bytes()).expect("HMAC takes any key"))
+    }
+}
+
+impl FloorCodec for FloorJwt {
+    fn open(&self, token: &str) -> Option<Vec<u8>> {
+        let (message, signature) = token.rsplit_once('.')?;
+        // The algorithm is pinned, as any JWT reader must: only this header.
+        let claims = message.strip_prefix(JWT_HEADER)?.strip_prefix('.')?;
+        let mut buffer = [0u8; 64];
+        let length = URL_SAFE_NO_PAD.decode_slice(signature, &mut buffer).ok()?;
+        let mut mac = self.0.clone();
+        mac.update(message.as_bytes());
+        mac.verify_slice(&buffer[..length]).ok()?;
+        URL_SAFE_NO_PAD.decode(claims).ok()
+    }
+
+    fn seal(&self, json: &[u8], out: &mut String) {
+        let start = out.len();
+        out.push_str(JWT_HEADER);
+        out.push('.');
+        URL_SAFE_NO_PAD.encode_string(json, out);
+        let mut mac = self.0.clone();
+        mac.update(&out.as_bytes()[start..]);
+        out.push('.');
+        URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), out);
+    }
+}
+
+/// Fernet with the key the crate derives from [`SECRET`]: an ASCII secret of
+/// 32 bytes is itself the key's bytes (see `fernet_key` in `src/codec/fernet.rs`).
+#[derive(Clone)]
+struct FloorFernet(fernet::Fernet);
+
+impl FloorFernet {
+    fn new() -> Self {
+        assert!(
+            SECRET.is_ascii() && SECRET.len() == 32,
+            "the key derivation below"
+        );
+        Self(fernet::Fernet::new(&URL_SAFE.encode(SECRET)).expect("a 32-byte key"))
+    }
+}
+
+impl FloorCodec for FloorFernet {
+    fn open(&self, token: &str) -> Option<Vec<u8>> {
+        self.0.decrypt(token).ok()
+    }
+
+    fn seal(&self, json: &[u8], out: &mut String) {
+        out.push_str(&self.0.encrypt(json));
+    }
+}
+
+/// The request's `session` cookie, opened and parsed; the default if there is
+/// none or it does not verify.
+fn floor_load(codec: &impl FloorCodec, headers: &HeaderMap) -> BenchSession {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix("session="))
+        .and_then(|token| codec.open(token))
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .unwrap_or_default()
+}
+
+/// The floor of `typed_read_*`: verify, parse, read the counter.
+fn floor_read<C: FloorCodec>(codec: C) -> Router {
+    async fn handler<C: FloorCodec>(State(codec): State<Arc<C>>, headers: HeaderMap) -> String {
+        floor_load(&*codec, &headers).visits.to_string()
+    }
+    Router::new()
+        .route("/", get(handler::<C>))
+        .with_state(Arc::new(codec))
+}
+
+/// The floor of `typed_write_*`: verify, parse, bump, serialize, sign, one cookie.
+fn floor_write<C: FloorCodec>(codec: C) -> Router {
+    async fn handler<C: FloorCodec>(
+        State(codec): State<Arc<C>>,
+        headers: HeaderMap,
+    ) -> ([(HeaderName, HeaderValue); 1], &'static str) {
+        let mut session = floor_load(&*codec, &headers);
+        session.visits += 1;
+        let json = serde_json::to_vec(&session).unwrap_or_default();
+        let mut cookie = String::with_capacity(json.len() * 2 + 128);
+        cookie.push_str("session=");
+        codec.seal(&json, &mut cookie);
+        cookie.push_str("; HttpOnly; SameSite=Lax; Path=/");
+        let cookie = HeaderValue::try_from(cookie).expect("a token is header-safe");
+        ([(SET_COOKIE, cookie)], "ok")
+    }
+    Router::new()
+        .route("/", get(handler::<C>))
+        .with_state(Arc::new(codec))
+}
+
+/// Checks, once per codec and payload, that the floor and the crate read each
+/// other's cookies: the crate's written cookie read by the floor, the floor's
+/// read by the crate, each after one bump of `cookie`'s counter. A floor
+/// that could not read the crate's cookies would be timing empty sessions.
+fn check_floor(config: &SessionConfig, codec: impl FloorCodec + Clone, cookie: &HeaderValue) {
+    let visits = |app: App, cookie: &HeaderValue| body_of(request(&app, Some(cookie)));
+    let before: u64 = visits(typed_read(config.clone()).into(), cookie)
+        .parse()
+        .expect("a counter");
+    let bumped = (before + 1).to_string();
+    let by_crate = cookies_of(&request(&typed_write(config.clone()).into(), Some(cookie)));
+    assert_eq!(
+        visits(floor_read(codec.clone()).into(), &by_crate),
+        bumped,
+        "the floor reads the crate's cookie"
+    );
+    let by_floor = cookies_of(&request(&floor_write(codec).into(), Some(cookie)));
+    assert_eq!(
+        visits(typed_read(config.clone()).into(), &by_floor),
+        bumped,
+        "the crate reads the floor's cookie"
+    );
+}
+
 /// One row of the request benches.
 pub struct Scenario {
     pub name: &'static str,
@@ -276,8 +532,13 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
     let fernet = config(SessionType::Fernet);
     let jwt_cookie = crate_cookie(&jwt, payload);
     let fernet_cookie = crate_cookie(&fernet, payload);
-    let tower = tower_sessions_app();
-    let tower_cookie = tower_sessions_cookie(&tower, payload);
+    check_floor(&jwt, FloorJwt::new(), &jwt_cookie);
+    check_floor(&fernet, FloorFernet::new(), &fernet_cookie);
+    let tower = tower_sessions_map(payload);
+    let tower_typed = tower_sessions_typed(payload);
+    let tower_typed_read = tower_sessions_typed_read(payload);
+    let private_cookie = jar_cookie(true, payload);
+    let signed_cookie = jar_cookie(false, payload);
     vec![
         row("bare", bare(), &jwt_cookie, false),
         row("noop_layer", noop_layer(), &jwt_cookie, false),
@@ -292,19 +553,70 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
         row("write_jwt", write(jwt.clone()), &jwt_cookie, true),
         row("user_jwt", user(jwt.clone()), &jwt_cookie, false),
         row("read_fernet", read(fernet.clone()), &fernet_cookie, false),
-        row("write_fernet", write(fernet), &fernet_cookie, true),
+        row("write_fernet", write(fernet.clone()), &fernet_cookie, true),
         // tower-sessions answers a changed session with its id cookie again.
-        row("tower_sessions", tower, &tower_cookie, true),
+        row("tower_sessions", tower.0, &tower.1, true),
         row(
             "private_jar",
-            private_jar_app(),
-            &jar_cookie(true, payload),
+            private_jar_app::<Map<String, Value>>(),
+            &private_cookie,
             true,
         ),
         row(
             "signed_jar",
-            signed_jar_app(),
-            &jar_cookie(false, payload),
+            signed_jar_app::<Map<String, Value>>(),
+            &signed_cookie,
+            true,
+        ),
+        // The typed path: the crate, its floor, and the peers doing the same.
+        row(
+            "typed_read_jwt",
+            typed_read(jwt.clone()),
+            &jwt_cookie,
+            false,
+        ),
+        row("typed_write_jwt", typed_write(jwt), &jwt_cookie, true),
+        row(
+            "typed_write_fernet",
+            typed_write(fernet),
+            &fernet_cookie,
+            true,
+        ),
+        row(
+            "floor_read_jwt",
+            floor_read(FloorJwt::new()),
+            &jwt_cookie,
+            false,
+        ),
+        row(
+            "floor_write_jwt",
+            floor_write(FloorJwt::new()),
+            &jwt_cookie,
+            true,
+        ),
+        row(
+            "floor_write_fernet",
+            floor_write(FloorFernet::new()),
+            &fernet_cookie,
+            true,
+        ),
+        row("tower_sessions_typed", tower_typed.0, &tower_typed.1, true),
+        row(
+            "tower_sessions_typed_read",
+            tower_typed_read.0,
+            &tower_typed_read.1,
+            false,
+        ),
+        row(
+            "private_jar_typed",
+            private_jar_app::<BenchSession>(),
+            &private_cookie,
+            true,
+        ),
+        row(
+            "signed_jar_typed",
+            signed_jar_app::<BenchSession>(),
+            &signed_cookie,
             true,
         ),
     ]

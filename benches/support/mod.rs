@@ -11,32 +11,75 @@ use std::path::PathBuf;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-/// The 182-byte session of the issue: a typical logged-in user.
-pub fn small_payload() -> Map<String, Value> {
-    let value = json!({
-        "id": 42, "name": "mike", "email": "mike@example.com", "roles": ["admin", "editor"],
-        "csrf": "9f86d081884c7d659a2feaa0c55ad015", "theme": "dark", "lang": "en",
-        "login_at": 1_764_000_000, "visits": 7
-    });
-    match value {
-        Value::Object(map) => map,
-        _ => unreachable!("a JSON object literal"),
+/// The session the typed rows read and write. Its JSON is exactly the bench
+/// payloads (they are built from it), so the map rows and the typed rows read
+/// the same cookies and differ only in the view they take of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BenchSession {
+    pub id: u64,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub csrf: String,
+    pub theme: String,
+    pub lang: String,
+    pub login_at: u64,
+    pub visits: u64,
+    /// Only the large payload has it; left out of the small one's JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent: Vec<String>,
+}
+
+/// A typical logged-in user: about 180 bytes of JSON.
+pub fn small_session() -> BenchSession {
+    BenchSession {
+        id: 42,
+        name: "mike".into(),
+        email: "mike@example.com".into(),
+        roles: vec!["admin".into(), "editor".into()],
+        csrf: "9f86d081884c7d659a2feaa0c55ad015".into(),
+        theme: "dark".into(),
+        lang: "en".into(),
+        login_at: 1_764_000_000,
+        visits: 7,
+        recent: Vec::new(),
     }
 }
 
-/// The small session plus a cart: about 2.5 KB of JSON.
-pub fn large_payload() -> Map<String, Value> {
-    let mut payload = small_payload();
-    let cart: Vec<Value> = (0..22)
+/// The small session plus the pages recently viewed: about 2.5 KB of JSON.
+pub fn large_session() -> BenchSession {
+    let recent = (0..42)
         .map(|i| {
-            json!({"sku": format!("SKU-{i:05}"), "qty": i % 3 + 1, "price": 9.99 + f64::from(i),
-                   "name": format!("Item number {i}"), "gift": i % 2 == 0})
+            format!(
+                "/catalog/category-{}/product-{i:05}?ref=recently-viewed",
+                i % 7
+            )
         })
         .collect();
-    payload.insert("cart".into(), Value::Array(cart));
-    payload
+    BenchSession {
+        recent,
+        ..small_session()
+    }
+}
+
+fn object_of(session: &BenchSession) -> Map<String, Value> {
+    match serde_json::to_value(session) {
+        Ok(Value::Object(map)) => map,
+        _ => unreachable!("a struct serializes to a JSON object"),
+    }
+}
+
+/// The small session as the map view sees it.
+pub fn small_payload() -> Map<String, Value> {
+    object_of(&small_session())
+}
+
+/// The large session as the map view sees it.
+pub fn large_payload() -> Map<String, Value> {
+    object_of(&large_session())
 }
 
 /// The payloads by name, with their JSON size.
