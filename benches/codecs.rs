@@ -22,9 +22,11 @@ use support::apps::{config, SECRET};
 
 /// The request header carrying `payload` as a `codec` cookie.
 fn cookie(config: &SessionConfig, payload: &Map<String, Value>) -> HeaderValue {
-    let mut session: Session = config.load_from_request(&HeaderMap::new());
+    let mut session: Session = config.load_from_request(&HeaderMap::new()).expect("a map");
     for (key, value) in payload {
-        session.insert(key.clone(), value.clone());
+        session
+            .insert(key.clone(), value.clone())
+            .expect("JSON values serialize");
     }
     let mut headers = HeaderMap::new();
     config
@@ -39,9 +41,11 @@ fn cookie(config: &SessionConfig, payload: &Map<String, Value>) -> HeaderValue {
 fn cycle(config: &SessionConfig, cookie: &HeaderValue) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(COOKIE, cookie.clone());
-    let mut session: Session = config.load_from_request(&headers);
+    let mut session: Session = config.load_from_request(&headers).expect("a map");
     let visits = session.get("visits").and_then(Value::as_u64).unwrap_or(0);
-    session.insert("visits", visits + 1);
+    session
+        .insert("visits", visits + 1)
+        .expect("a number serializes");
     let mut out = HeaderMap::new();
     config.save_to_response(session, &mut out).expect("saved");
     out

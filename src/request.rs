@@ -201,7 +201,9 @@ impl RequestSession {
     pub(crate) fn check_key(&self, key: &str, value: &Value) -> Result<(), SaveError> {
         let codec = self.config.codec();
         if !codec.issue_time_in_token() {
-            self.config.expiry().check_key(key, value, codec.pyjwt_claims())
+            self.config
+                .expiry()
+                .check_key(key, value, codec.pyjwt_claims())
         } else {
             Ok(())
         }

@@ -181,7 +181,7 @@ fn read(config: SessionConfig) -> Router {
 fn write(config: SessionConfig) -> Router {
     async fn handler(mut session: Session) -> &'static str {
         let next = session.visits() + 1;
-        session.insert("visits", next);
+        session.insert("visits", next).expect("a number serializes");
         "ok"
     }
     with_layer(Router::new().route("/", get(handler)), config)
@@ -218,7 +218,7 @@ fn crate_cookie(config: &SessionConfig, payload: &Map<String, Value>) -> HeaderV
         "/",
         get(move |mut session: Session| async move {
             for (key, value) in payload {
-                session.insert(key, value);
+                session.insert(key, value).expect("JSON values serialize");
             }
         }),
     );
