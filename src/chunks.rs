@@ -82,6 +82,7 @@ fn join(headers: &HeaderMap, name: &str, count: usize) -> Result<String, Rejecti
             oversized |= value.len() > MAX_COOKIE_SIZE || total > MAX_SESSION_HEADER;
             *part = Some(value.to_owned());
         }
+        Scan::Continue
     });
     if oversized {
         return Err(Rejection::Oversized);
@@ -114,23 +115,45 @@ fn chunk_name(name: &str, index: usize) -> String {
 fn find_cookie(headers: &HeaderMap, mut matches: impl FnMut(&str) -> bool) -> Option<String> {
     let mut found = None;
     for_each_cookie(headers, |name, value| {
-        if found.is_none() && matches(name) {
+        if matches(name) {
             found = Some(value.to_owned());
+            return Scan::Stop;
         }
+        Scan::Continue
     });
     found
 }
 
-/// Calls `f` with each cookie of the request's `Cookie` headers.
-fn for_each_cookie(headers: &HeaderMap, mut f: impl FnMut(&str, &str)) {
+/// Whether to look at the next cookie.
+#[derive(PartialEq, Eq)]
+enum Scan {
+    Continue,
+    Stop,
+}
+
+/// Calls `f` with each cookie of the request's `Cookie` headers, until it
+/// says stop.
+///
+/// Each pair is split as the `cookie` crate's `Cookie::split_parse` splits
+/// it (`name=value`, both trimmed, empty names skipped), without building a
+/// `Cookie` for every pair, and stopping at the one looked for: the session
+/// cookie is read on every request that reads the session, and this scan
+/// was a measured share of it.
+fn for_each_cookie(headers: &HeaderMap, mut f: impl FnMut(&str, &str) -> Scan) {
     for header in headers.get_all(COOKIE) {
         // Valid UTF-8 is the rule, checked fast; anything else is read lossily.
         let header = match std::str::from_utf8(header.as_bytes()) {
             Ok(header) => std::borrow::Cow::Borrowed(header),
             Err(_) => String::from_utf8_lossy(header.as_bytes()),
         };
-        for cookie in cookie::Cookie::split_parse(header.as_ref()).flatten() {
-            f(cookie.name(), cookie.value());
+        for pair in header.split(';') {
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let name = name.trim();
+            if !name.is_empty() && f(name, value.trim()) == Scan::Stop {
+                return;
+            }
         }
     }
 }

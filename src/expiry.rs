@@ -392,6 +392,19 @@ mod tests {
     }
 
     #[test]
+    fn claim_names_are_short_enough_for_the_parse_to_find() {
+        for compat in [true, false] {
+            let expiry = Expiry::new(Some(HOUR), false, compat);
+            for pyjwt in [true, false] {
+                let keys = expiry.claim_keys(pyjwt).iter();
+                for key in keys.chain(expiry.string_claim_keys(pyjwt)) {
+                    assert!(key.len() <= crate::object::CLAIM_LEN_MAX, "{key}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn missing_issue_time() {
         let now = 1_000_000;
         assert_eq!(

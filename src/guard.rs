@@ -52,8 +52,7 @@ enum Anonymous {
 /// Router::new()
 ///     .route("/admin", get(|| async { "Top secret admin page." }))
 ///     .route_layer(RequireUser::<User>::new().check(|user: &User| user.is_admin))
-///     .layer(SessionLayer::new(config.clone()))
-///     .with_state(config)
+///     .layer(SessionLayer::new(config))
 /// # }
 /// ```
 ///

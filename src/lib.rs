@@ -7,16 +7,16 @@
 //! compatibility only). There is no session store to run, and a Python Muffin
 //! app with the same secret reads and writes the same cookies.
 //!
-//! # Quick start
+//! # Sessions
 //!
 //! ```
 //! use axum::{routing::get, Router};
-//! use axum_cookie_session::{Session, SessionConfig, SessionLayer};
+//! use axum_cookie_session::{SaveError, Session, SessionConfig, SessionLayer};
 //!
 //! // Auto-managed: the layer saves every change after the handler.
-//! async fn update(mut session: Session) -> &'static str {
-//!     session.insert("var", "value");
-//!     "Session updated."
+//! async fn update(mut session: Session) -> Result<&'static str, SaveError> {
+//!     session.insert("var", "value")?; // any Serialize value
+//!     Ok("Session updated.")
 //! }
 //!
 //! async fn load(session: Session) -> String {
@@ -31,18 +31,19 @@
 //! let app: Router = Router::new()
 //!     .route("/update", get(update))
 //!     .route("/load", get(load))
-//!     .layer(SessionLayer::new(config.clone()))
-//!     .with_state(config);
+//!     .layer(SessionLayer::new(config));
 //! # Ok(()) }
 //! ```
 //!
-//! Without the layer (manual mode) a handler saves by returning the session in
-//! its response: `(session, "Session updated.")`. See [`Session`].
+//! With [`SessionLayer::manual`] a handler saves by returning the session in
+//! its response instead: `(session, "Session updated.")`. See [`Session`].
 //!
-//! # Typed sessions
+//! # Typed views
 //!
-//! `Session<T>` is a typed view of the same object. Keys `T` does not name are
-//! kept, so views of different types (and the Python app) share one session.
+//! `Session<T>` is a typed view of the same object, read straight from the
+//! cookie's JSON. Keys `T` does not name are kept, so views of different
+//! types (and the Python app) share one session, and changes made through
+//! several views apply in the order the handler makes them.
 //!
 //! ```
 //! use axum_cookie_session::Session;
@@ -54,12 +55,70 @@
 //!     items: Vec<String>,
 //! }
 //!
-//! async fn add(mut cart: Session<Cart>) -> (Session<Cart>, String) {
-//!     cart.items.push("apple".into());
-//!     let count = cart.items.len();
-//!     (cart, format!("{count} items"))
+//! async fn add(mut cart: Session<Cart>) -> String {
+//!     cart.items.push("apple".into()); // saved by the layer
+//!     format!("{} items", cart.items.len())
 //! }
 //! ```
+//!
+//! `T` must be a struct with named fields or a map: `Session<Counter>` for
+//! `struct Counter(usize)` is a `500` whose log names the type.
+//!
+//! # Users and guards
+//!
+//! Implement [`UserLoader`] once, register it on the config, and extract
+//! [`CurrentUser`]; guard routes with [`RequireUser`]:
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use axum::{routing::get, Router};
+//! use axum_cookie_session::{
+//!     CurrentUser, RequireUser, SaveError, Session, SessionConfig, SessionLayer, UserLoader,
+//! };
+//!
+//! #[derive(Clone)]
+//! struct User { name: String, is_admin: bool }
+//!
+//! struct Db;
+//!
+//! impl UserLoader for Db {
+//!     type User = User;
+//!     type Id = i64; // what the session stores under "id"
+//!     type Error = Infallible;
+//!
+//!     async fn load_user(&self, id: i64) -> Result<Option<User>, Infallible> {
+//!         Ok((id == 1).then(|| User { name: "alice".into(), is_admin: true }))
+//!     }
+//! }
+//!
+//! async fn login(mut session: Session) -> Result<&'static str, SaveError> {
+//!     session.end(); // a fresh session at login
+//!     session.login(1)?;
+//!     Ok("Logged in.")
+//! }
+//!
+//! async fn me(CurrentUser(user): CurrentUser<User>) -> String {
+//!     user.name // anonymous visitors are redirected to the login URL
+//! }
+//!
+//! fn app(config: SessionConfig) -> Router {
+//!     Router::new()
+//!         .route("/admin", get(|| async { "admins only" }))
+//!         .route_layer(RequireUser::<User>::new().check(|user: &User| user.is_admin))
+//!         .route("/me", get(me))
+//!         .route("/login", get(login))
+//!         .layer(SessionLayer::new(config.with_user_loader(Db)))
+//! }
+//! ```
+//!
+//! # Wiring
+//!
+//! The config lives in the [`SessionLayer`], and only there: extractors and
+//! guards behind it use it whatever the app's state is, so no `FromRef` is
+//! needed. Add the layer last (outside every route and middleware that uses
+//! the session); a session extracted with no layer in front is a `500`
+//! whose log names the fix. The README's "Wiring it into your app" shows
+//! state, middleware and nested routers.
 //!
 //! # Guarantees
 //!

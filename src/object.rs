@@ -15,7 +15,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::value::Error as ProbeError;
 use serde::de::{
     DeserializeOwned, DeserializeSeed, Error as _, IgnoredAny, IntoDeserializer, MapAccess, Visitor,
 };
@@ -51,11 +50,29 @@ pub(crate) fn shape_of<T: DeserializeOwned>() -> Shape {
 
 struct Probe(Shape);
 
+/// The probe's error: it carries nothing, so probing allocates nothing.
+#[derive(Debug)]
+struct ProbeError;
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("probe")
+    }
+}
+
+impl std::error::Error for ProbeError {}
+
+impl serde::de::Error for ProbeError {
+    fn custom<M: fmt::Display>(_message: M) -> Self {
+        ProbeError
+    }
+}
+
 impl<'de> Deserializer<'de> for &mut Probe {
     type Error = ProbeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, ProbeError> {
-        Err(ProbeError::custom("probe"))
+        Err(ProbeError)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -65,12 +82,12 @@ impl<'de> Deserializer<'de> for &mut Probe {
         _visitor: V,
     ) -> Result<V::Value, ProbeError> {
         self.0 = Shape::Struct(fields);
-        Err(ProbeError::custom("probe"))
+        Err(ProbeError)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, ProbeError> {
         self.0 = Shape::Map;
-        Err(ProbeError::custom("probe"))
+        Err(ProbeError)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -135,6 +152,9 @@ pub(crate) fn parse<T: DeserializeOwned>(
     })
 }
 
+/// The longest claim name (`_iat`): see [`crate::expiry`].
+pub(crate) const CLAIM_LEN_MAX: usize = 4;
+
 /// What a parse sets aside, and how it decides.
 struct Aside<'a> {
     keys: Keys<'a>,
@@ -153,11 +173,14 @@ enum Route {
 
 impl Aside<'_> {
     fn route(&self, key: &str) -> Route {
-        if self.keys.claims.contains(&key) {
-            return Route::Claim;
-        }
-        if self.keys.claims_unless_string.contains(&key) {
-            return Route::MaybeClaim;
+        // Every claim name is short: most keys are told apart by length.
+        if key.len() <= CLAIM_LEN_MAX {
+            if self.keys.claims.contains(&key) {
+                return Route::Claim;
+            }
+            if self.keys.claims_unless_string.contains(&key) {
+                return Route::MaybeClaim;
+            }
         }
         self.route_data(key)
     }

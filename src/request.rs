@@ -19,7 +19,7 @@
 //! key is compared.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue};
@@ -34,6 +34,14 @@ use crate::object::{self, Keys, Object, Shape};
 
 /// The JSON text of an empty session.
 const EMPTY: &[u8] = b"{}";
+
+/// One shared empty session, so that a request that never reads the
+/// session allocates nothing for it.
+static EMPTY_JSON: LazyLock<Arc<Vec<u8>>> = LazyLock::new(|| Arc::new(EMPTY.to_vec()));
+
+fn empty_json() -> Arc<Vec<u8>> {
+    Arc::clone(&EMPTY_JSON)
+}
 
 /// Who writes the cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +124,9 @@ struct Cookie {
     reissue: Reissue,
     /// When the cookie was issued, if it said.
     issued_at: Option<u64>,
+    /// The request's time, read once when the session is first read: the
+    /// time expiry is checked against and new cookies are issued at.
+    now: u64,
 }
 
 /// Why a cookie is re-issued though the handler did not change it.
@@ -131,7 +142,6 @@ enum Reissue {
 
 impl RequestSession {
     pub(crate) fn new(config: SessionConfig, mode: Mode) -> Self {
-        let empty = Arc::new(EMPTY.to_vec());
         Self {
             config,
             mode,
@@ -140,8 +150,8 @@ impl RequestSession {
             dirty_views: AtomicUsize::new(0),
             state: Mutex::new(State {
                 cookie: None,
-                json: Arc::clone(&empty),
-                saved_json: empty,
+                json: empty_json(),
+                saved_json: empty_json(),
                 canonical: false,
                 last_reset: 0,
                 key_times: Vec::new(),
@@ -313,7 +323,7 @@ impl RequestSession {
         let time = self.tick();
         match op {
             Op::Reset { end } => {
-                state.json = Arc::new(EMPTY.to_vec());
+                state.json = empty_json();
                 state.last_reset = time;
                 state.key_times.clear();
                 state.ended |= end;
@@ -454,7 +464,7 @@ impl RequestSession {
         changed: bool,
     ) -> Result<Vec<HeaderValue>, SaveError> {
         let config = &self.config;
-        let now = config.now();
+        let now = cookie.now;
         let issued_at = match (changed, cookie.reissue) {
             (false, Reissue::FallbackKey) => cookie.issued_at.unwrap_or(now),
             _ => now,
@@ -485,6 +495,7 @@ impl RequestSession {
             carried: Carried::new(),
             reissue: Reissue::No,
             issued_at: None,
+            now: self.config.now(),
         };
         let Some(found) = chunks::find(headers, self.config.cookie_name()) else {
             state.cookie = Some(cookie);
@@ -517,7 +528,7 @@ impl RequestSession {
     /// hold no claims.
     fn decode(&self, token: &str, cookie: &mut Cookie) -> Result<(Vec<u8>, bool), Rejection> {
         let config = &self.config;
-        let now = config.now();
+        let now = cookie.now;
         let decoded = config.codec().decode(token, now)?;
         let by_fallback_key = decoded.by_fallback_key;
         let mut json = decoded.json;
@@ -604,9 +615,8 @@ fn reissue(renew: bool, by_fallback_key: bool) -> Reissue {
 /// The cookie is refused: an empty session, logged at debug level.
 fn reject(state: &mut State, rejection: Rejection) {
     tracing::debug!(reason = rejection.as_str(), "session cookie rejected");
-    let empty = Arc::new(EMPTY.to_vec());
-    state.json = Arc::clone(&empty);
-    state.saved_json = empty;
+    state.json = empty_json();
+    state.saved_json = empty_json();
     state.canonical = true;
     if let Some(cookie) = &mut state.cookie {
         cookie.carried.clear();

@@ -69,9 +69,9 @@ impl From<SameSite> for cookie::SameSite {
 
 /// The session configuration: which codec, which keys, which cookie.
 ///
-/// Cheap to clone (one `Arc`). Extractors reach it from your app state through
-/// [`FromRef`](axum::extract::FromRef), like axum-extra's cookie `Key`: either make it the state
-/// (`.with_state(config)`) or implement `FromRef<AppState> for SessionConfig`.
+/// Cheap to clone (one `Arc`). Give it to [`SessionLayer`](crate::SessionLayer):
+/// every extractor and guard behind the layer uses the layer's config, so
+/// the app's state does not need to hold it.
 ///
 /// | builder | environment | serde field | default |
 /// |---|---|---|---|
