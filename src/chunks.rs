@@ -12,9 +12,9 @@
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 
-use crate::codec::Rejection;
 use crate::config::SessionConfig;
 use crate::error::SaveError;
+use crate::rejection::Rejection;
 
 /// The most a browser keeps of one cookie: its `Set-Cookie` line (name, value
 /// and attributes), as RFC 6265 measures it.

@@ -25,9 +25,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::codec::Rejection;
 use crate::error::SaveError;
 use crate::object::{push_entry, Object};
+use crate::rejection::Rejection;
 
 /// The private claim that holds a `jwt` or `base64` cookie's issue time (Unix
 /// seconds) while muffin compatibility is on. Handlers never see it.

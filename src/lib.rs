@@ -151,6 +151,7 @@ mod guard;
 mod headers;
 mod layer;
 mod object;
+mod rejection;
 mod request;
 mod session;
 mod user;

@@ -26,11 +26,11 @@ use http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use crate::chunks;
-use crate::codec::Rejection;
 use crate::config::SessionConfig;
 use crate::error::{SaveError, SessionRejection};
 use crate::expiry::Carried;
 use crate::object::{self, Keys, Object, Shape};
+use crate::rejection::Rejection;
 
 /// The JSON text of an empty session.
 const EMPTY: &[u8] = b"{}";

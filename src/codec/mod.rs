@@ -222,62 +222,6 @@ pub(crate) enum DecodeError {
     Signature,
 }
 
-impl DecodeError {
-    #[allow(dead_code)] // for callers that log a codec's reason on its own
-    pub(crate) fn as_str(self) -> &'static str {
-        Rejection::from(self).as_str()
-    }
-}
-
-impl From<DecodeError> for Rejection {
-    fn from(error: DecodeError) -> Self {
-        match error {
-            DecodeError::Malformed => Self::Malformed,
-            DecodeError::Algorithm => Self::Algorithm,
-            DecodeError::Signature => Self::Signature,
-        }
-    }
-}
-
-/// Why a cookie was not accepted. Logged at debug level, never shown to clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Rejection {
-    /// Not a token of this codec at all (bad base64, wrong number of parts...).
-    Malformed,
-    /// The JWT header names another algorithm than HS256.
-    Algorithm,
-    /// The signature or MAC does not match any configured key.
-    Signature,
-    /// Older than the configured lifetime, or past its `exp`.
-    Expired,
-    /// Issued (or valid from) further in the future than the clock skew allows.
-    FromTheFuture,
-    /// A lifetime is set, muffin compatibility is off, and the token has no `iat`.
-    NoIssueTime,
-    /// More chunk cookies than are ever written, or some of them missing.
-    Chunks,
-    /// The token is genuine, but its content is not a JSON object.
-    NotAnObject,
-    /// Larger than any cookie (or chunk) this crate writes.
-    Oversized,
-}
-
-impl Rejection {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Malformed => "malformed token",
-            Self::Algorithm => "JWT algorithm is not HS256",
-            Self::Signature => "signature does not match any key",
-            Self::Expired => "expired",
-            Self::FromTheFuture => "issued in the future",
-            Self::NoIssueTime => "no issue time (iat) in the token",
-            Self::Chunks => "chunk cookies missing or too many",
-            Self::NotAnObject => "not a JSON object",
-            Self::Oversized => "larger than any session cookie",
-        }
-    }
-}
-
 /// A successfully decoded cookie.
 #[derive(Debug)]
 pub(crate) struct Decoded {
