@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Deserializer};
 
-use super::env::split_keys;
 use super::{Inner, SameSite, SessionConfig, INSECURE_SECRET};
 use crate::codec::{Codec, SessionType};
 use crate::cookie::{self, Attributes, CookieFormat};
@@ -424,4 +423,13 @@ fn check_attribute(value: &str, option: String) -> Result<(), ConfigError> {
             value: value.to_owned(),
         })
     }
+}
+
+/// `"old-key, older-key"` → the two keys.
+pub(super) fn split_keys(keys: &str) -> Vec<Secret> {
+    keys.split(',')
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+        .map(|key| Secret(key.to_owned()))
+        .collect()
 }

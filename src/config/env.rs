@@ -1,7 +1,7 @@
 //! `SESSION_*` environment variables: [`SessionConfig::from_env`] and
 //! [`SessionConfig::from_vars`].
 
-use super::builder::{Options, Secret};
+use super::builder::{split_keys, Options, Secret};
 use super::{SessionConfig, ENV_PREFIX};
 use crate::error::ConfigError;
 
@@ -111,15 +111,6 @@ impl Options {
         }
         Ok(())
     }
-}
-
-/// `"old-key, older-key"` → the two keys.
-pub(super) fn split_keys(keys: &str) -> Vec<Secret> {
-    keys.split(',')
-        .map(str::trim)
-        .filter(|key| !key.is_empty())
-        .map(|key| Secret(key.to_owned()))
-        .collect()
 }
 
 /// A number of seconds; empty means unset.
