@@ -47,37 +47,34 @@ fn manual_app(config: SessionConfig) -> Router {
         .layer(SessionLayer::manual(config))
 }
 
-#[tokio::test]
-async fn manual_flow() {
-    for codec in common::codecs() {
-        let mut client = Client::new(manual_app(common::config(codec)));
+async fn manual_flow(codec: SessionType) {
+    let mut client = Client::new(manual_app(common::config(codec)));
 
-        assert_eq!(client.get("/session").await.json(), json!({}), "{codec}");
+    assert_eq!(client.get("/session").await.json(), json!({}), "{codec}");
 
-        let reply = client.get("/login?name=mike").await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER);
-        assert!(reply.set_cookie().is_some(), "{codec}: login saved nothing");
-        assert_eq!(client.get("/session").await.json(), json!({"id": "mike"}));
+    let reply = client.get("/login?name=mike").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert!(reply.set_cookie().is_some(), "{codec}: login saved nothing");
+    assert_eq!(client.get("/session").await.json(), json!({"id": "mike"}));
 
-        let reply = client.get("/error").await;
-        assert_eq!(reply.status, StatusCode::FORBIDDEN);
-        assert!(
-            reply.set_cookie().is_some(),
-            "{codec}: a 403 must still save"
-        );
-        assert_eq!(
-            client.get("/session").await.json(),
-            json!({"id": "mike", "name": "value"})
-        );
+    let reply = client.get("/error").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(
+        reply.set_cookie().is_some(),
+        "{codec}: a 403 must still save"
+    );
+    assert_eq!(
+        client.get("/session").await.json(),
+        json!({"id": "mike", "name": "value"})
+    );
 
-        let reply = client.get("/logout").await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER);
-        assert_eq!(reply.headers["location"], "/");
-        assert_eq!(
-            client.get("/session").await.json(),
-            json!({"name": "value"})
-        );
-    }
+    let reply = client.get("/logout").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.headers["location"], "/");
+    assert_eq!(
+        client.get("/session").await.json(),
+        json!({"name": "value"})
+    );
 }
 
 /// muffin-session's `test_session_middleware`: the layer saves whatever the
@@ -109,31 +106,28 @@ fn auto_app(config: SessionConfig) -> Router {
         .layer(SessionLayer::new(config.clone()))
 }
 
-#[tokio::test]
-async fn middleware_flow() {
-    for codec in common::codecs() {
-        let mut client = Client::new(auto_app(common::config(codec)));
+async fn middleware_flow(codec: SessionType) {
+    let mut client = Client::new(auto_app(common::config(codec)));
 
-        let reply = client.get("/session").await;
-        assert_eq!(reply.json(), json!({}), "{codec}");
-        assert!(reply.set_cookie().is_none());
+    let reply = client.get("/session").await;
+    assert_eq!(reply.json(), json!({}), "{codec}");
+    assert!(reply.set_cookie().is_none());
 
-        let reply = client.get("/login").await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER);
-        assert!(reply.set_cookie().is_some());
-        assert_eq!(client.get("/session").await.json(), json!({"user": "mike"}));
+    let reply = client.get("/login").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert!(reply.set_cookie().is_some());
+    assert_eq!(client.get("/session").await.json(), json!({"user": "mike"}));
 
-        let reply = client.get("/error").await;
-        assert_eq!(reply.status, StatusCode::FORBIDDEN);
-        assert!(
-            reply.set_cookie().is_some(),
-            "{codec}: a 403 must still save"
-        );
-        assert_eq!(
-            client.get("/session").await.json(),
-            json!({"user": "mike", "name": "value"})
-        );
-    }
+    let reply = client.get("/error").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(
+        reply.set_cookie().is_some(),
+        "{codec}: a 403 must still save"
+    );
+    assert_eq!(
+        client.get("/session").await.json(),
+        json!({"user": "mike", "name": "value"})
+    );
 }
 
 /// `SessionLayer` wrapped around a finished Router from outside (which spares
@@ -164,55 +158,49 @@ async fn the_layer_also_works_around_a_whole_router() {
     assert!(reply.set_cookie().is_none(), "a read sets no cookie");
 }
 
-#[tokio::test]
-async fn clear_keeps_an_empty_cookie_and_end_removes_it() {
-    for codec in common::codecs() {
-        let config = common::config(codec);
-        let app = auto_app(config.clone());
-        let cookie = format!("session={}", common::encode(&config, json!({"a": 1})));
+async fn clear_keeps_an_empty_cookie_and_end_removes_it(codec: SessionType) {
+    let config = common::config(codec);
+    let app = auto_app(config.clone());
+    let cookie = format!("session={}", common::encode(&config, json!({"a": 1})));
 
-        let cleared = send_get(&app, "/clear", Some(&cookie)).await;
-        let value = cleared.cookie_value().expect("clear saves");
-        assert!(common::decode(&config, &value).is_empty());
-        assert!(!cleared.set_cookie().unwrap().contains("Max-Age=0"));
+    let cleared = send_get(&app, "/clear", Some(&cookie)).await;
+    let value = cleared.cookie_value().expect("clear saves");
+    assert!(common::decode(&config, &value).is_empty());
+    assert!(!cleared.set_cookie().unwrap().contains("Max-Age=0"));
 
-        let ended = send_get(&app, "/end", Some(&cookie)).await;
-        let set_cookie = ended.set_cookie().expect("end removes the cookie");
-        assert!(set_cookie.starts_with("session=;"), "{set_cookie}");
-        assert!(set_cookie.contains("Max-Age=0"), "{set_cookie}");
-        assert!(set_cookie.contains("Path=/"), "{set_cookie}");
+    let ended = send_get(&app, "/end", Some(&cookie)).await;
+    let set_cookie = ended.set_cookie().expect("end removes the cookie");
+    assert!(set_cookie.starts_with("session=;"), "{set_cookie}");
+    assert!(set_cookie.contains("Max-Age=0"), "{set_cookie}");
+    assert!(set_cookie.contains("Path=/"), "{set_cookie}");
 
-        // Nothing to clear or remove without a cookie.
-        assert!(send_get(&app, "/clear", None).await.set_cookie().is_none());
-        assert!(send_get(&app, "/end", None).await.set_cookie().is_none());
-    }
+    // Nothing to clear or remove without a cookie.
+    assert!(send_get(&app, "/clear", None).await.set_cookie().is_none());
+    assert!(send_get(&app, "/end", None).await.set_cookie().is_none());
 }
 
 /// muffin-session's `test_session_save` and `test_session_login`: the plain
 /// functions on the config, outside any extractor.
-#[test]
-fn save_to_response_stores_the_id() {
-    for codec in common::codecs() {
-        let config = common::config(codec);
-        let mut session: Session = config.load_from_request(&HeaderMap::new()).unwrap();
-        session.insert("test", 42).unwrap();
-        session.insert("id", 1).unwrap();
-        let mut headers = HeaderMap::new();
-        assert!(config.save_to_response(session, &mut headers).unwrap());
-        let set_cookie = headers["set-cookie"].to_str().unwrap();
-        let token = set_cookie
-            .split(';')
-            .next()
-            .unwrap()
-            .split_once('=')
-            .unwrap()
-            .1;
-        let loaded = common::decode(&config, token);
-        assert_eq!(loaded["id"], 1, "{codec}");
-        assert_eq!(loaded["test"], 42);
-        assert_eq!(headers["vary"], "Cookie");
-        assert_eq!(headers["cache-control"], "private");
-    }
+async fn save_to_response_stores_the_id(codec: SessionType) {
+    let config = common::config(codec);
+    let mut session: Session = config.load_from_request(&HeaderMap::new()).unwrap();
+    session.insert("test", 42).unwrap();
+    session.insert("id", 1).unwrap();
+    let mut headers = HeaderMap::new();
+    assert!(config.save_to_response(session, &mut headers).unwrap());
+    let set_cookie = headers["set-cookie"].to_str().unwrap();
+    let token = set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1;
+    let loaded = common::decode(&config, token);
+    assert_eq!(loaded["id"], 1, "{codec}");
+    assert_eq!(loaded["test"], 42);
+    assert_eq!(headers["vary"], "Cookie");
+    assert_eq!(headers["cache-control"], "private");
 }
 
 /// A response that sets the session cookie must not be stored by a shared
@@ -324,8 +312,7 @@ async fn configured_cookie_attributes() {
     );
 }
 
-#[tokio::test]
-async fn nothing_changed_means_no_set_cookie() {
+async fn nothing_changed_means_no_set_cookie(codec: SessionType) {
     async fn read(session: Session) -> String {
         session.get_as::<String>("var").unwrap_or_default()
     }
@@ -338,26 +325,24 @@ async fn nothing_changed_means_no_set_cookie() {
         let _ = session.get_mut("var");
         (session, "touched")
     }
-    for codec in common::codecs() {
-        let config = common::config(codec);
-        let cookie = format!(
-            "session={}",
-            common::encode(&config, json!({"var": "value"}))
-        );
-        let routes = Router::new()
-            .route("/read", get(read))
-            .route("/same", get(same))
-            .route("/touched", get(touched));
-        let manual = routes.clone().layer(SessionLayer::manual(config.clone()));
-        let auto = routes.layer(SessionLayer::new(config.clone()));
-        for app in [manual, auto] {
-            for uri in ["/read", "/same", "/touched"] {
-                let reply = send_get(&app, uri, Some(&cookie)).await;
-                assert_eq!(reply.status, StatusCode::OK);
-                assert!(reply.set_cookie().is_none(), "{codec} {uri}: {reply:?}");
-            }
-            assert_eq!(send_get(&app, "/read", Some(&cookie)).await.body, "value");
+    let config = common::config(codec);
+    let cookie = format!(
+        "session={}",
+        common::encode(&config, json!({"var": "value"}))
+    );
+    let routes = Router::new()
+        .route("/read", get(read))
+        .route("/same", get(same))
+        .route("/touched", get(touched));
+    let manual = routes.clone().layer(SessionLayer::manual(config.clone()));
+    let auto = routes.layer(SessionLayer::new(config.clone()));
+    for app in [manual, auto] {
+        for uri in ["/read", "/same", "/touched"] {
+            let reply = send_get(&app, uri, Some(&cookie)).await;
+            assert_eq!(reply.status, StatusCode::OK);
+            assert!(reply.set_cookie().is_none(), "{codec} {uri}: {reply:?}");
         }
+        assert_eq!(send_get(&app, "/read", Some(&cookie)).await.body, "value");
     }
 }
 
@@ -386,27 +371,24 @@ struct Cart {
     items: Vec<String>,
 }
 
-#[tokio::test]
-async fn typed_view_keeps_keys_it_does_not_name() {
+async fn typed_view_keeps_keys_it_does_not_name(codec: SessionType) {
     async fn add(mut cart: Session<Cart>) -> (Session<Cart>, String) {
         cart.items.push("pear".to_owned());
         let count = cart.items.len().to_string();
         (cart, count)
     }
-    for codec in common::codecs() {
-        let config = common::config(codec);
-        let app = Router::new()
-            .route("/add", get(add))
-            .layer(SessionLayer::manual(config.clone()));
-        let cookie = common::encode(&config, json!({"items": ["apple"], "id": 7, "lang": "fr"}));
-        let reply = send_get(&app, "/add", Some(&format!("session={cookie}"))).await;
-        assert_eq!(reply.body, "2");
-        let saved = common::decode(&config, &reply.cookie_value().unwrap());
-        assert_eq!(
-            Value::Object(saved),
-            json!({"items": ["apple", "pear"], "id": 7, "lang": "fr"})
-        );
-    }
+    let config = common::config(codec);
+    let app = Router::new()
+        .route("/add", get(add))
+        .layer(SessionLayer::manual(config.clone()));
+    let cookie = common::encode(&config, json!({"items": ["apple"], "id": 7, "lang": "fr"}));
+    let reply = send_get(&app, "/add", Some(&format!("session={cookie}"))).await;
+    assert_eq!(reply.body, "2");
+    let saved = common::decode(&config, &reply.cookie_value().unwrap());
+    assert_eq!(
+        Value::Object(saved),
+        json!({"items": ["apple", "pear"], "id": 7, "lang": "fr"})
+    );
 }
 
 #[tokio::test]
@@ -423,47 +405,42 @@ async fn a_session_that_does_not_fit_the_type_is_its_default() {
     assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "0"));
 }
 
-#[tokio::test]
-async fn bad_cookies_are_an_empty_session() {
-    for codec in common::codecs() {
-        let config = common::config(codec);
-        let app = auto_app(config.clone());
-        let good = common::encode(&config, json!({"user": "mike"}));
-        let other_codec = match codec {
-            SessionType::Base64 => {
-                common::encode(&common::config(SessionType::Jwt), json!({"a": 1}))
-            }
-            _ => common::encode(&common::config(SessionType::Base64), json!({"a": 1})),
+async fn bad_cookies_are_an_empty_session(codec: SessionType) {
+    let config = common::config(codec);
+    let app = auto_app(config.clone());
+    let good = common::encode(&config, json!({"user": "mike"}));
+    let other_codec = match codec {
+        SessionType::Base64 => common::encode(&common::config(SessionType::Jwt), json!({"a": 1})),
+        _ => common::encode(&common::config(SessionType::Base64), json!({"a": 1})),
+    };
+    let mut bad = vec![
+        String::new(),
+        "garbage".to_owned(),
+        "!!!".to_owned(),
+        "a.b.c".to_owned(),
+        good[..good.len() / 2].to_owned(),
+        good[..good.len() - 3].to_owned(),
+        format!("{good}x"),
+        "\u{7f}\u{1}".to_owned(),
+        other_codec,
+        // base64 of `["not","an","object"]`: JSON, but not an object.
+        "WyJub3QiLCJhbiIsIm9iamVjdCJd".to_owned(),
+    ];
+    if codec != SessionType::Base64 {
+        bad.push(common::encode(
+            &common::config_with_secret(codec, "a different secret"),
+            json!({"user": "eve"}),
+        ));
+    }
+    for value in bad {
+        let cookie = format!("session={value}");
+        let Ok(_) = http::HeaderValue::from_str(&cookie) else {
+            continue;
         };
-        let mut bad = vec![
-            String::new(),
-            "garbage".to_owned(),
-            "!!!".to_owned(),
-            "a.b.c".to_owned(),
-            good[..good.len() / 2].to_owned(),
-            good[..good.len() - 3].to_owned(),
-            format!("{good}x"),
-            "\u{7f}\u{1}".to_owned(),
-            other_codec,
-            // base64 of `["not","an","object"]`: JSON, but not an object.
-            "WyJub3QiLCJhbiIsIm9iamVjdCJd".to_owned(),
-        ];
-        if codec != SessionType::Base64 {
-            bad.push(common::encode(
-                &common::config_with_secret(codec, "a different secret"),
-                json!({"user": "eve"}),
-            ));
-        }
-        for value in bad {
-            let cookie = format!("session={value}");
-            let Ok(_) = http::HeaderValue::from_str(&cookie) else {
-                continue;
-            };
-            let reply = send_get(&app, "/session", Some(&cookie)).await;
-            assert_eq!(reply.status, StatusCode::OK, "{codec}");
-            assert_eq!(reply.json(), json!({}), "{codec}: {value:?} was accepted");
-            assert!(reply.set_cookie().is_none());
-        }
+        let reply = send_get(&app, "/session", Some(&cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{codec}");
+        assert_eq!(reply.json(), json!({}), "{codec}: {value:?} was accepted");
+        assert!(reply.set_cookie().is_none());
     }
 }
 
@@ -571,33 +548,32 @@ fn an_empty_fallback_key_is_refused() {
     assert!(err.is_ok(), "blank entries in the variable are skipped");
 }
 
-#[tokio::test]
-async fn a_cookie_made_with_a_fallback_key_loads_and_is_reissued_with_the_current_key() {
-    for codec in common::keyed_codecs() {
-        let old = common::config_with_secret(codec, "the-old-secret-the-old-secret-00");
-        let new = SessionConfig::builder()
-            .session_type(codec)
-            .secret_key("the-new-secret-the-new-secret-00")
-            .fallback_keys(["the-old-secret-the-old-secret-00"])
-            .build()
-            .unwrap();
-        let app = auto_app(new.clone());
-        let cookie = format!("session={}", common::encode(&old, json!({"user": "mike"})));
-        let reply = send_get(&app, "/session", Some(&cookie)).await;
-        assert_eq!(reply.json(), json!({"user": "mike"}), "{codec}");
-        let reissued = reply
-            .cookie_value()
-            .expect("re-issued with the current key");
-        let current_only = common::config_with_secret(codec, "the-new-secret-the-new-secret-00");
-        assert_eq!(
-            Value::Object(common::decode(&current_only, &reissued)),
-            json!({"user": "mike"})
-        );
-        assert!(
-            common::decode(&old, &reissued).is_empty(),
-            "{codec}: signed with the old key"
-        );
-    }
+async fn a_cookie_made_with_a_fallback_key_loads_and_is_reissued_with_the_current_key(
+    codec: SessionType,
+) {
+    let old = common::config_with_secret(codec, "the-old-secret-the-old-secret-00");
+    let new = SessionConfig::builder()
+        .session_type(codec)
+        .secret_key("the-new-secret-the-new-secret-00")
+        .fallback_keys(["the-old-secret-the-old-secret-00"])
+        .build()
+        .unwrap();
+    let app = auto_app(new.clone());
+    let cookie = format!("session={}", common::encode(&old, json!({"user": "mike"})));
+    let reply = send_get(&app, "/session", Some(&cookie)).await;
+    assert_eq!(reply.json(), json!({"user": "mike"}), "{codec}");
+    let reissued = reply
+        .cookie_value()
+        .expect("re-issued with the current key");
+    let current_only = common::config_with_secret(codec, "the-new-secret-the-new-secret-00");
+    assert_eq!(
+        Value::Object(common::decode(&current_only, &reissued)),
+        json!({"user": "mike"})
+    );
+    assert!(
+        common::decode(&old, &reissued).is_empty(),
+        "{codec}: signed with the old key"
+    );
 }
 
 #[tokio::test]
@@ -672,3 +648,15 @@ fn user_id_follows_a_typed_view_that_names_the_id() {
     auth.end();
     assert_eq!(auth.user_id::<i64>(), None, "ended");
 }
+
+codec_tests!(
+    manual_flow,
+    middleware_flow,
+    clear_keeps_an_empty_cookie_and_end_removes_it,
+    save_to_response_stores_the_id,
+    nothing_changed_means_no_set_cookie,
+    typed_view_keeps_keys_it_does_not_name,
+    bad_cookies_are_an_empty_session,
+);
+
+keyed_codec_tests!(a_cookie_made_with_a_fallback_key_loads_and_is_reissued_with_the_current_key);

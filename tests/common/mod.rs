@@ -258,3 +258,28 @@ macro_rules! codec_tests {
         )*
     };
 }
+
+/// Runs each `async fn name(codec: SessionType)` once per signing codec this
+/// build has, as tests named `name::jwt` and `name::fernet`: the behaviours
+/// that need a key, which `Base64` does not take.
+#[macro_export]
+macro_rules! keyed_codec_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use axum_cookie_session::SessionType;
+
+                #[tokio::test]
+                async fn jwt() {
+                    super::$name(SessionType::Jwt).await
+                }
+
+                #[cfg(feature = "fernet")]
+                #[tokio::test]
+                async fn fernet() {
+                    super::$name(SessionType::Fernet).await
+                }
+            }
+        )*
+    };
+}
