@@ -78,95 +78,83 @@ fn jwt_claims(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap()
 }
 
-#[tokio::test]
-async fn a_cookie_older_than_the_max_age_loads_as_empty() {
-    for codec in common::codecs() {
-        let clock = TestClock::new();
-        let config = clock.hour(codec);
-        assert_eq!(config.lifetime(), Some(Duration::from_secs(HOUR)));
-        let mut client = Client::new(app(config));
-        client.get("/write?user=alice").await;
+async fn a_cookie_older_than_the_max_age_loads_as_empty(codec: SessionType) {
+    let clock = TestClock::new();
+    let config = clock.hour(codec);
+    assert_eq!(config.lifetime(), Some(Duration::from_secs(HOUR)));
+    let mut client = Client::new(app(config));
+    client.get("/write?user=alice").await;
 
-        clock.set(START + HOUR);
-        let reply = client.get("/read").await;
-        assert_eq!(
-            reply.json(),
-            json!({"user": "alice"}),
-            "{codec}: still valid"
-        );
+    clock.set(START + HOUR);
+    let reply = client.get("/read").await;
+    assert_eq!(
+        reply.json(),
+        json!({"user": "alice"}),
+        "{codec}: still valid"
+    );
 
-        clock.set(START + HOUR + 1);
-        let reply = client.get("/read").await;
-        assert_eq!(reply.status, StatusCode::OK, "{codec}");
-        assert_eq!(reply.json(), json!({}), "{codec}: expired but accepted");
+    clock.set(START + HOUR + 1);
+    let reply = client.get("/read").await;
+    assert_eq!(reply.status, StatusCode::OK, "{codec}");
+    assert_eq!(reply.json(), json!({}), "{codec}: expired but accepted");
+}
+
+async fn an_explicit_lifetime_is_checked_without_a_max_age(codec: SessionType) {
+    let clock = TestClock::new();
+    let config = clock
+        .builder(codec)
+        .lifetime(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let mut client = Client::new(app(config));
+    let reply = client.get("/write?a=1").await;
+    assert!(!reply.set_cookies()[0].contains("Max-Age"), "{codec}");
+    clock.set(START + 61);
+    assert_eq!(client.get("/read").await.json(), json!({}), "{codec}");
+}
+
+async fn tokens_from_the_future_are_refused_beyond_the_clock_skew(codec: SessionType) {
+    let clock = TestClock::new();
+    let config = clock.hour(codec);
+    let app = app(config.clone());
+    for (ahead, accepted) in [(CLOCK_SKEW, true), (CLOCK_SKEW + 1, false)] {
+        // Minted by a server whose clock is ahead.
+        clock.set(START + ahead);
+        let token = common::encode(&config, json!({"a": 1}));
+        clock.set(START);
+        let cookie = format!("session={token}");
+        let reply = send_get(&app, "/read", Some(&cookie)).await;
+        let expected = if accepted { json!({"a": 1}) } else { json!({}) };
+        assert_eq!(reply.json(), expected, "{codec}, {ahead} s ahead");
     }
 }
 
-#[tokio::test]
-async fn an_explicit_lifetime_is_checked_without_a_max_age() {
-    for codec in common::codecs() {
-        let clock = TestClock::new();
-        let config = clock
-            .builder(codec)
-            .lifetime(Duration::from_secs(60))
-            .build()
-            .unwrap();
-        let mut client = Client::new(app(config));
-        let reply = client.get("/write?a=1").await;
-        assert!(!reply.set_cookies()[0].contains("Max-Age"), "{codec}");
-        clock.set(START + 61);
-        assert_eq!(client.get("/read").await.json(), json!({}), "{codec}");
-    }
-}
+async fn sliding_expiration_reissues_past_half_the_lifetime(codec: SessionType) {
+    let clock = TestClock::new();
+    let config = clock
+        .builder(codec)
+        .max_age(Duration::from_secs(HOUR))
+        .sliding_expiration(true)
+        .build()
+        .unwrap();
+    let mut client = Client::new(app(config));
+    client.get("/write?a=1").await;
 
-#[tokio::test]
-async fn tokens_from_the_future_are_refused_beyond_the_clock_skew() {
-    for codec in common::codecs() {
-        let clock = TestClock::new();
-        let config = clock.hour(codec);
-        let app = app(config.clone());
-        for (ahead, accepted) in [(CLOCK_SKEW, true), (CLOCK_SKEW + 1, false)] {
-            // Minted by a server whose clock is ahead.
-            clock.set(START + ahead);
-            let token = common::encode(&config, json!({"a": 1}));
-            clock.set(START);
-            let cookie = format!("session={token}");
-            let reply = send_get(&app, "/read", Some(&cookie)).await;
-            let expected = if accepted { json!({"a": 1}) } else { json!({}) };
-            assert_eq!(reply.json(), expected, "{codec}, {ahead} s ahead");
-        }
-    }
-}
+    clock.set(START + HOUR / 2);
+    let reply = client.get("/read").await;
+    assert!(reply.set_cookies().is_empty(), "{codec}: renewed too early");
 
-#[tokio::test]
-async fn sliding_expiration_reissues_past_half_the_lifetime() {
-    for codec in common::codecs() {
-        let clock = TestClock::new();
-        let config = clock
-            .builder(codec)
-            .max_age(Duration::from_secs(HOUR))
-            .sliding_expiration(true)
-            .build()
-            .unwrap();
-        let mut client = Client::new(app(config));
-        client.get("/write?a=1").await;
+    clock.set(START + HOUR / 2 + 1);
+    let reply = client.get("/read").await;
+    assert_eq!(reply.set_cookies().len(), 1, "{codec}: not renewed");
 
-        clock.set(START + HOUR / 2);
-        let reply = client.get("/read").await;
-        assert!(reply.set_cookies().is_empty(), "{codec}: renewed too early");
-
-        clock.set(START + HOUR / 2 + 1);
-        let reply = client.get("/read").await;
-        assert_eq!(reply.set_cookies().len(), 1, "{codec}: not renewed");
-
-        // Past the first cookie's lifetime, the renewed one still works.
-        clock.set(START + HOUR + 10);
-        assert_eq!(
-            client.get("/read").await.json(),
-            json!({"a": "1"}),
-            "{codec}"
-        );
-    }
+    // Past the first cookie's lifetime, the renewed one still works.
+    clock.set(START + HOUR + 10);
+    assert_eq!(
+        client.get("/read").await.json(),
+        json!({"a": "1"}),
+        "{codec}"
+    );
 }
 
 #[tokio::test]
@@ -271,28 +259,25 @@ async fn a_renewal_or_rotation_of_a_token_with_exp_never_fails_the_request() {
     );
 }
 
-#[tokio::test]
-async fn a_fallback_key_reissue_keeps_the_issue_time() {
-    for codec in common::keyed_codecs() {
-        let clock = TestClock::new();
-        let old = clock.hour(codec);
-        let token = common::encode(&old, json!({"id": 1}));
-        let rotated = clock
-            .builder(codec)
-            .secret_key("new-key-new-key-new-key-new-key!")
-            .fallback_keys([common::SECRET])
-            .max_age(Duration::from_secs(HOUR))
-            .build()
-            .unwrap();
-        let mut client = Client::new(app(rotated));
-        client.jar.insert("session".into(), token);
-        clock.set(START + HOUR - 5);
-        let reply = client.get("/read").await;
-        assert_eq!(reply.set_cookies().len(), 1, "{codec}: not re-issued");
-        // Re-issuing under the new key did not extend the cookie's life.
-        clock.set(START + HOUR + 1);
-        assert_eq!(client.get("/read").await.json(), json!({}), "{codec}");
-    }
+async fn a_fallback_key_reissue_keeps_the_issue_time(codec: SessionType) {
+    let clock = TestClock::new();
+    let old = clock.hour(codec);
+    let token = common::encode(&old, json!({"id": 1}));
+    let rotated = clock
+        .builder(codec)
+        .secret_key("new-key-new-key-new-key-new-key!")
+        .fallback_keys([common::SECRET])
+        .max_age(Duration::from_secs(HOUR))
+        .build()
+        .unwrap();
+    let mut client = Client::new(app(rotated));
+    client.jar.insert("session".into(), token);
+    clock.set(START + HOUR - 5);
+    let reply = client.get("/read").await;
+    assert_eq!(reply.set_cookies().len(), 1, "{codec}: not re-issued");
+    // Re-issuing under the new key did not extend the cookie's life.
+    clock.set(START + HOUR + 1);
+    assert_eq!(client.get("/read").await.json(), json!({}), "{codec}");
 }
 
 #[tokio::test]
@@ -369,3 +354,12 @@ async fn the_issue_time_claim_is_reserved() {
         json!({ISSUED_AT_CLAIM: "1"})
     );
 }
+
+codec_tests!(
+    a_cookie_older_than_the_max_age_loads_as_empty,
+    an_explicit_lifetime_is_checked_without_a_max_age,
+    tokens_from_the_future_are_refused_beyond_the_clock_skew,
+    sliding_expiration_reissues_past_half_the_lifetime,
+);
+
+keyed_codec_tests!(a_fallback_key_reissue_keeps_the_issue_time);
