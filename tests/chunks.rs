@@ -51,45 +51,39 @@ fn blob_len(reply: &common::Reply) -> usize {
     reply.json()["blob"].as_str().map_or(0, str::len)
 }
 
-#[tokio::test]
-async fn a_session_that_fits_is_one_plain_cookie() {
-    for codec in common::codecs() {
-        let mut client = Client::new(app(common::config(codec)));
-        let reply = client.get("/write?size=1000").await;
-        assert_eq!(reply.set_cookies().len(), 1, "{codec}");
-        assert!(!reply.set_cookies()[0].contains("chunks-"), "{codec}");
-        assert_eq!(blob_len(&client.get("/read").await), 1000, "{codec}");
-    }
+async fn a_session_that_fits_is_one_plain_cookie(codec: SessionType) {
+    let mut client = Client::new(app(common::config(codec)));
+    let reply = client.get("/write?size=1000").await;
+    assert_eq!(reply.set_cookies().len(), 1, "{codec}");
+    assert!(!reply.set_cookies()[0].contains("chunks-"), "{codec}");
+    assert_eq!(blob_len(&client.get("/read").await), 1000, "{codec}");
 }
 
-#[tokio::test]
-async fn a_big_session_is_split_into_chunks_and_put_back_together() {
-    for codec in common::codecs() {
-        let mut client = Client::new(app(common::config(codec)));
-        let reply = client.get("/write?size=4500").await;
-        assert_eq!(reply.status, StatusCode::OK, "{codec}");
-        let set_cookies = reply.set_cookies();
-        assert_eq!(set_cookies.len(), 3, "{codec}: {set_cookies:?}");
-        assert!(set_cookies[0].starts_with("session=chunks-2;"), "{codec}");
-        assert!(set_cookies[1].starts_with("sessionC1="), "{codec}");
-        assert!(set_cookies[2].starts_with("sessionC2="), "{codec}");
-        for set_cookie in &set_cookies {
-            // Each cookie fits what a browser keeps, attributes included,
-            // and carries the session cookie's attributes.
-            assert!(set_cookie.len() <= MAX_COOKIE_SIZE, "{codec}");
-            assert!(set_cookie.contains("; HttpOnly"), "{codec}");
-            assert!(set_cookie.contains("; Path=/"), "{codec}");
-        }
-        let cookie_header = client.cookie_header().unwrap();
-        assert!(cookie_header.len() <= MAX_SESSION_HEADER, "{codec}");
-
-        let reply = client.get("/read").await;
-        assert_eq!(blob_len(&reply), 4500, "{codec}");
-        assert!(
-            reply.set_cookies().is_empty(),
-            "{codec}: reading re-sent the cookies"
-        );
+async fn a_big_session_is_split_into_chunks_and_put_back_together(codec: SessionType) {
+    let mut client = Client::new(app(common::config(codec)));
+    let reply = client.get("/write?size=4500").await;
+    assert_eq!(reply.status, StatusCode::OK, "{codec}");
+    let set_cookies = reply.set_cookies();
+    assert_eq!(set_cookies.len(), 3, "{codec}: {set_cookies:?}");
+    assert!(set_cookies[0].starts_with("session=chunks-2;"), "{codec}");
+    assert!(set_cookies[1].starts_with("sessionC1="), "{codec}");
+    assert!(set_cookies[2].starts_with("sessionC2="), "{codec}");
+    for set_cookie in &set_cookies {
+        // Each cookie fits what a browser keeps, attributes included,
+        // and carries the session cookie's attributes.
+        assert!(set_cookie.len() <= MAX_COOKIE_SIZE, "{codec}");
+        assert!(set_cookie.contains("; HttpOnly"), "{codec}");
+        assert!(set_cookie.contains("; Path=/"), "{codec}");
     }
+    let cookie_header = client.cookie_header().unwrap();
+    assert!(cookie_header.len() <= MAX_SESSION_HEADER, "{codec}");
+
+    let reply = client.get("/read").await;
+    assert_eq!(blob_len(&reply), 4500, "{codec}");
+    assert!(
+        reply.set_cookies().is_empty(),
+        "{codec}: reading re-sent the cookies"
+    );
 }
 
 #[tokio::test]
@@ -106,27 +100,24 @@ async fn chunks_arrive_in_any_order() {
     assert_eq!(blob_len(&reply), 4500);
 }
 
-#[tokio::test]
-async fn a_session_that_shrinks_deletes_its_stale_chunks() {
-    for codec in common::codecs() {
-        let mut client = Client::new(app(common::config(codec)));
-        client.get("/write?size=4500").await;
-        assert_eq!(client.jar.len(), 3, "{codec}");
+async fn a_session_that_shrinks_deletes_its_stale_chunks(codec: SessionType) {
+    let mut client = Client::new(app(common::config(codec)));
+    client.get("/write?size=4500").await;
+    assert_eq!(client.jar.len(), 3, "{codec}");
 
-        let reply = client.get("/write?size=10").await;
-        let set_cookies = reply.set_cookies();
-        assert_eq!(set_cookies.len(), 3, "{codec}: {set_cookies:?}");
-        assert!(!set_cookies[0].contains("Max-Age=0"), "{codec}");
-        assert!(set_cookies[1].starts_with("sessionC1=;"), "{codec}");
-        assert!(set_cookies[1].contains("Max-Age=0"), "{codec}");
-        assert!(set_cookies[2].starts_with("sessionC2=;"), "{codec}");
-        assert_eq!(
-            client.jar.keys().collect::<Vec<_>>(),
-            ["session"],
-            "{codec}"
-        );
-        assert_eq!(blob_len(&client.get("/read").await), 10, "{codec}");
-    }
+    let reply = client.get("/write?size=10").await;
+    let set_cookies = reply.set_cookies();
+    assert_eq!(set_cookies.len(), 3, "{codec}: {set_cookies:?}");
+    assert!(!set_cookies[0].contains("Max-Age=0"), "{codec}");
+    assert!(set_cookies[1].starts_with("sessionC1=;"), "{codec}");
+    assert!(set_cookies[1].contains("Max-Age=0"), "{codec}");
+    assert!(set_cookies[2].starts_with("sessionC2=;"), "{codec}");
+    assert_eq!(
+        client.jar.keys().collect::<Vec<_>>(),
+        ["session"],
+        "{codec}"
+    );
+    assert_eq!(blob_len(&client.get("/read").await), 10, "{codec}");
 }
 
 #[tokio::test]
@@ -140,33 +131,30 @@ async fn ending_a_chunked_session_deletes_every_chunk() {
     assert!(client.jar.is_empty());
 }
 
-#[tokio::test]
-async fn past_the_header_budget_saving_fails_and_sends_nothing() {
-    for codec in common::codecs() {
-        let config = common::config(codec);
-        // Auto mode: a 500, and no cookie at all (not a truncated one).
-        let mut client = Client::new(app(config.clone()));
-        client.get("/write?size=100").await;
-        let reply = client.get("/write?size=8000").await;
-        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{codec}");
-        assert!(reply.set_cookies().is_empty(), "{codec}");
-        // The session the client holds is the one before.
-        assert_eq!(blob_len(&client.get("/read").await), 100, "{codec}");
+async fn past_the_header_budget_saving_fails_and_sends_nothing(codec: SessionType) {
+    let config = common::config(codec);
+    // Auto mode: a 500, and no cookie at all (not a truncated one).
+    let mut client = Client::new(app(config.clone()));
+    client.get("/write?size=100").await;
+    let reply = client.get("/write?size=8000").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{codec}");
+    assert!(reply.set_cookies().is_empty(), "{codec}");
+    // The session the client holds is the one before.
+    assert_eq!(blob_len(&client.get("/read").await), 100, "{codec}");
 
-        // Manual mode: the handler sees the typed error.
-        let mut session: Session = config.load_from_request(&HeaderMap::new()).unwrap();
-        session.insert("blob", "y".repeat(8000)).unwrap();
-        let mut headers = HeaderMap::new();
-        let err = config.save_to_response(session, &mut headers).unwrap_err();
-        match err {
-            SaveError::TooLarge { size, limit } => {
-                assert!(size > limit, "{codec}");
-                assert_eq!(limit, MAX_SESSION_HEADER);
-            }
-            other => panic!("{codec}: {other}"),
+    // Manual mode: the handler sees the typed error.
+    let mut session: Session = config.load_from_request(&HeaderMap::new()).unwrap();
+    session.insert("blob", "y".repeat(8000)).unwrap();
+    let mut headers = HeaderMap::new();
+    let err = config.save_to_response(session, &mut headers).unwrap_err();
+    match err {
+        SaveError::TooLarge { size, limit } => {
+            assert!(size > limit, "{codec}");
+            assert_eq!(limit, MAX_SESSION_HEADER);
         }
-        assert!(headers.get("set-cookie").is_none(), "{codec}");
+        other => panic!("{codec}: {other}"),
     }
+    assert!(headers.get("set-cookie").is_none(), "{codec}");
 }
 
 #[tokio::test]
@@ -261,3 +249,10 @@ fn chunks_larger_together_than_any_session_are_refused_unread() {
     });
     assert!(logs.contains("larger than any session cookie"), "{logs}");
 }
+
+codec_tests!(
+    a_session_that_fits_is_one_plain_cookie,
+    a_big_session_is_split_into_chunks_and_put_back_together,
+    a_session_that_shrinks_deletes_its_stale_chunks,
+    past_the_header_budget_saving_fails_and_sends_nothing,
+);
