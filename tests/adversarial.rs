@@ -104,78 +104,69 @@ fn decoded_bit_flips(codec: SessionType, token: &str) -> Vec<Vec<u8>> {
     forged
 }
 
-#[tokio::test]
-async fn no_bit_flipped_token_is_ever_accepted() {
-    for codec in common::keyed_codecs() {
-        let config = common::config(codec);
-        let app = app(config.clone());
-        let token = common::encode(&config, session_data());
-        // The untouched token is accepted: the attack starts from a valid cookie.
-        let genuine = attack(&app, "session", [token.clone().into_bytes()]).await;
-        assert_eq!(genuine.accepted, 1, "{codec}");
+async fn no_bit_flipped_token_is_ever_accepted(codec: SessionType) {
+    let config = common::config(codec);
+    let app = app(config.clone());
+    let token = common::encode(&config, session_data());
+    // The untouched token is accepted: the attack starts from a valid cookie.
+    let genuine = attack(&app, "session", [token.clone().into_bytes()]).await;
+    assert_eq!(genuine.accepted, 1, "{codec}");
 
-        let text_flips: Vec<Vec<u8>> = bit_flips(token.as_bytes()).collect();
-        let outcome = attack(&app, "session", text_flips).await;
-        assert!(outcome.sent > token.len() * 6, "{codec}: {outcome:?}");
-        assert_eq!(
-            (outcome.accepted, outcome.errors),
-            (0, 0),
-            "{codec}: {outcome:?}"
-        );
+    let text_flips: Vec<Vec<u8>> = bit_flips(token.as_bytes()).collect();
+    let outcome = attack(&app, "session", text_flips).await;
+    assert!(outcome.sent > token.len() * 6, "{codec}: {outcome:?}");
+    assert_eq!(
+        (outcome.accepted, outcome.errors),
+        (0, 0),
+        "{codec}: {outcome:?}"
+    );
 
-        let outcome = attack(&app, "session", decoded_bit_flips(codec, &token)).await;
-        assert!(outcome.sent > token.len() * 5, "{codec}: {outcome:?}");
-        assert_eq!(
-            (outcome.accepted, outcome.errors),
-            (0, 0),
-            "{codec}: {outcome:?}"
-        );
-    }
+    let outcome = attack(&app, "session", decoded_bit_flips(codec, &token)).await;
+    assert!(outcome.sent > token.len() * 5, "{codec}: {outcome:?}");
+    assert_eq!(
+        (outcome.accepted, outcome.errors),
+        (0, 0),
+        "{codec}: {outcome:?}"
+    );
 }
 
-#[tokio::test]
-async fn no_other_spelling_of_a_token_is_accepted() {
-    for codec in common::keyed_codecs() {
-        let config = common::config(codec);
-        let token = common::encode(&config, session_data());
-        let unpadded = token.trim_end_matches('=');
-        let spellings = [
-            format!("{token}===="),
-            format!("{token}========"),
-            format!("{unpadded}="),
-            format!("{token}="),
-            format!("\"{token}\"x"),
-            format!(" {token}x"),
-        ];
-        let others = spellings
-            .into_iter()
-            .filter(|spelling| *spelling != token)
-            .map(String::into_bytes);
-        let outcome = attack(&app(config), "session", others).await;
-        assert!(outcome.sent >= 5, "{codec}: {outcome:?}");
-        assert_eq!(
-            (outcome.accepted, outcome.errors),
-            (0, 0),
-            "{codec}: {outcome:?}"
-        );
-    }
+async fn no_other_spelling_of_a_token_is_accepted(codec: SessionType) {
+    let config = common::config(codec);
+    let token = common::encode(&config, session_data());
+    let unpadded = token.trim_end_matches('=');
+    let spellings = [
+        format!("{token}===="),
+        format!("{token}========"),
+        format!("{unpadded}="),
+        format!("{token}="),
+        format!("\"{token}\"x"),
+        format!(" {token}x"),
+    ];
+    let others = spellings
+        .into_iter()
+        .filter(|spelling| *spelling != token)
+        .map(String::into_bytes);
+    let outcome = attack(&app(config), "session", others).await;
+    assert!(outcome.sent >= 5, "{codec}: {outcome:?}");
+    assert_eq!(
+        (outcome.accepted, outcome.errors),
+        (0, 0),
+        "{codec}: {outcome:?}"
+    );
 }
 
-#[tokio::test]
-async fn no_truncated_token_is_ever_accepted() {
-    for codec in common::keyed_codecs() {
-        let config = common::config(codec);
-        let token = common::encode(&config, session_data());
-        let prefixes = (0..token.len()).map(|end| token.as_bytes()[..end].to_vec());
-        let suffixes = (1..token.len()).map(|start| token.as_bytes()[start..].to_vec());
-        let outcome = attack(&app(config), "session", prefixes.chain(suffixes)).await;
-        assert_eq!(outcome.sent, 2 * token.len() - 1, "{codec}");
-        assert_eq!(
-            (outcome.accepted, outcome.errors),
-            (0, 0),
-            "{codec}: {outcome:?}"
-        );
-    }
+async fn no_truncated_token_is_ever_accepted(codec: SessionType) {
+    let config = common::config(codec);
+    let token = common::encode(&config, session_data());
+    let prefixes = (0..token.len()).map(|end| token.as_bytes()[..end].to_vec());
+    let suffixes = (1..token.len()).map(|start| token.as_bytes()[start..].to_vec());
+    let outcome = attack(&app(config), "session", prefixes.chain(suffixes)).await;
+    assert_eq!(outcome.sent, 2 * token.len() - 1, "{codec}");
+    assert_eq!(
+        (outcome.accepted, outcome.errors),
+        (0, 0),
+        "{codec}: {outcome:?}"
+    );
 }
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
@@ -216,26 +207,23 @@ impl Garbage {
     }
 }
 
-#[tokio::test]
-async fn random_garbage_is_never_accepted() {
-    for codec in common::keyed_codecs() {
-        let app = app(common::config(codec));
-        let mut garbage = Garbage(0x9E37_79B9_7F4A_7C15);
-        let raw: Vec<Vec<u8>> = (0..500)
-            .map(|_| {
-                let len = (garbage.next() % 400) as usize;
-                garbage.bytes(len)
-            })
-            .collect();
-        let shaped: Vec<Vec<u8>> = (0..500).map(|_| garbage.token_shaped(codec)).collect();
-        let outcome = attack(&app, "session", raw.into_iter().chain(shaped)).await;
-        assert!(outcome.sent > 500, "{codec}: {outcome:?}");
-        assert_eq!(
-            (outcome.accepted, outcome.errors),
-            (0, 0),
-            "{codec}: {outcome:?}"
-        );
-    }
+async fn random_garbage_is_never_accepted(codec: SessionType) {
+    let app = app(common::config(codec));
+    let mut garbage = Garbage(0x9E37_79B9_7F4A_7C15);
+    let raw: Vec<Vec<u8>> = (0..500)
+        .map(|_| {
+            let len = (garbage.next() % 400) as usize;
+            garbage.bytes(len)
+        })
+        .collect();
+    let shaped: Vec<Vec<u8>> = (0..500).map(|_| garbage.token_shaped(codec)).collect();
+    let outcome = attack(&app, "session", raw.into_iter().chain(shaped)).await;
+    assert!(outcome.sent > 500, "{codec}: {outcome:?}");
+    assert_eq!(
+        (outcome.accepted, outcome.errors),
+        (0, 0),
+        "{codec}: {outcome:?}"
+    );
 }
 
 type Hs256 = Hmac<sha2::Sha256>;
@@ -286,49 +274,43 @@ async fn only_hs256_headers_are_accepted() {
     assert_eq!((outcome.accepted, outcome.errors), (0, 0), "{outcome:?}");
 }
 
-#[tokio::test]
-async fn signing_never_uses_a_fallback_key() {
+async fn signing_never_uses_a_fallback_key(codec: SessionType) {
     // Flask's GHSA-4grg-w6v8-c28g: a session signed with the last fallback key.
-    for codec in common::keyed_codecs() {
-        let rotating = SessionConfig::builder()
-            .session_type(codec)
-            .secret_key("new-key-new-key-new-key-new-key!")
-            .fallback_keys(["old-key-old-key-old-key-old-key!"])
-            .build()
-            .unwrap();
-        let token = common::encode(&rotating, session_data());
-        let new_only = common::config_with_secret(codec, "new-key-new-key-new-key-new-key!");
-        let old_only = common::config_with_secret(codec, "old-key-old-key-old-key-old-key!");
-        assert_eq!(
-            Value::Object(common::decode(&new_only, &token)),
-            session_data(),
-            "{codec}"
-        );
-        assert_eq!(common::decode(&old_only, &token), Map::new(), "{codec}");
-    }
+    let rotating = SessionConfig::builder()
+        .session_type(codec)
+        .secret_key("new-key-new-key-new-key-new-key!")
+        .fallback_keys(["old-key-old-key-old-key-old-key!"])
+        .build()
+        .unwrap();
+    let token = common::encode(&rotating, session_data());
+    let new_only = common::config_with_secret(codec, "new-key-new-key-new-key-new-key!");
+    let old_only = common::config_with_secret(codec, "old-key-old-key-old-key-old-key!");
+    assert_eq!(
+        Value::Object(common::decode(&new_only, &token)),
+        session_data(),
+        "{codec}"
+    );
+    assert_eq!(common::decode(&old_only, &token), Map::new(), "{codec}");
 }
 
-#[tokio::test]
-async fn a_removed_fallback_key_no_longer_opens_anything() {
-    for codec in common::keyed_codecs() {
-        let old = common::config_with_secret(codec, "old-key-old-key-old-key-old-key!");
-        let token = common::encode(&old, session_data()).into_bytes();
-        let rotating = SessionConfig::builder()
-            .session_type(codec)
-            .secret_key("new-key-new-key-new-key-new-key!")
-            .fallback_keys(["old-key-old-key-old-key-old-key!"])
-            .build()
-            .unwrap();
-        let during = attack(&app(rotating), "session", [token.clone()]).await;
-        assert_eq!(during.accepted, 1, "{codec}: rotation window");
-        let after = common::config_with_secret(codec, "new-key-new-key-new-key-new-key!");
-        let outcome = attack(&app(after), "session", [token]).await;
-        assert_eq!(
-            (outcome.accepted, outcome.errors),
-            (0, 0),
-            "{codec}: {outcome:?}"
-        );
-    }
+async fn a_removed_fallback_key_no_longer_opens_anything(codec: SessionType) {
+    let old = common::config_with_secret(codec, "old-key-old-key-old-key-old-key!");
+    let token = common::encode(&old, session_data()).into_bytes();
+    let rotating = SessionConfig::builder()
+        .session_type(codec)
+        .secret_key("new-key-new-key-new-key-new-key!")
+        .fallback_keys(["old-key-old-key-old-key-old-key!"])
+        .build()
+        .unwrap();
+    let during = attack(&app(rotating), "session", [token.clone()]).await;
+    assert_eq!(during.accepted, 1, "{codec}: rotation window");
+    let after = common::config_with_secret(codec, "new-key-new-key-new-key-new-key!");
+    let outcome = attack(&app(after), "session", [token]).await;
+    assert_eq!(
+        (outcome.accepted, outcome.errors),
+        (0, 0),
+        "{codec}: {outcome:?}"
+    );
 }
 
 #[tokio::test]
@@ -382,3 +364,12 @@ async fn hostile_cookie_headers_are_an_empty_session() {
         }
     );
 }
+
+keyed_codec_tests!(
+    no_bit_flipped_token_is_ever_accepted,
+    no_other_spelling_of_a_token_is_accepted,
+    no_truncated_token_is_ever_accepted,
+    random_garbage_is_never_accepted,
+    signing_never_uses_a_fallback_key,
+    a_removed_fallback_key_no_longer_opens_anything,
+);
