@@ -228,6 +228,11 @@ impl RequestSession {
         self.generation.load(Ordering::Acquire)
     }
 
+    /// The latest change time handed out.
+    pub(crate) fn last_tick(&self) -> u64 {
+        self.clock.load(Ordering::Relaxed)
+    }
+
     /// A view has changes it has not handed back.
     pub(crate) fn view_changed(&self) {
         self.dirty_views.fetch_add(1, Ordering::AcqRel);
@@ -259,6 +264,20 @@ impl RequestSession {
         }
     }
 
+    /// Whether the JSON text is known to hold no claims.
+    pub(crate) fn is_canonical(&self) -> bool {
+        self.state().canonical
+    }
+
+    /// A parse of generation `read` found no claim among the object's keys:
+    /// the text holds none, if it is still the current one.
+    pub(crate) fn confirm_canonical(&self, read: u64) {
+        let mut state = self.state();
+        if self.generation() == read {
+            state.canonical = true;
+        }
+    }
+
     /// A parse found the JSON text invalid: the cookie is refused.
     pub(crate) fn invalid_json(&self) {
         let mut state = self.state();
@@ -273,7 +292,10 @@ impl RequestSession {
             let snapshot = self.snapshot();
             let keys = self.keys(Shape::Map, false);
             match object::user_id(&snapshot.json, keys.claims, keys.claims_unless_string) {
-                Ok((id, claims)) if claims.is_empty() => return id,
+                Ok((id, claims)) if claims.is_empty() => {
+                    self.confirm_canonical(snapshot.generation);
+                    return id;
+                }
                 Ok(_) => self.take_inner_claims(),
                 Err(error) if error.is_data() => return None,
                 Err(_) => self.invalid_json(),
@@ -293,7 +315,12 @@ impl RequestSession {
         handover: impl FnOnce(bool) -> Result<Handover, SaveError>,
     ) -> Result<Option<Snapshot>, SaveError> {
         let mut state = self.state();
-        let others = self.dirty_views.fetch_sub(1, Ordering::AcqRel) - 1;
+        let others = self
+            .dirty_views
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(1))
+            })
+            .map_or(0, |n| n.saturating_sub(1));
         let whole = others == 0 && self.generation() == read;
         if state.saved {
             tracing::warn!(
@@ -353,6 +380,14 @@ impl RequestSession {
         if time < state.last_reset {
             return Ok(());
         }
+        if !state.canonical {
+            self.canonicalize(state);
+        }
+        for (key, value) in &keys {
+            if let Some(value) = value {
+                self.check_key(key, value)?;
+            }
+        }
         let mut object: Object = serde_json::from_slice(&state.json)?;
         for (key, value) in keys {
             let later = state
@@ -364,7 +399,6 @@ impl RequestSession {
             }
             match value {
                 Some(value) => {
-                    self.check_key(&key, &value)?;
                     object.insert(key.clone(), value);
                 }
                 None => {
@@ -412,6 +446,11 @@ impl RequestSession {
         let mut state = self.state();
         if let Some(error) = state.error.take() {
             return Err(error);
+        }
+        if state.cookie.is_some() && !state.canonical {
+            // Nothing checked the claims inside the object yet: a cookie is
+            // never written (or re-issued) from text that was not checked.
+            self.canonicalize(&mut state);
         }
         let State {
             cookie,
@@ -562,13 +601,18 @@ impl RequestSession {
         let result = (|| {
             let mut object: Object =
                 serde_json::from_slice(&state.json).map_err(|_| Rejection::NotAnObject)?;
-            let now = self.config.now();
+            let cookie = state.cookie.as_ref();
+            let now = cookie.map_or_else(|| self.config.now(), |cookie| cookie.now);
             let expiry = self.config.expiry();
             let (found, carried) =
                 expiry.take_claims(&mut object, now, self.config.codec().pyjwt_claims())?;
-            let cookie = state.cookie.as_ref();
             let peeled = cookie.and_then(|cookie| cookie.issued_at);
-            let issued_at = peeled.or(found);
+            let issued_at = match (peeled, found) {
+                // An issue time at the end and another inside: not a cookie
+                // this crate (or muffin-session) wrote.
+                (Some(_), Some(_)) => return Err(Rejection::Malformed),
+                (peeled, found) => peeled.or(found),
+            };
             let renew = expiry.check(issued_at, now)?;
             let json = serde_json::to_vec(&object).map_err(|_| Rejection::NotAnObject)?;
             Ok((json, issued_at, carried, renew))

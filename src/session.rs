@@ -42,9 +42,14 @@ use crate::request::{request_session, Handover, Mode, Op, RequestSession};
 /// Several views of one request share one session. Changes made through them
 /// apply in the order the handler makes them, whatever order the views are
 /// declared or dropped in: [`end`](Self::end) drops what was stored before
-/// it, through any view, and keeps what is stored after it. A view reads the
-/// session when it is extracted, and again when it is changed after another
-/// view changed the session.
+/// it, through any view, and keeps what is stored after it. For each key,
+/// the change made last wins.
+///
+/// Each view holds its own copy: it reads the session when it is extracted,
+/// and again when it is changed after another view handed back a change
+/// (which a view does when it is dropped, saved, or changed again after
+/// another view's change). A change still held by one view is not seen by
+/// another, so read and change a value through one view.
 ///
 /// # Saving
 ///
@@ -57,7 +62,11 @@ use crate::request::{request_session, Handover, Mode, Op, RequestSession};
 ///   applies parts left to right, and the session makes the `Cache-Control`
 ///   it finds `private` when it sets a cookie, which a later part would undo.
 ///
-/// `Set-Cookie` is sent only if the session's JSON changed. A session that
+/// `Set-Cookie` is sent only if the session's JSON text changed: a view
+/// borrowed mutably without a change writes nothing, except once, when the
+/// cookie's text was written in another key order or escaping (by
+/// muffin-session, or by a view of another type), which the crate then
+/// rewrites in its own. A session that
 /// cannot be saved (a value that does not serialize, a reserved key, a
 /// session too big for its cookies) is a `500`, never a silent `200`.
 ///
@@ -142,6 +151,7 @@ where
             let keys = self.request.keys(self.shape, true);
             match object::parse::<T>(&self.read_from, keys) {
                 Ok(parsed) if parsed.claims.is_empty() => {
+                    self.request.confirm_canonical(self.generation);
                     self.value = parsed.value;
                     self.rest = parsed.rest;
                     self.misfit = None;
@@ -149,7 +159,12 @@ where
                 }
                 // Claims inside the object: checked and taken out, then read again.
                 Ok(_) => self.request.take_inner_claims(),
-                // A well-formed object that does not fit `T`.
+                // The parse stopped early: the claims it did not reach are
+                // checked (and the rest of the text), then read again.
+                Err(error) if error.is_data() && !self.request.is_canonical() => {
+                    self.request.take_inner_claims();
+                }
+                // A well-formed, checked object that does not fit `T`.
                 Err(error) if error.is_data() => break,
                 // Not JSON at all: the cookie is refused, and the view reads `{}`.
                 Err(_) => self.request.invalid_json(),
@@ -168,6 +183,16 @@ where
     /// Called before every change: reads the session again if another view
     /// changed it since, and stamps the change's time.
     fn begin_change(&mut self) {
+        // Another view changed something since this view's last change:
+        // this view's changes so far go first, stamped with their own time.
+        let others_changed = self
+            .changed_at
+            .is_some_and(|time| self.request.last_tick() != time);
+        if others_changed {
+            if let Err(err) = self.hand_over() {
+                self.request.fail(err);
+            }
+        }
         if self.request.generation() != self.generation {
             if let Err(err) = self.hand_over() {
                 self.request.fail(err);

@@ -363,3 +363,49 @@ codec_tests!(
 );
 
 keyed_codec_tests!(a_fallback_key_reissue_keeps_the_issue_time);
+
+/// An expired cookie whose issue time is not at the end of its object (as
+/// 0.1 wrote them, and as muffin-session keeps them after adding keys) stays
+/// expired, whatever view reads it first: one that does not fit the session,
+/// one that only reads it while the cookie is re-issued under a new key, or
+/// the user lookup.
+#[tokio::test]
+async fn an_expired_issue_time_inside_the_object_is_never_revived() {
+    #[derive(Default, serde::Serialize, serde::Deserialize)]
+    struct Prefs {
+        theme: String, // no default: the expired session does not fit it
+    }
+    async fn prefer(mut prefs: Session<Prefs>) -> &'static str {
+        prefs.theme = "dark".into();
+        "saved"
+    }
+    async fn peek(prefs: Session<Prefs>) -> String {
+        prefs.theme.clone()
+    }
+    async fn read(session: Session) -> Json<Map<String, Value>> {
+        Json(session.into_inner())
+    }
+    let clock = TestClock::new();
+    let fallback = "an older secret of thirty-two bytes!";
+    let config = clock
+        .builder(SessionType::Jwt)
+        .max_age(Duration::from_secs(HOUR))
+        .fallback_keys([fallback])
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/prefer", get(prefer))
+        .route("/peek", get(peek))
+        .route("/read", get(read))
+        .layer(SessionLayer::new(config));
+    clock.set(START + 2 * HOUR);
+    let expired = json!({ISSUED_AT_CLAIM: START, "id": 1});
+    for (secret, path) in [(common::SECRET, "/prefer"), (fallback, "/peek")] {
+        let token = common::sign_jwt(secret, common::PYJWT_HEADER, &expired);
+        let mut client = Client::new(app.clone());
+        client.jar.insert("session".into(), token);
+        assert_eq!(client.get(path).await.status, StatusCode::OK, "{path}");
+        let session = client.get("/read").await.json();
+        assert_eq!(session.get("id"), None, "{path} revived {session}");
+    }
+}

@@ -19,6 +19,8 @@ use serde_json::{json, Map, Value};
 struct FlashBag {
     #[serde(default)]
     flash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -69,6 +71,15 @@ fn scenarios() -> Vec<(&'static str, Steps, Value)> {
                 b.flash = Some("last".into());
             },
             json!({"old": true, "flash": "last", "x": 1}),
+        ),
+        (
+            "flash, map flash, then a note: the map's later flash is kept",
+            |a, b| {
+                b.flash = Some("typed".into());
+                a.insert("flash", "map").unwrap();
+                b.note = Some("n".into());
+            },
+            json!({"old": true, "flash": "map", "note": "n"}),
         ),
         (
             "typed end, then map insert",
@@ -303,3 +314,27 @@ codec_tests!(
     a_session_that_cannot_be_saved_is_a_500,
     values_of_any_serialize_type,
 );
+
+/// An unsigned cookie with trailing bytes after its object, read by a view
+/// it does not fit, is an empty session, not a 500 when the view saves.
+#[tokio::test]
+async fn trailing_garbage_read_by_a_misfit_view_is_an_empty_session() {
+    use base64::Engine as _;
+    #[derive(Default, Serialize, Deserialize)]
+    struct Prefs {
+        theme: String,
+    }
+    async fn prefer(mut prefs: Session<Prefs>) -> &'static str {
+        prefs.theme = "dark".into();
+        "saved"
+    }
+    let app = Router::new()
+        .route("/", get(prefer))
+        .layer(SessionLayer::new(common::config(SessionType::Base64)));
+    let token = base64::engine::general_purpose::URL_SAFE.encode(br#"{"theme":5}x"#);
+    let reply = common::get(&app, "/", Some(&format!("session={token}"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let config = common::config(SessionType::Base64);
+    let saved = common::decode(&config, &reply.cookie_value().unwrap());
+    assert_eq!(Value::Object(saved), json!({"theme": "dark"}));
+}
