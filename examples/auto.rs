@@ -2,17 +2,18 @@
 //! session after every handler that changed it, whatever the handler returns.
 //!
 //! ```sh
-//! SESSION_SECRET_KEY=change-me-to-a-long-random-string cargo run --example auto
-//! curl -i -c jar -b jar http://127.0.0.1:3000/update   # Session updated.
-//! curl -b jar http://127.0.0.1:3000/load                # value
+//! cargo run --example auto   # on http://127.0.0.1:3001; a random secret unless SESSION_SECRET_KEY is set
+//! curl -i -c jar -b jar http://127.0.0.1:3001/update   # Session updated.
+//! curl -b jar http://127.0.0.1:3001/load                # value
 //! ```
 //!
-//! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`.
+//! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`
+//! (default `127.0.0.1:3001`).
 
 mod support;
 
 use axum::{routing::get, Router};
-use axum_cookie_session::{SaveError, Session, SessionConfig, SessionLayer};
+use axum_cookie_session::{SaveError, Session, SessionLayer};
 
 /// Sets `var`; the layer writes the cookie.
 async fn update(mut session: Session) -> Result<&'static str, SaveError> {
@@ -28,10 +29,10 @@ async fn load(session: Session) -> String {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     support::init_tracing();
-    let config = SessionConfig::from_env()?;
+    let config = support::session_config()?;
     let app = Router::new()
         .route("/update", get(update))
         .route("/load", get(load))
         .layer(SessionLayer::new(config));
-    support::serve(app).await
+    support::serve(app, "127.0.0.1:3001").await
 }

@@ -2,17 +2,18 @@
 //! `Session` extractor and save it by returning it in the response.
 //!
 //! ```sh
-//! SESSION_SECRET_KEY=change-me-to-a-long-random-string cargo run --example manual
-//! curl -i -c jar -b jar http://127.0.0.1:3000/update   # Session updated.
-//! curl -b jar http://127.0.0.1:3000/load                # value
+//! cargo run --example manual   # on http://127.0.0.1:3002; a random secret unless SESSION_SECRET_KEY is set
+//! curl -i -c jar -b jar http://127.0.0.1:3002/update   # Session updated.
+//! curl -b jar http://127.0.0.1:3002/load                # value
 //! ```
 //!
-//! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`.
+//! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`
+//! (default `127.0.0.1:3002`).
 
 mod support;
 
 use axum::{routing::get, Router};
-use axum_cookie_session::{SaveError, Session, SessionConfig, SessionLayer};
+use axum_cookie_session::{SaveError, Session, SessionLayer};
 
 /// Sets `var`, and saves the session by returning it.
 async fn update(mut session: Session) -> Result<(Session, &'static str), SaveError> {
@@ -29,11 +30,11 @@ async fn load(session: Session) -> String {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     support::init_tracing();
-    let config = SessionConfig::from_env()?;
+    let config = support::session_config()?;
     let app = Router::new()
         .route("/update", get(update))
         .route("/load", get(load))
         // Manual mode: only a handler that returns the session saves it.
         .layer(SessionLayer::manual(config));
-    support::serve(app).await
+    support::serve(app, "127.0.0.1:3002").await
 }

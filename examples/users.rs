@@ -4,13 +4,14 @@
 //! `GET /login?user=NAME` stands in for real authentication.
 //!
 //! ```sh
-//! SESSION_SECRET_KEY=change-me-to-a-long-random-string cargo run --example users
-//! curl -i http://127.0.0.1:3000/admin                          # 307 to /login?next=%2Fadmin
-//! curl -i -c jar -b jar 'http://127.0.0.1:3000/login?user=alice&next=/admin'
-//! curl -b jar http://127.0.0.1:3000/admin                      # Top secret admin page.
+//! cargo run --example users   # on http://127.0.0.1:3003; a random secret unless SESSION_SECRET_KEY is set
+//! curl -i http://127.0.0.1:3003/admin                          # 307 to /login?next=%2Fadmin
+//! curl -i -c jar -b jar 'http://127.0.0.1:3003/login?user=alice&next=/admin'
+//! curl -b jar http://127.0.0.1:3003/admin                      # Top secret admin page.
 //! ```
 //!
-//! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`.
+//! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`
+//! (default `127.0.0.1:3003`).
 
 mod support;
 
@@ -21,9 +22,7 @@ use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use axum_cookie_session::{
-    safe_next, CurrentUser, RequireUser, Session, SessionConfig, SessionLayer, UserLoader,
-};
+use axum_cookie_session::{safe_next, CurrentUser, RequireUser, Session, SessionLayer, UserLoader};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -111,7 +110,7 @@ async fn clear(mut session: Session) -> &'static str {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     support::init_tracing();
-    let config = SessionConfig::from_env()?.with_user_loader(Users::demo());
+    let config = support::session_config()?.with_user_loader(Users::demo());
     let app = Router::new()
         .route("/admin", get(admin))
         .route_layer(RequireUser::<User>::new().check(|user: &User| user.is_admin))
@@ -121,5 +120,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/logout", get(logout))
         .route("/clear", get(clear))
         .layer(SessionLayer::new(config));
-    support::serve(app).await
+    support::serve(app, "127.0.0.1:3003").await
 }

@@ -27,7 +27,6 @@
 mod support;
 
 mod access_log;
-mod config;
 mod db;
 mod pages;
 mod routes;
@@ -44,8 +43,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     if db.seed_demo_users().await? {
         announce_demo_users(&path);
     }
-    let config = config::session_config()?.with_user_loader(db.clone());
-    support::serve(routes::app(config, db)).await
+    let config = support::session_config()?.with_user_loader(db.clone());
+    support::serve(routes::app(config, db), "127.0.0.1:3000").await
 }
 
 /// Tells how to log in, once, when the demo users have just been created.
