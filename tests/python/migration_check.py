@@ -3,7 +3,7 @@
 Usage: python migration_check.py PATH_TO_DEMO_BINARY [--seed N]
 
 For session types jwt and fernet, muffin_app.py (muffin + muffin-session 2.6.0
-under uvicorn) and the crate's `demo` example (a fresh SQLite database in a
+under uvicorn) and the crate's demo (a fresh SQLite database in a
 temporary folder) run side by side with the same SESSION_SECRET_KEY,
 SESSION_SESSION_TYPE and a non-default SESSION_COOKIE_NAME, and:
 

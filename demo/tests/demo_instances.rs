@@ -1,6 +1,6 @@
 //! Two instances, one secret: the horizontal-scale story of cookie sessions.
 //!
-//! Two `examples/demo` processes share a secret and a database. A login on
+//! Two demo processes share a secret and a database. A login on
 //! one is honoured by the other, with no session store between them. Then
 //! the second is restarted with a new secret and the old one as a fallback
 //! key: the user stays logged in, and the reply re-issues the cookie under

@@ -3,7 +3,7 @@
 //! passwords, and the session in a cookie.
 //!
 //! ```sh
-//! cargo run --example demo                 # serves http://127.0.0.1:3000
+//! cargo run -p demo                        # serves http://127.0.0.1:3000
 //! ```
 //!
 //! On first start it creates the database (`DATABASE_URL`, default `demo.db`
@@ -23,7 +23,7 @@
 //! cookie, several instances with the same secret and database serve the
 //! same logged-in users.
 
-#[path = "../support/mod.rs"]
+#[path = "../../examples/support/mod.rs"]
 mod support;
 
 mod access_log;

@@ -1,11 +1,6 @@
-//! Runs `examples/demo` as a real server process for the end-to-end tests:
-//! a scratch directory, free ports, readiness polling, and children that are
+//! Runs the demo as a real server process for the end-to-end tests: a
+//! scratch directory, free ports, readiness polling, and children that are
 //! killed when the test is done, pass or fail.
-//!
-//! `cargo test` builds the examples before running tests, so the binary is
-//! next to the test's own. Running one test target alone
-//! (`cargo test --test demo_instances`) does not build it: run
-//! `cargo build --all-features --example demo` first.
 
 #![allow(dead_code)] // each test target uses a different part
 
@@ -52,24 +47,9 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
-/// The compiled demo example, beside this test binary's directory
-/// (`target/debug/deps/X` → `target/debug/examples/demo`).
+/// The compiled demo, which cargo builds before the tests that run it.
 pub fn demo_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test binaries live in target/<profile>/deps");
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("demo{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.is_file(),
-        "{} is missing: run `cargo test` (which builds the examples) or \
-         `cargo build --all-features --example demo` first",
-        binary.display()
-    );
-    binary
+    PathBuf::from(env!("CARGO_BIN_EXE_demo"))
 }
 
 /// A child process that is killed when dropped, with its output in a log

@@ -1,4 +1,4 @@
-//! A real browser on `examples/demo`: headless Chromium driven over
+//! A real browser on the demo: headless Chromium driven over
 //! WebDriver (chromedriver), clicking through login, the admin guard and
 //! logout as a person would, with real cookies.
 //!
