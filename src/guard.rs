@@ -24,6 +24,7 @@ use crate::user::{load_user, login_location};
 
 type Check<U> = Arc<dyn Fn(&U) -> bool + Send + Sync>;
 type MakeResponse = Arc<dyn Fn() -> Response + Send + Sync>;
+type MakeForbidden<U> = Arc<dyn Fn(&U) -> Response + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type MakeLocation = Arc<dyn Fn(&Parts) -> BoxFuture<String> + Send + Sync>;
 
@@ -73,7 +74,7 @@ pub struct RequireUser<U> {
     anonymous: Anonymous,
     status: StatusCode,
     html: bool,
-    forbidden: MakeResponse,
+    forbidden: MakeForbidden<U>,
 }
 
 impl<U> Clone for RequireUser<U> {
@@ -117,7 +118,7 @@ where
             anonymous: Anonymous::LoginUrl,
             status: StatusCode::TEMPORARY_REDIRECT,
             html: false,
-            forbidden: Arc::new(|| StatusCode::FORBIDDEN.into_response()),
+            forbidden: Arc::new(|_| StatusCode::FORBIDDEN.into_response()),
         }
     }
 
@@ -183,12 +184,25 @@ where
         self
     }
 
-    /// The response for logged-in users who fail the check (default `403`).
+    /// The response for logged-in users who fail the check (default `403`),
+    /// made from the user who was refused, so the page can name them.
+    ///
+    /// ```
+    /// # #[derive(Clone)] struct User { name: String, is_admin: bool }
+    /// use axum::http::StatusCode;
+    /// use axum_cookie_session::RequireUser;
+    ///
+    /// let admins_only = RequireUser::<User>::new()
+    ///     .check(|user| user.is_admin)
+    ///     .on_forbidden(|user| {
+    ///         (StatusCode::FORBIDDEN, format!("{}, this page is for admins.", user.name))
+    ///     });
+    /// ```
     pub fn on_forbidden<R: IntoResponse>(
         mut self,
-        response: impl Fn() -> R + Send + Sync + 'static,
+        response: impl Fn(&U) -> R + Send + Sync + 'static,
     ) -> Self {
-        self.forbidden = Arc::new(move || response().into_response());
+        self.forbidden = Arc::new(move |user| response(user).into_response());
         self
     }
 
@@ -197,7 +211,7 @@ where
         let request = request_session(parts).map_err(IntoResponse::into_response)?;
         match load_user::<U>(parts, &request).await {
             Ok(Some(user)) if (self.check)(&user) => Ok(()),
-            Ok(Some(_)) => Err((self.forbidden)()),
+            Ok(Some(user)) => Err((self.forbidden)(&user)),
             Ok(None) => Err(self.anonymous(parts, request.config()).await),
             Err(rejection) => Err(rejection.into_response()),
         }

@@ -27,6 +27,7 @@ use serde_json::Value;
 
 use crate::chunks;
 use crate::config::SessionConfig;
+use crate::cookie_info::{CookieInfo, Received};
 use crate::error::{SaveError, SessionRejection};
 use crate::expiry::Carried;
 use crate::object::{self, Keys, Object, Shape};
@@ -124,6 +125,8 @@ struct Cookie {
     reissue: Reissue,
     /// When the cookie was issued, if it said.
     issued_at: Option<u64>,
+    /// What the cookie was when it came, if it was accepted.
+    received: Option<Received>,
     /// The request's time, read once when the session is first read: the
     /// time expiry is checked against and new cookies are issued at.
     now: u64,
@@ -418,6 +421,17 @@ impl RequestSession {
         self.state().error.get_or_insert(error);
     }
 
+    /// The cookie the request carried, if it was read and accepted, its
+    /// claims checked first.
+    pub(crate) fn cookie_info(&self) -> Option<CookieInfo> {
+        let mut state = self.state();
+        if !state.canonical {
+            self.canonicalize(&mut state);
+        }
+        let received = state.cookie.as_ref()?.received?;
+        Some(received.info(self.config.session_type(), self.config.lifetime()))
+    }
+
     /// Whether anything read the session during this request.
     pub(crate) fn was_read(&self) -> bool {
         self.state().cookie.is_some()
@@ -534,6 +548,7 @@ impl RequestSession {
             carried: Carried::new(),
             reissue: Reissue::No,
             issued_at: None,
+            received: None,
             now: self.config.now(),
         };
         let Some(found) = chunks::find(headers, self.config.cookie_name()) else {
@@ -543,13 +558,22 @@ impl RequestSession {
         };
         cookie.present = true;
         cookie.chunks = found.chunks;
+        let size = found.token.as_ref().map_or(0, String::len);
         let decoded = found
             .token
             .and_then(|token| self.decode(&token, &mut cookie));
         state.cookie = Some(cookie);
         match decoded {
-            Ok((json, canonical)) => {
+            Ok((json, canonical, fallback_key)) => {
                 tracing::trace!("session cookie decoded");
+                if let Some(cookie) = &mut state.cookie {
+                    cookie.received = Some(Received {
+                        size,
+                        chunks: cookie.chunks,
+                        issued_at: cookie.issued_at,
+                        fallback_key,
+                    });
+                }
                 let json = Arc::new(json);
                 state.json = Arc::clone(&json);
                 state.saved_json = json;
@@ -563,9 +587,9 @@ impl RequestSession {
     }
 
     /// Verifies a cookie value and takes off the issue time this crate
-    /// stamps at its end. Returns the JSON text, and whether it is known to
-    /// hold no claims.
-    fn decode(&self, token: &str, cookie: &mut Cookie) -> Result<(Vec<u8>, bool), Rejection> {
+    /// stamps at its end. Returns the JSON text, whether it is known to
+    /// hold no claims, and whether a fallback key verified it.
+    fn decode(&self, token: &str, cookie: &mut Cookie) -> Result<(Vec<u8>, bool, bool), Rejection> {
         let config = &self.config;
         let now = cookie.now;
         let decoded = config.codec().decode(token, now)?;
@@ -581,7 +605,7 @@ impl RequestSession {
         let renew = config.expiry().check(issued_at, now)?;
         cookie.issued_at = issued_at;
         cookie.reissue = reissue(renew, by_fallback_key);
-        Ok((json, canonical))
+        Ok((json, canonical, by_fallback_key))
     }
 
     /// Whether a cookie with no issue time at its end must be searched for
@@ -625,6 +649,9 @@ impl RequestSession {
                 if let Some(cookie) = &mut state.cookie {
                     let by_fallback_key = cookie.reissue == Reissue::FallbackKey;
                     cookie.issued_at = issued_at;
+                    if let Some(received) = &mut cookie.received {
+                        received.issued_at = issued_at;
+                    }
                     cookie.carried = carried;
                     cookie.reissue = reissue(renew, by_fallback_key);
                 }
@@ -665,6 +692,7 @@ fn reject(state: &mut State, rejection: Rejection) {
     if let Some(cookie) = &mut state.cookie {
         cookie.carried.clear();
         cookie.issued_at = None;
+        cookie.received = None;
         cookie.reissue = Reissue::No;
     }
 }

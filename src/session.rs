@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::SessionConfig;
+use crate::cookie_info::CookieInfo;
 use crate::error::{SaveError, SessionRejection};
 use crate::headers::add_set_cookies;
 use crate::object::{self, Object, RawEntries, Shape, USER_ID_KEY};
@@ -270,6 +271,15 @@ where
 }
 
 impl<T: Serialize + 'static> Session<T> {
+    /// The session cookie the request carried, if it was accepted: its size,
+    /// chunks, codec, issue and expiry times, and whether a fallback key
+    /// verified it. `None` when the request had no session cookie or it was
+    /// refused. It describes the cookie as it came, whatever the handler
+    /// changes.
+    pub fn cookie_info(&self) -> Option<CookieInfo> {
+        self.request.cookie_info()
+    }
+
     /// The logged-in user's id, as saving would store it.
     pub fn user_id<I: DeserializeOwned>(&self) -> Option<I> {
         let id = match self.as_object() {

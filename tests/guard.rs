@@ -159,13 +159,16 @@ async fn the_check_decides_and_a_failing_user_gets_403() {
     let custom = guarded(
         RequireUser::new()
             .check(|user: &User| user.is_admin)
-            .on_forbidden(|| (StatusCode::NOT_FOUND, "nothing here")),
+            .on_forbidden(|user: &User| {
+                let body = format!("nothing here for admin={}", user.is_admin);
+                (StatusCode::NOT_FOUND, body)
+            }),
     );
+    let reply = send_get(&custom, "/page", Some(&cookie_for(2))).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        send_get(&custom, "/page", Some(&cookie_for(2)))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
+        reply.body, "nothing here for admin=false",
+        "made from the refused user"
     );
 }
 
