@@ -12,10 +12,15 @@
 //!
 //! - `GET /`: who is logged in; `GET /login`: the form (keeps a safe `next`);
 //!   `POST /login`: logs in and goes to `next`, or `401` with the form again.
-//! - `GET` or `POST /logout`: logs out; `GET /session`: the session as JSON;
-//!   `GET /clear`: empties it.
+//! - `GET /logout`: a page with a logout button; `POST /logout`: logs out
+//!   and says so. No `GET` changes the session.
+//! - `GET /session`: for a browser, a page showing the cookie (its size
+//!   against the 4 KB budget, chunks, codec, issue and expiry times, key)
+//!   and the decoded session; for curl and scripts, the session as JSON.
+//!   `POST /clear`: empties it.
 //! - `GET /admin`: admins only (`RequireUser` with an `is_admin` check):
-//!   anonymous visitors are sent to the login form, bob gets `403`.
+//!   anonymous visitors are sent to the login form, bob gets a `403` page
+//!   naming him. Any other path is an HTML `404` page.
 //!
 //! Configured by `SESSION_*` variables (see `SessionConfig::from_env`;
 //! without `SESSION_SECRET_KEY` a random secret is made for the run), `ADDR`

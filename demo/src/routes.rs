@@ -1,43 +1,62 @@
 //! The routes, mirroring muffin-session's README "Example": home, login and
-//! logout, the session as JSON, clearing it, and an admin-only page.
+//! logout, the session, clearing it, and an admin-only page.
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use std::time::SystemTime;
+
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{middleware, Form, Json, Router};
 use axum_cookie_session::{
-    safe_next, CurrentUser, RequireUser, Session, SessionConfig, SessionLayer,
+    safe_next, CurrentUser, RequireUser, SaveError, Session, SessionConfig, SessionLayer,
 };
 use maud::Markup;
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use crate::access_log::log_request;
 use crate::db::{Db, DbError, User};
-use crate::pages;
+use crate::pages::{self, LoginPage, SessionPage};
+
+/// The session key of a one-off notice, shown (and removed) by the next page.
+const NOTICE: &str = "notice";
 
 /// The whole site. `config` must already have `db` as its user loader.
 pub fn app(config: SessionConfig, db: Db) -> Router {
     let admins_only = RequireUser::<User>::new()
         .check(|user: &User| user.is_admin)
-        .on_forbidden(|| (StatusCode::FORBIDDEN, pages::forbidden()));
+        .on_forbidden(|user: &User| (StatusCode::FORBIDDEN, pages::forbidden(user)));
     Router::new()
         .route("/admin", get(admin))
         .route_layer(admins_only)
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
-        .route("/logout", get(logout).post(logout))
+        .route("/logout", get(logout_page).post(logout))
         .route("/session", get(session))
-        .route("/clear", get(clear))
+        .route("/clear", post(clear))
+        .fallback(not_found)
         .layer(SessionLayer::new(config))
         .layer(middleware::from_fn(log_request))
         .with_state(db)
 }
 
+/// The visitor, if logged in, as pages take it.
+fn visitor(user: &Option<CurrentUser<User>>) -> Option<&User> {
+    user.as_ref().map(|CurrentUser(user)| user)
+}
+
+/// Takes the notice the last request left, if any.
+fn take_notice(session: &mut Session) -> Option<String> {
+    session
+        .remove(NOTICE)
+        .and_then(|notice| notice.as_str().map(str::to_owned))
+}
+
 /// `GET /`: who is logged in.
-async fn home(user: Option<CurrentUser<User>>) -> Markup {
-    pages::home(user.as_ref().map(|CurrentUser(user)| user))
+async fn home(user: Option<CurrentUser<User>>, mut session: Session) -> Markup {
+    let notice = take_notice(&mut session);
+    pages::home(visitor(&user), notice.as_deref())
 }
 
 /// Where to go after logging in, as the query string or the form gives it.
@@ -49,8 +68,12 @@ struct NextQuery {
 /// `GET /login`: the form. A `next` that is not a path on this site is
 /// dropped here, so the form never carries it.
 async fn login_form(user: Option<CurrentUser<User>>, Query(query): Query<NextQuery>) -> Markup {
-    let next = query.next.as_deref().and_then(safe_next);
-    pages::login(user.as_ref().map(|CurrentUser(user)| user), next, None)
+    pages::login(LoginPage {
+        user: visitor(&user),
+        next: query.next.as_deref().and_then(safe_next),
+        message: None,
+        username: "",
+    })
 }
 
 /// The login form's fields.
@@ -64,15 +87,22 @@ struct LoginForm {
 
 /// `POST /login`: checks the password, then starts a fresh session holding
 /// the user's id and goes to `next` (checked again: the form came from the
-/// browser) or home. A wrong name or password re-renders the form with `401`.
+/// browser) or home. A wrong name or password re-renders the form with
+/// `401`, keeping the name.
 async fn login(
     State(db): State<Db>,
     mut session: Session,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, DbError> {
-    let next = safe_next(&form.next);
+    let next = safe_next(&form.next).map(str::to_owned);
+    let username = form.username.clone();
     let Some(user) = db.authenticate(form.username, form.password).await? else {
-        let page = pages::login(None, next, Some("Wrong user name or password."));
+        let page = pages::login(LoginPage {
+            user: None,
+            next: next.as_deref(),
+            message: Some("Wrong user name or password."),
+            username: &username,
+        });
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
     // Drop whatever the session held before login: a fresh session.
@@ -81,29 +111,69 @@ async fn login(
         return Ok(err.into_response());
     }
     tracing::info!(user = %user.username, "logged in");
-    Ok(Redirect::to(next.unwrap_or("/")).into_response())
+    Ok(Redirect::to(next.as_deref().unwrap_or("/")).into_response())
 }
 
-/// `GET` or `POST /logout`: forgets the user, keeps the rest of the session.
-async fn logout(mut session: Session) -> Redirect {
+/// `GET /logout`: a page with the logout button. Logging out changes state,
+/// so a GET never does it.
+async fn logout_page(user: Option<CurrentUser<User>>) -> Markup {
+    pages::logout(visitor(&user))
+}
+
+/// `POST /logout`: forgets the user, keeps the rest of the session, and
+/// says so on the next page.
+async fn logout(mut session: Session) -> Result<Redirect, SaveError> {
     session.logout();
-    Redirect::to("/")
+    session.insert(NOTICE, "Logged out.")?;
+    Ok(Redirect::to("/"))
 }
 
-/// `GET /session`: the whole session object as JSON.
-async fn session(session: Session) -> Json<Map<String, Value>> {
-    Json(session.into_inner())
+/// `GET /session`: for a browser, a page showing the session cookie and
+/// what it holds; for anything else (curl, scripts), the session as JSON.
+async fn session(
+    user: Option<CurrentUser<User>>,
+    mut session: Session,
+    headers: HeaderMap,
+) -> Response {
+    if !wants_html(&headers) {
+        return Json(session.into_inner()).into_response();
+    }
+    let notice = take_notice(&mut session);
+    let page = pages::session(SessionPage {
+        user: visitor(&user),
+        notice: notice.as_deref(),
+        cookie: session.cookie_info(),
+        session: &session,
+        now: SystemTime::now(),
+    });
+    page.into_response()
 }
 
-/// `GET /clear`: empties the session (which logs out too).
-async fn clear(mut session: Session) -> Markup {
+/// Whether the client asked for HTML, as browsers do.
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| value.contains("text/html"))
+}
+
+/// `POST /clear`: empties the session (which logs out too).
+async fn clear(mut session: Session) -> Result<Redirect, SaveError> {
     session.clear();
-    pages::cleared()
+    session.insert(NOTICE, "Session cleared.")?;
+    Ok(Redirect::to("/session"))
 }
 
 /// `GET /admin`: only admins get here (the route guard checks).
 async fn admin(CurrentUser(user): CurrentUser<User>) -> Markup {
     pages::admin(&user)
+}
+
+/// Any other path: an HTML `404`.
+async fn not_found(user: Option<CurrentUser<User>>, OriginalUri(uri): OriginalUri) -> Response {
+    let page = pages::not_found(visitor(&user), uri.path());
+    (StatusCode::NOT_FOUND, page).into_response()
 }
 
 /// A database failure is logged and answered `500`, without details.

@@ -114,15 +114,24 @@ async fn scenario(client: Client, base: String) {
     // the guard answers 403.
     page.log_in("bob", "builder").await;
     page.expect_url("/admin").await;
-    page.expect_status(|text| text.contains("Forbidden")).await;
+    page.expect_status(|text| text == "This page is for admins only, and bob is not one.")
+        .await;
     assert_eq!(page.fetch_status("/admin").await, 403);
+    page.find("#switch-user").await;
 
-    // Logging out (the button on the 403 page) goes home, anonymous.
+    // Logging out (the button in the navigation) goes home, anonymous, and
+    // says so once.
     page.click("#logout").await;
     page.expect_url("/").await;
     page.expect_status(|text| text == "Not logged in.").await;
+    page.expect_text("#notice", |text| text == "Logged out.")
+        .await;
+    page.open("/").await;
+    page.expect_status(|text| text == "Not logged in.").await;
+    assert!(page.client.find(Locator::Css("#notice")).await.is_err());
 
-    // A wrong password re-renders the form with a message, keeping `next`.
+    // A wrong password re-renders the form with a message, keeping the
+    // name and `next`.
     page.open("/admin").await;
     page.expect_url("/login?next=%2Fadmin").await;
     page.log_in("alice", "not her password").await;
@@ -130,6 +139,7 @@ async fn scenario(client: Client, base: String) {
     page.expect_text("#message", |text| text == "Wrong user name or password.")
         .await;
     assert_eq!(page.hidden_next().await, "/admin");
+    assert_eq!(page.field("username").await, "alice");
 
     // alice is an admin: she is sent on to /admin and sees it.
     page.log_in("alice", "wonderland").await;
@@ -150,6 +160,40 @@ async fn scenario(client: Client, base: String) {
         !visible.as_str().unwrap_or_default().contains("session="),
         "document.cookie shows the session cookie: {visible}"
     );
+
+    // The session page shows the cookie the browser holds and what it holds.
+    page.click("nav a[href='/session']").await;
+    page.expect_url("/session").await;
+    page.expect_status(|text| text == "Your browser holds a jwt session cookie.")
+        .await;
+    let size = page.find("#cookie-size").await.attr("value").await;
+    let size: f64 = size
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(size > 50.0, "the size bar shows {size} bytes");
+    page.expect_text("#session-json", |text| text.contains("\"id\": 1"))
+        .await;
+
+    // Clearing it is a button (a POST); it logs out too.
+    page.click("#clear").await;
+    page.expect_text("#notice", |text| text == "Session cleared.")
+        .await;
+    page.expect_url("/session").await;
+    page.expect_text("#session-json", |text| text == "{}").await;
+    page.find("#login").await;
+
+    // An unknown path is a page of the site, with a 404.
+    page.open("/no/such/page").await;
+    page.expect_status(|text| text.contains("/no/such/page"))
+        .await;
+    assert_eq!(page.fetch_status("/no/such/page").await, 404);
+
+    // Log alice in again.
+    page.open("/login").await;
+    page.log_in("alice", "wonderland").await;
+    page.expect_url("/").await;
 
     // Home says who is logged in; after logout, /admin asks to log in again.
     page.open("/").await;
@@ -200,6 +244,13 @@ impl Page {
             .await
             .expect("the login button");
         button.click().await.expect("submit the login form");
+    }
+
+    /// The value of the login form's field `name`.
+    async fn field(&self, name: &str) -> String {
+        let field = self.find(&format!("#login-form input[name={name}]")).await;
+        let value = field.prop("value").await.expect("read a field");
+        value.unwrap_or_default()
     }
 
     /// The login form's hidden `next` field.
