@@ -19,11 +19,28 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// The secret key is empty.
-    #[error("`{option}` is empty: set it to a long random string (at least 32 bytes)")]
+    /// The secret key is empty, or only whitespace.
+    #[error(
+        "`{option}` is empty or only whitespace: set it to a long random string (at least 32 \
+         bytes, e.g. `openssl rand -base64 32`)"
+    )]
     EmptySecret {
         /// The option or variable name.
         option: String,
+    },
+    /// No secret was set for a codec that signs or encrypts, so the public
+    /// default [`INSECURE_SECRET`](crate::INSECURE_SECRET) would be used.
+    #[error(
+        "`{option}` is not set, so sessions would be signed with the public default secret and \
+         anyone could forge them: set `{option}` to a long random string (e.g. `openssl rand \
+         -base64 32`; the same string as the muffin-session app you share cookies with), or set \
+         `{allow}` to true to accept forgeable sessions (local experiments only)"
+    )]
+    MissingSecret {
+        /// The option or variable name of the secret.
+        option: String,
+        /// The option or variable name of the opt-in.
+        allow: String,
     },
     /// The session type is not one of `base64`, `jwt`, `fernet`.
     #[error("`{option}` is `{value}`: expected one of `base64`, `jwt`, `fernet`")]

@@ -9,18 +9,27 @@ use axum_cookie_session::{ConfigError, SameSite, SessionConfig, SessionType, INS
 use http::header::{COOKIE, SET_COOKIE};
 use http::HeaderMap;
 
+/// A builder with a secret: every `jwt` or `fernet` config needs one.
+fn builder() -> axum_cookie_session::SessionConfigBuilder {
+    SessionConfig::builder().secret_key(common::SECRET)
+}
+
+/// `SESSION_*` variables, after a secret.
+fn from_vars(vars: &[(&str, &str)]) -> Result<SessionConfig, ConfigError> {
+    let secret = [("SESSION_SECRET_KEY", common::SECRET)];
+    SessionConfig::from_vars(secret.iter().chain(vars).copied())
+}
+
 #[test]
 fn defaults_follow_muffin_session() {
-    let config = SessionConfig::builder().build().unwrap();
+    let config = builder().build().unwrap();
     assert_eq!(config.session_type(), SessionType::Jwt);
     assert_eq!(config.cookie_name(), "session");
     assert_eq!(config.login_url(), "/login");
     assert_eq!(config.max_age(), None);
     assert_eq!(
         config.session_type(),
-        SessionConfig::from_vars::<_, &str, &str>([])
-            .unwrap()
-            .session_type()
+        from_vars(&[]).unwrap().session_type()
     );
 }
 
@@ -59,14 +68,13 @@ fn from_vars_reads_every_session_variable() {
 
 #[test]
 fn empty_optional_variables_keep_defaults() {
-    let config =
-        SessionConfig::from_vars([("SESSION_MAX_AGE", ""), ("SESSION_DOMAIN", " ")]).unwrap();
+    let config = from_vars(&[("SESSION_MAX_AGE", ""), ("SESSION_DOMAIN", " ")]).unwrap();
     assert_eq!(config.max_age(), None);
     assert!(!format!("{config:?}").contains("Domain"));
 }
 
 fn env_error(name: &str, value: &str) -> ConfigError {
-    SessionConfig::from_vars([(name, value)]).unwrap_err()
+    from_vars(&[(name, value)]).unwrap_err()
 }
 
 #[test]
@@ -100,40 +108,34 @@ fn errors_never_show_the_secret() {
 
 #[test]
 fn debug_never_shows_the_secret() {
-    let config = SessionConfig::builder()
+    let config = builder()
         .secret_key("hunter2-hunter2-hunter2-hunter2")
         .fallback_keys(["old-hunter2-old-hunter2-old-hunter2"])
         .build()
         .unwrap();
     let debug = format!("{config:?}");
     assert!(!debug.contains("hunter2"), "{debug}");
-    assert!(!format!("{:?}", SessionConfig::builder().secret_key("hunter2")).contains("hunter2"));
+    assert!(!format!("{:?}", builder().secret_key("hunter2")).contains("hunter2"));
 }
 
 #[test]
 fn builder_errors_name_the_option() {
-    let err = SessionConfig::builder().secret_key("").build().unwrap_err();
+    let err = builder().secret_key("").build().unwrap_err();
     assert_eq!(
         err,
         ConfigError::EmptySecret {
             option: "secret_key".into()
         }
     );
-    let err = SessionConfig::builder()
-        .cookie_name("a=b")
-        .build()
-        .unwrap_err();
+    let err = builder().cookie_name("a=b").build().unwrap_err();
     assert!(err.to_string().contains("`cookie_name`"), "{err}");
 }
 
 #[test]
 fn same_site_none_needs_secure() {
-    let err = SessionConfig::builder()
-        .same_site(SameSite::None)
-        .build()
-        .unwrap_err();
+    let err = builder().same_site(SameSite::None).build().unwrap_err();
     assert!(matches!(err, ConfigError::SameSiteNoneNeedsSecure { .. }));
-    SessionConfig::builder()
+    builder()
         .same_site(SameSite::None)
         .secure(true)
         .build()
@@ -142,7 +144,7 @@ fn same_site_none_needs_secure() {
 
 #[test]
 fn cookie_prefixes_are_checked() {
-    let host = || SessionConfig::builder().cookie_name("__Host-session");
+    let host = || builder().cookie_name("__Host-session");
     assert!(host().build().is_err(), "__Host- needs Secure");
     assert!(
         host().secure(true).path("/app").build().is_err(),
@@ -154,16 +156,13 @@ fn cookie_prefixes_are_checked() {
     );
     host().secure(true).build().unwrap();
 
-    let secure = || SessionConfig::builder().cookie_name("__Secure-session");
+    let secure = || builder().cookie_name("__Secure-session");
     assert!(secure().build().is_err());
     secure().secure(true).domain("example.com").build().unwrap();
 
     // Browsers match the prefixes in any case.
     for name in ["__host-session", "__HOST-session", "__secure-session"] {
-        let err = SessionConfig::builder()
-            .cookie_name(name)
-            .build()
-            .unwrap_err();
+        let err = builder().cookie_name(name).build().unwrap_err();
         assert!(
             matches!(err, ConfigError::InvalidCookiePrefix { .. }),
             "{name}"
@@ -173,7 +172,7 @@ fn cookie_prefixes_are_checked() {
 
 #[test]
 fn a_path_that_browsers_would_replace_is_refused() {
-    let err = SessionConfig::builder().path("app").build().unwrap_err();
+    let err = builder().path("app").build().unwrap_err();
     assert_eq!(
         err,
         ConfigError::InvalidPath {
@@ -183,13 +182,13 @@ fn a_path_that_browsers_would_replace_is_refused() {
     );
     let err = env_error("SESSION_PATH", "app/");
     assert!(err.to_string().contains("`SESSION_PATH`"), "{err}");
-    SessionConfig::builder().path("/app").build().unwrap();
+    builder().path("/app").build().unwrap();
 }
 
 #[test]
 fn a_login_url_no_redirect_could_carry_is_refused() {
     for url in ["", "/login\r\nSet-Cookie: x=y", "/log\tin", "/login\0"] {
-        let err = SessionConfig::builder().login_url(url).build().unwrap_err();
+        let err = builder().login_url(url).build().unwrap_err();
         assert!(
             matches!(err, ConfigError::InvalidLoginUrl { .. }),
             "{url:?}: {err}"
@@ -204,7 +203,7 @@ fn a_login_url_no_redirect_could_carry_is_refused() {
         "https://auth.example.com/login?app=1",
         "/connexion/é",
     ] {
-        SessionConfig::builder().login_url(url).build().unwrap();
+        builder().login_url(url).build().unwrap();
     }
 }
 
@@ -266,7 +265,7 @@ fn from_vars_reads_expiry_and_rotation_variables() {
     );
 
     // The lifetime follows the max-age unless set.
-    let config = SessionConfig::from_vars([("SESSION_MAX_AGE", "60")]).unwrap();
+    let config = from_vars(&[("SESSION_MAX_AGE", "60")]).unwrap();
     assert_eq!(config.lifetime(), Some(Duration::from_secs(60)));
     assert!(config.muffin_compat());
     let config = SessionConfig::from_vars([("SESSION_SECRET_KEY", "k")]).unwrap();
@@ -279,10 +278,7 @@ fn from_vars_reads_expiry_and_rotation_variables() {
 #[test]
 fn fallback_keys_deserialize_from_a_list_or_a_comma_separated_string() {
     // A cookie signed with the second old key loads: both keys were read.
-    let old = SessionConfig::builder()
-        .secret_key("old-2")
-        .build()
-        .unwrap();
+    let old = builder().secret_key("old-2").build().unwrap();
     let mut session: axum_cookie_session::Session =
         old.load_from_request(&HeaderMap::new()).unwrap();
     session.insert("id", 1).unwrap();
@@ -326,7 +322,7 @@ fn warnings_of(build: impl FnOnce()) -> String {
 fn weak_secrets_are_warned_about_without_being_shown() {
     let build = |codec: SessionType, secret: &'static str, fallback: &'static str| {
         warnings_of(move || {
-            SessionConfig::builder()
+            builder()
                 .session_type(codec)
                 .secret_key(secret)
                 .fallback_keys([fallback])
@@ -387,4 +383,91 @@ fn unknown_session_variables_are_warned_about_by_name_only() {
     );
     assert!(!warnings.contains("SESSION_MANAGER"), "{warnings}");
     assert!(!warnings.contains("OTHER_VARIABLE"), "{warnings}");
+}
+
+#[test]
+fn a_signing_config_without_a_secret_is_refused() {
+    for codec in common::keyed_codecs() {
+        let err = SessionConfig::builder()
+            .session_type(codec)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::MissingSecret {
+                option: "secret_key".into(),
+                allow: "allow_insecure_secret".into()
+            },
+            "{codec}"
+        );
+        assert!(err.to_string().contains("long random string"), "{err}");
+        let err = SessionConfig::from_vars([("SESSION_SESSION_TYPE", codec.as_str())]).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("`SESSION_SECRET_KEY` is not set"),
+            "{message}"
+        );
+        assert!(
+            message.contains("`SESSION_ALLOW_INSECURE_SECRET`"),
+            "{message}"
+        );
+        let err =
+            serde_json::from_str::<SessionConfig>(&format!(r#"{{"session_type": "{codec}"}}"#))
+                .unwrap_err();
+        assert!(err.to_string().contains("secret_key"), "{err}");
+    }
+    // base64 does not use the secret: nothing to refuse.
+    SessionConfig::builder()
+        .session_type(SessionType::Base64)
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn the_public_default_secret_is_used_only_when_asked_for_and_loudly() {
+    let opted_in = warnings_of(|| {
+        SessionConfig::builder()
+            .allow_insecure_secret(true)
+            .build()
+            .unwrap();
+        SessionConfig::from_vars([("SESSION_ALLOW_INSECURE_SECRET", "true")]).unwrap();
+        serde_json::from_str::<SessionConfig>(r#"{"allow_insecure_secret": true}"#).unwrap();
+    });
+    assert_eq!(
+        opted_in.matches("PUBLIC DEFAULT `InsecureSecret`").count(),
+        3,
+        "{opted_in}"
+    );
+    // A Muffin app left at its default secret, while it migrates: explicit.
+    let explicit = warnings_of(|| {
+        SessionConfig::builder()
+            .secret_key(INSECURE_SECRET)
+            .build()
+            .unwrap();
+        SessionConfig::from_vars([("SESSION_SECRET_KEY", INSECURE_SECRET)]).unwrap();
+    });
+    assert_eq!(explicit.matches("PUBLIC DEFAULT").count(), 2, "{explicit}");
+    assert!(explicit.contains("`SESSION_SECRET_KEY`"), "{explicit}");
+    let err = env_error("SESSION_ALLOW_INSECURE_SECRET", "perhaps");
+    assert!(
+        err.to_string().contains("SESSION_ALLOW_INSECURE_SECRET"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_secret_of_only_whitespace_is_refused() {
+    for blank in [" ", "\t\n", "        "] {
+        let err = builder().secret_key(blank).build().unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::EmptySecret {
+                option: "secret_key".into()
+            }
+        );
+        let err = env_error("SESSION_SECRET_KEY", blank);
+        assert!(err.to_string().contains("`SESSION_SECRET_KEY`"), "{err}");
+        let err = builder().fallback_keys([blank]).build().unwrap_err();
+        assert!(err.to_string().contains("`fallback_keys`"), "{err}");
+    }
 }

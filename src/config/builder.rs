@@ -24,8 +24,10 @@ use crate::expiry::{Clock, Expiry};
 #[serde(default, deny_unknown_fields)]
 pub(super) struct Options {
     pub(super) session_type: SessionType,
-    #[serde(deserialize_with = "secret")]
-    pub(super) secret_key: Secret,
+    /// `None` until the app sets one: see [`Options::secret`].
+    #[serde(deserialize_with = "explicit_secret")]
+    pub(super) secret_key: Option<Secret>,
+    pub(super) allow_insecure_secret: bool,
     #[serde(deserialize_with = "secrets")]
     pub(super) fallback_keys: Vec<Secret>,
     pub(super) cookie_name: String,
@@ -51,7 +53,8 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             session_type: SessionType::Jwt,
-            secret_key: Secret(INSECURE_SECRET.to_owned()),
+            secret_key: None,
+            allow_insecure_secret: false,
             fallback_keys: Vec::new(),
             cookie_name: "session".to_owned(),
             login_url: "/login".to_owned(),
@@ -74,6 +77,13 @@ impl Default for Options {
 #[derive(Clone, PartialEq, Eq)]
 pub(super) struct Secret(pub(super) String);
 
+impl Secret {
+    /// Empty, or only whitespace: no secret at all.
+    fn is_blank(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
@@ -89,6 +99,11 @@ fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error
             "expected a string (the value is not shown: it may be a secret)",
         )),
     }
+}
+
+/// A secret set in a serde config: explicit, even when it is the default string.
+fn explicit_secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Secret>, D::Error> {
+    secret(deserializer).map(Some)
 }
 
 /// Fallback secrets from serde: a list of strings, or one comma-separated
@@ -138,8 +153,24 @@ impl SessionConfigBuilder {
 
     /// The secret that signs (`jwt`) or encrypts (`fernet`) the cookie. Use the
     /// same string as the muffin-session app you share cookies with.
+    ///
+    /// Required for `jwt` and `fernet`: building without one is
+    /// [`ConfigError::MissingSecret`], unless
+    /// [`allow_insecure_secret`](Self::allow_insecure_secret) is on. Setting it
+    /// to [`INSECURE_SECRET`] itself (a Muffin app left at its default, while
+    /// it migrates) is allowed, with a warning at every build.
     pub fn secret_key(mut self, secret: impl Into<String>) -> Self {
-        self.options.secret_key = Secret(secret.into());
+        self.options.secret_key = Some(Secret(secret.into()));
+        self
+    }
+
+    /// Signs (or encrypts) with the public default secret [`INSECURE_SECRET`]
+    /// when no [`secret_key`](Self::secret_key) is set (default `false`: no
+    /// secret is [`ConfigError::MissingSecret`]). Anyone can forge sessions
+    /// made with it, so this is for local experiments only; the build logs a
+    /// warning. Environment: `SESSION_ALLOW_INSECURE_SECRET`.
+    pub fn allow_insecure_secret(mut self, allow: bool) -> Self {
+        self.options.allow_insecure_secret = allow;
         self
     }
 
@@ -293,18 +324,14 @@ impl Options {
     /// Validates every option and builds the config; `name` turns an option's
     /// field name into the name the user knows it by (field or variable).
     pub(super) fn build(self, name: fn(&str) -> String) -> Result<SessionConfig, ConfigError> {
-        if self.secret_key.0.is_empty() {
-            return Err(ConfigError::EmptySecret {
-                option: name("secret_key"),
-            });
-        }
-        if self.fallback_keys.iter().any(|key| key.0.is_empty()) {
+        let secret = self.secret(name)?;
+        if self.fallback_keys.iter().any(Secret::is_blank) {
             // An empty key would let anyone sign (or read) sessions.
             return Err(ConfigError::EmptySecret {
                 option: name("fallback_keys"),
             });
         }
-        self.warn_weak_secrets(name);
+        self.warn_weak_secrets(&secret, name);
         if !cookie::is_valid_name(&self.cookie_name) {
             return Err(ConfigError::InvalidCookieName {
                 option: name("cookie_name"),
@@ -338,7 +365,7 @@ impl Options {
                 value: self.cookie_name.clone(),
             });
         }
-        let keys: Vec<&str> = std::iter::once(&self.secret_key)
+        let keys: Vec<&str> = std::iter::once(&secret)
             .chain(&self.fallback_keys)
             .map(|key| key.0.as_str())
             .collect();
@@ -370,6 +397,24 @@ impl Options {
         })
     }
 
+    /// The secret to sign with: the one set, else the public default when the
+    /// codec does not use it or the app allowed it; never a blank one.
+    fn secret(&self, name: fn(&str) -> String) -> Result<Secret, ConfigError> {
+        match &self.secret_key {
+            Some(secret) if secret.is_blank() => Err(ConfigError::EmptySecret {
+                option: name("secret_key"),
+            }),
+            Some(secret) => Ok(secret.clone()),
+            None if self.session_type.keyed() && !self.allow_insecure_secret => {
+                Err(ConfigError::MissingSecret {
+                    option: name("secret_key"),
+                    allow: name("allow_insecure_secret"),
+                })
+            }
+            None => Ok(Secret(INSECURE_SECRET.to_owned())),
+        }
+    }
+
     /// The options the cookie is written with.
     fn cookie_attributes(&self) -> Attributes<'_> {
         Attributes {
@@ -385,19 +430,20 @@ impl Options {
 
     /// Warns about each secret too weak for the codec, naming its option,
     /// never the secret.
-    fn warn_weak_secrets(&self, name: fn(&str) -> String) {
+    fn warn_weak_secrets(&self, secret: &Secret, name: fn(&str) -> String) {
         if !self.session_type.keyed() {
             return;
         }
-        if self.secret_key.0 == INSECURE_SECRET {
+        if secret.0 == INSECURE_SECRET {
             tracing::warn!(
-                "the session secret is the insecure default `{INSECURE_SECRET}`: anyone can forge \
-                 sessions. Set `{}` to a long random string.",
+                "SESSION SECRET IS THE PUBLIC DEFAULT `{INSECURE_SECRET}`: anyone can forge \
+                 sessions and log in as any user. Set `{}` to a long random string \
+                 (`openssl rand -base64 32`) as soon as the apps sharing it can move.",
                 name("secret_key")
             );
             return;
         }
-        let keys = std::iter::once(("secret_key", &self.secret_key))
+        let keys = std::iter::once(("secret_key", secret))
             .chain(self.fallback_keys.iter().map(|key| ("fallback_keys", key)));
         for (option, key) in keys {
             if key.0 == INSECURE_SECRET {

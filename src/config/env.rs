@@ -69,7 +69,11 @@ impl Options {
                     value: value.to_owned(),
                 })?;
             }
-            "SECRET_KEY" => self.secret_key = Secret(value.to_owned()),
+            "SECRET_KEY" => self.secret_key = Some(Secret(value.to_owned())),
+            "ALLOW_INSECURE_SECRET" => {
+                self.allow_insecure_secret =
+                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+            }
             "FALLBACK_KEYS" => self.fallback_keys = split_keys(value),
             "COOKIE_NAME" => self.cookie_name = value.trim().to_owned(),
             "LOGIN_URL" => self.login_url = value.trim().to_owned(),

@@ -24,8 +24,13 @@ use crate::expiry::Expiry;
 use builder::Options;
 pub use builder::SessionConfigBuilder;
 
-/// The secret muffin-session uses when none is configured. It still works, but
-/// anyone who reads this source can forge sessions, so it logs a warning.
+/// The secret muffin-session uses when none is configured. Anyone who reads
+/// this source can forge sessions made with it, so a `jwt` or `fernet`
+/// config without a secret is refused ([`ConfigError::MissingSecret`]) unless
+/// the app opts in with
+/// [`allow_insecure_secret`](SessionConfigBuilder::allow_insecure_secret) or
+/// sets this value explicitly (a Muffin app left at its default, while it
+/// migrates); either way every build logs a warning.
 pub const INSECURE_SECRET: &str = "InsecureSecret";
 
 /// The prefix of the environment variables read by [`SessionConfig::from_env`].
@@ -76,7 +81,8 @@ impl From<SameSite> for cookie::SameSite {
 /// | builder | environment | serde field | default |
 /// |---|---|---|---|
 /// | [`session_type`](SessionConfigBuilder::session_type) | `SESSION_SESSION_TYPE` | `session_type` | `jwt` |
-/// | [`secret_key`](SessionConfigBuilder::secret_key) | `SESSION_SECRET_KEY` | `secret_key` | `InsecureSecret` (warns) |
+/// | [`secret_key`](SessionConfigBuilder::secret_key) | `SESSION_SECRET_KEY` | `secret_key` | none: required for `jwt` and `fernet` |
+/// | [`allow_insecure_secret`](SessionConfigBuilder::allow_insecure_secret) | `SESSION_ALLOW_INSECURE_SECRET` | `allow_insecure_secret` | `false` (`true`: no secret means `InsecureSecret`, with a warning) |
 /// | [`fallback_keys`](SessionConfigBuilder::fallback_keys) | `SESSION_FALLBACK_KEYS` (comma-separated) | `fallback_keys` | none |
 /// | [`cookie_name`](SessionConfigBuilder::cookie_name) | `SESSION_COOKIE_NAME` | `cookie_name` | `session` |
 /// | [`login_url`](SessionConfigBuilder::login_url) | `SESSION_LOGIN_URL` | `login_url` | `/login` |

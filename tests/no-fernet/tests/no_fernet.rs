@@ -5,7 +5,11 @@ use axum_cookie_session::{ConfigError, SessionConfig, SessionType};
 
 #[test]
 fn fernet_is_a_config_error_naming_the_feature() {
-    let err = SessionConfig::from_vars([("SESSION_SESSION_TYPE", "fernet")]).unwrap_err();
+    let err = SessionConfig::from_vars([
+        ("SESSION_SECRET_KEY", "x".repeat(32).as_str()),
+        ("SESSION_SESSION_TYPE", "fernet"),
+    ])
+    .unwrap_err();
     assert!(
         matches!(err, ConfigError::FernetNotEnabled { ref option } if option == "SESSION_SESSION_TYPE")
     );
