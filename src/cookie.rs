@@ -118,6 +118,17 @@ pub(crate) fn is_valid_attribute(value: &str) -> bool {
         .all(|b| (b' '..=b'~').contains(&b) && b != b';')
 }
 
+/// Whether a `Domain` names a host of at least two labels (`example.com`,
+/// with or without the leading or trailing dot). A single label (`com`,
+/// `.com`) is a top-level domain: browsers refuse such a cookie, or would
+/// send it to every site under that suffix. (A full public-suffix check
+/// would need the list; this catches the mistake that needs none.)
+pub(crate) fn is_registrable_domain(domain: &str) -> bool {
+    let domain = domain.trim_start_matches('.').trim_end_matches('.');
+    domain.split('.').filter(|label| !label.is_empty()).count() >= 2
+        && !domain.split('.').any(str::is_empty)
+}
+
 /// Whether the name's prefix allows these attributes: `__Host-` cookies must
 /// be Secure, on `/`, without a Domain; `__Secure-` cookies must be Secure.
 /// Browsers silently drop cookies that break this, and match the prefixes in

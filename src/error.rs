@@ -121,10 +121,27 @@ pub enum ConfigError {
         /// The value that was given.
         value: String,
     },
-    /// The login URL is empty or holds control characters, so no redirect
-    /// could carry it.
-    #[error("`{option}` is {value:?}: expected a path such as `/login`, or a URL, without control characters")]
+    /// The login URL is neither a path on this site (one leading `/`) nor an
+    /// `http(s)` URL, or holds control characters: a redirect to it would be
+    /// broken, or go somewhere no login page is (`javascript:`, `//host`).
+    #[error(
+        "`{option}` is {value:?}: expected a path on this site starting with a single `/` (such \
+         as `/login`) or an `http://` or `https://` URL, without control characters"
+    )]
     InvalidLoginUrl {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
+    /// The cookie `Domain` is a single label (`com`, `.com`): a public suffix,
+    /// which browsers refuse, or which would share the session with every
+    /// site under it.
+    #[error(
+        "`{option}` is `{value}`: a cookie domain must be a host name with at least two labels \
+         (`example.com`); leave it unset for a cookie sent to this host only"
+    )]
+    InvalidDomain {
         /// The option or variable name.
         option: String,
         /// The value that was given.

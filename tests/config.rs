@@ -201,9 +201,67 @@ fn a_login_url_no_redirect_could_carry_is_refused() {
     for url in [
         "/login",
         "https://auth.example.com/login?app=1",
+        "HTTP://auth.example.com",
         "/connexion/é",
     ] {
         builder().login_url(url).build().unwrap();
+    }
+}
+
+#[test]
+fn a_login_url_that_is_not_a_path_or_a_web_url_is_refused() {
+    for url in [
+        "javascript:alert(document.cookie)",
+        "JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "//evil.example/login",
+        "/\\evil.example/login",
+        "login",
+        "ftp://files.example.com/login",
+        "https://",
+        "https:///login",
+    ] {
+        let err = builder().login_url(url).build().unwrap_err();
+        assert!(
+            matches!(err, ConfigError::InvalidLoginUrl { .. }),
+            "{url:?}: {err}"
+        );
+    }
+    let err = env_error("SESSION_LOGIN_URL", "javascript:alert(1)");
+    assert!(err.to_string().contains("`SESSION_LOGIN_URL`"), "{err}");
+    assert!(err.to_string().contains("single `/`"), "{err}");
+}
+
+#[test]
+fn a_cookie_domain_that_is_a_top_level_domain_is_refused() {
+    for domain in [
+        "com",
+        ".com",
+        "com.",
+        "localhost",
+        ".",
+        "..com",
+        "example..com",
+    ] {
+        let err = builder().domain(domain).build().unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::InvalidDomain {
+                option: "domain".into(),
+                value: domain.into()
+            },
+            "{domain:?}"
+        );
+    }
+    let err = env_error("SESSION_DOMAIN", ".com");
+    assert!(err.to_string().contains("`SESSION_DOMAIN`"), "{err}");
+    for domain in [
+        "example.com",
+        ".example.com",
+        "app.example.co.uk",
+        "127.0.0.1",
+    ] {
+        builder().domain(domain).build().unwrap();
     }
 }
 

@@ -345,7 +345,7 @@ impl Options {
                 value: self.path.clone(),
             });
         }
-        if self.login_url.is_empty() || self.login_url.chars().any(char::is_control) {
+        if !is_login_url(&self.login_url) {
             return Err(ConfigError::InvalidLoginUrl {
                 option: name("login_url"),
                 value: self.login_url.clone(),
@@ -353,6 +353,12 @@ impl Options {
         }
         if let Some(domain) = &self.domain {
             check_attribute(domain, name("domain"))?;
+            if !cookie::is_registrable_domain(domain) {
+                return Err(ConfigError::InvalidDomain {
+                    option: name("domain"),
+                    value: domain.clone(),
+                });
+            }
         }
         if self.samesite == SameSite::None && !self.secure {
             return Err(ConfigError::SameSiteNoneNeedsSecure {
@@ -457,6 +463,27 @@ impl Options {
             }
         }
     }
+}
+
+/// A login URL a redirect can go to: a path on this site (one leading `/`;
+/// `//host` and `/\host` are other hosts to browsers), or an absolute
+/// `http(s)` URL with a host. Anything else (`javascript:`, `login`) is a
+/// mistake. No control characters either way.
+fn is_login_url(url: &str) -> bool {
+    if url.chars().any(char::is_control) {
+        return false;
+    }
+    if let Some(rest) = url.strip_prefix('/') {
+        return !rest.starts_with(['/', '\\']);
+    }
+    let has_scheme = ["http://", "https://"].iter().any(|scheme| {
+        url.get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    });
+    has_scheme
+        && url
+            .parse::<http::Uri>()
+            .is_ok_and(|uri| uri.host().is_some_and(|host| !host.is_empty()))
 }
 
 /// `Path` and `Domain` values: printable ASCII without `;`.
