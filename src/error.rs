@@ -42,6 +42,23 @@ pub enum ConfigError {
         /// The option or variable name of the opt-in.
         allow: String,
     },
+    /// The secret makes cookies muffin-session cannot read, while muffin
+    /// compatibility is on: for `fernet`, a secret longer than 32 characters
+    /// or not ASCII (a 44-character Fernet key included), whose key this
+    /// crate derives its own way.
+    #[error(
+        "`{option}` cannot be shared with muffin-session: {why}. Use an ASCII secret of exactly \
+         32 random characters (e.g. `openssl rand -base64 24`) in both apps, or set `{compat}` \
+         to false if no Muffin app shares these cookies"
+    )]
+    MuffinIncompatibleSecret {
+        /// The option or variable name of the secret.
+        option: String,
+        /// The option or variable name of muffin compatibility.
+        compat: String,
+        /// Why muffin-session cannot use it.
+        why: &'static str,
+    },
     /// The session type is not one of `base64`, `jwt`, `fernet`.
     #[error("`{option}` is `{value}`: expected one of `base64`, `jwt`, `fernet`")]
     UnknownSessionType {

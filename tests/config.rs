@@ -416,10 +416,77 @@ fn weak_secrets_are_warned_about_without_being_shown() {
         warnings.contains("`fallback_keys` holds the insecure default"),
         "{warnings}"
     );
-    // A real Fernet key, and secrets stretched by HKDF, are not weak.
+    // A real Fernet key, and secrets stretched by HKDF, are not weak (and
+    // are Rust-only: see the next test).
     let fernet_key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
-    assert_eq!(build(SessionType::Fernet, fernet_key, strong), "");
+    let rust_only = warnings_of(|| {
+        builder()
+            .session_type(SessionType::Fernet)
+            .secret_key(fernet_key)
+            .muffin_compat(false)
+            .build()
+            .unwrap();
+    });
+    assert_eq!(rust_only, "");
     assert_eq!(build(SessionType::Base64, "x", "y"), "");
+}
+
+#[test]
+fn a_fernet_secret_muffin_session_cannot_read_is_refused_while_compatible() {
+    let fernet_key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
+    let thirty_three = "0123456789abcdef0123456789abcdef!";
+    for secret in [fernet_key, thirty_three, "sécret-ключ", &"k".repeat(64)] {
+        let err = builder()
+            .session_type(SessionType::Fernet)
+            .secret_key(secret)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ConfigError::MuffinIncompatibleSecret { option, compat, .. }
+                    if option == "secret_key" && compat == "muffin_compat"
+            ),
+            "{secret:?}: {err:?}"
+        );
+        let message = err.to_string();
+        assert!(message.contains("at most 32 characters"), "{message}");
+        assert!(message.contains("could not read"), "{message}");
+        assert!(!message.contains(secret), "the secret is shown: {message}");
+        // The app says no Muffin app shares the cookies: the key is its own.
+        builder()
+            .session_type(SessionType::Fernet)
+            .secret_key(secret)
+            .muffin_compat(false)
+            .build()
+            .unwrap();
+    }
+    let err = SessionConfig::from_vars([
+        ("SESSION_SESSION_TYPE", "fernet"),
+        ("SESSION_SECRET_KEY", thirty_three),
+    ])
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("`SESSION_SECRET_KEY`"), "{message}");
+    assert!(message.contains("`SESSION_MUFFIN_COMPAT`"), "{message}");
+    SessionConfig::from_vars([
+        ("SESSION_SESSION_TYPE", "fernet"),
+        ("SESSION_SECRET_KEY", thirty_three),
+        ("SESSION_MUFFIN_COMPAT", "false"),
+    ])
+    .unwrap();
+    // Secrets muffin-session reads, up to 32 ASCII characters, are fine; so
+    // are long secrets for jwt (the HMAC key is their bytes in both), and
+    // long fallback keys, which never write a cookie.
+    for secret in ["s", "sixteen-chars-ok", "0123456789abcdef0123456789abcdef"] {
+        builder()
+            .session_type(SessionType::Fernet)
+            .secret_key(secret)
+            .fallback_keys([fernet_key])
+            .build()
+            .unwrap();
+    }
+    builder().secret_key(thirty_three).build().unwrap();
 }
 
 #[test]

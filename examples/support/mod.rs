@@ -49,10 +49,11 @@ pub fn session_config() -> Result<SessionConfig, ConfigFailure> {
     Ok(SessionConfig::from_vars(vars)?)
 }
 
-/// 32 random bytes from the operating system, as URL-safe base64 (43 ASCII
-/// characters, fit for every codec).
+/// 24 random bytes from the operating system, as URL-safe base64: 32 ASCII
+/// characters, fit for every codec (muffin-session's Fernet key derivation
+/// takes at most 32).
 fn random_secret() -> Result<String, ConfigFailure> {
-    let mut bytes = [0u8; 32];
+    let mut bytes = [0u8; 24];
     getrandom::getrandom(&mut bytes).map_err(ConfigFailure::Random)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }

@@ -42,6 +42,15 @@ impl CookieCodec for Fernet {
         weakness(secret)
     }
 
+    fn muffin_incompatibility(secret: &str) -> Option<&'static str> {
+        (!muffin_derives(secret)).then_some(
+            "muffin-session builds its Fernet key from ASCII secrets of at most 32 characters \
+             only (it fails on longer or non-ASCII ones, a 44-character Fernet key included), so \
+             this crate derives the key its own way and a Muffin app with the same secret could \
+             not read these cookies, nor write ones this app reads",
+        )
+    }
+
     fn issue_time_in_token(&self) -> bool {
         true
     }
@@ -110,13 +119,20 @@ fn weakness(secret: &str) -> Option<&'static str> {
     }
     Some(if secret.len() <= 16 {
         "has 16 characters or fewer: muffin-session's key derivation then leaves the AES half of \
-         the Fernet key constant, so anyone can read the cookies. Use a Fernet key \
-         (Fernet.generate_key()) or 32 random characters."
+         the Fernet key constant, so anyone can read the cookies. Use 32 random ASCII \
+         characters (`openssl rand -base64 24`), or a Fernet key if no Muffin app shares the \
+         cookies."
     } else {
         "is shorter than 32 characters: muffin-session's key derivation pads it with `=`, so part \
-         of the Fernet key is constant. Use a Fernet key (Fernet.generate_key()) or 32 random \
-         characters."
+         of the Fernet key is constant. Use 32 random ASCII characters (`openssl rand \
+         -base64 24`), or a Fernet key if no Muffin app shares the cookies."
     })
+}
+
+/// Whether muffin-session can build a Fernet key from `secret`, and this
+/// crate builds the same one: an ASCII secret of at most 32 characters.
+fn muffin_derives(secret: &str) -> bool {
+    secret.is_ascii() && secret.len() <= 32
 }
 
 /// A real Fernet key: 44 characters of URL-safe base64 for 32 bytes.
@@ -132,13 +148,15 @@ fn is_fernet_key(secret: &str) -> bool {
 ///   secret padded with `=` to 32 bytes is the key. Cookies interoperate with
 ///   Python.
 /// - Any other secret (longer, or non-ASCII), which muffin-session rejects, is
-///   stretched with HKDF-SHA256. Such cookies are readable by this crate only.
+///   stretched with HKDF-SHA256. Such cookies are readable by this crate only,
+///   so while muffin compatibility is on such a secret (or a Fernet key) is a
+///   configuration error (see `muffin_incompatibility`).
 pub(crate) fn fernet_key(secret: &str) -> String {
     if is_fernet_key(secret) {
         return secret.to_owned();
     }
     let mut key = [b'='; 32];
-    if secret.is_ascii() && secret.len() <= 32 {
+    if muffin_derives(secret) {
         key[..secret.len()].copy_from_slice(secret.as_bytes());
     } else {
         let hkdf = Hkdf::<Sha256>::new(Some(b"axum-cookie-session"), secret.as_bytes());

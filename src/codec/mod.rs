@@ -92,6 +92,14 @@ macro_rules! session_types {
                 }
             }
 
+            /// Why muffin-session could not share cookies made with
+            /// `secret` by this type's codec, if it could not.
+            pub(crate) fn muffin_incompatibility(self, secret: &str) -> Option<&'static str> {
+                match self {
+                    $(Self::$variant => <$codec as CookieCodec>::muffin_incompatibility(secret),)*
+                }
+            }
+
             /// Whether this type's codec uses the secret at all.
             pub(crate) fn keyed(self) -> bool {
                 match self {
@@ -175,6 +183,15 @@ pub(crate) trait CookieCodec: fmt::Debug + Send + Sync + 'static {
 
     /// Why `secret` is a weak key for this codec, if it is.
     fn weakness(_secret: &str) -> Option<&'static str>
+    where
+        Self: Sized,
+    {
+        None
+    }
+
+    /// Why muffin-session could not read (or write) this codec's cookies
+    /// made with `secret`, if it could not: the key is derived differently.
+    fn muffin_incompatibility(_secret: &str) -> Option<&'static str>
     where
         Self: Sized,
     {

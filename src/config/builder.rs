@@ -158,7 +158,9 @@ impl SessionConfigBuilder {
     /// [`ConfigError::MissingSecret`], unless
     /// [`allow_insecure_secret`](Self::allow_insecure_secret) is on. Setting it
     /// to [`INSECURE_SECRET`] itself (a Muffin app left at its default, while
-    /// it migrates) is allowed, with a warning at every build.
+    /// it migrates) is allowed, with a warning at every build. For `fernet`
+    /// with [`muffin_compat`](Self::muffin_compat) on, it must be ASCII and
+    /// at most 32 characters, as muffin-session requires.
     pub fn secret_key(mut self, secret: impl Into<String>) -> Self {
         self.options.secret_key = Some(Secret(secret.into()));
         self
@@ -245,9 +247,16 @@ impl SessionConfigBuilder {
     /// with [`SaveError::ReservedKey`](crate::SaveError::ReservedKey). Such
     /// claims in a token a Python app wrote are honoured, hidden from
     /// handlers, and written back unchanged.
+    /// For `fernet`, it also requires a secret muffin-session can build its
+    /// key from, an ASCII string of at most 32 characters: a longer or
+    /// non-ASCII one (a 44-character Fernet key included) is
+    /// [`ConfigError::MuffinIncompatibleSecret`], since this crate derives
+    /// its key another way and the Python app could not read the cookies.
+    ///
     /// Turn it off when no muffin-session app reads the cookies: JWTs then
-    /// carry the standard `iat` and `exp`, and a token without `iat` is
-    /// refused once a lifetime is set.
+    /// carry the standard `iat` and `exp`, a token without `iat` is refused
+    /// once a lifetime is set, and a Fernet secret may be any string (a
+    /// Fernet key is used as it is, others are stretched with HKDF-SHA256).
     pub fn muffin_compat(mut self, compat: bool) -> Self {
         self.options.muffin_compat = compat;
         self
@@ -381,6 +390,15 @@ impl Options {
             },
             other => other,
         })?;
+        if self.muffin_compat {
+            if let Some(why) = self.session_type.muffin_incompatibility(&secret.0) {
+                return Err(ConfigError::MuffinIncompatibleSecret {
+                    option: name("secret_key"),
+                    compat: name("muffin_compat"),
+                    why,
+                });
+            }
+        }
         let cookie = CookieFormat::new(&self.cookie_attributes()).map_err(|()| {
             ConfigError::InvalidAttribute {
                 option: name("cookie_name"),
