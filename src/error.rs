@@ -288,6 +288,19 @@ pub enum UserRejection {
         /// The user type that was asked for.
         user_type: &'static str,
     },
+    /// A user was asked for on a config whose sessions anyone can forge
+    /// (`base64`), and the app did not allow it with
+    /// [`allow_unsigned_logins`](crate::SessionConfigBuilder::allow_unsigned_logins).
+    #[error(
+        "no user is loaded from `{session_type}` sessions: anyone can write `{{\"id\": 1}}` into \
+         such a cookie and be user 1. Use `jwt` or `fernet` (`session_type`, \
+         `SESSION_SESSION_TYPE`), or set `allow_unsigned_logins` (`SESSION_ALLOW_UNSIGNED_LOGINS`) \
+         to true to accept forgeable logins while sharing them with a Muffin app"
+    )]
+    UnsignedLogins {
+        /// The configured session type.
+        session_type: crate::SessionType,
+    },
     /// The [`UserLoader`](crate::UserLoader) failed (not "no such user": that
     /// is an anonymous visitor).
     #[error("the user could not be loaded: {0}")]
@@ -303,7 +316,7 @@ impl IntoResponse for UserRejection {
             Self::LoginRequired { location, status } => redirect(&location, status),
             Self::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
             Self::Session(rejection) => rejection.into_response(),
-            Self::NoUserLoader { .. } | Self::Loader(_) => {
+            Self::NoUserLoader { .. } | Self::UnsignedLogins { .. } | Self::Loader(_) => {
                 tracing::error!(error = %self, "user not loaded");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }

@@ -105,8 +105,15 @@ impl SessionConfig {
     ///     .with_user_loader(Db);
     /// # Ok::<(), axum_cookie_session::ConfigError>(())
     /// ```
+    ///
+    /// On a `base64` config, users are loaded only if the app allowed it with
+    /// [`allow_unsigned_logins`](crate::SessionConfigBuilder::allow_unsigned_logins):
+    /// otherwise this logs an error now, and every user lookup is a `500`.
     #[must_use]
     pub fn with_user_loader<L: UserLoader>(mut self, loader: L) -> Self {
+        if let Err(err) = self.check_logins() {
+            tracing::error!(error = %err, "user loader registered on forgeable sessions");
+        }
         let erased: Arc<dyn ErasedLoader<L::User>> = Arc::new(loader);
         self.user_loader = Some(Arc::new(LoaderFor(erased)));
         self
@@ -195,6 +202,7 @@ where
     if let Some(LoadedUser(user)) = parts.extensions.get::<LoadedUser<U>>() {
         return Ok(user.clone());
     }
+    request.config().check_logins()?;
     let loader = request
         .config()
         .user_loader::<U>()

@@ -88,8 +88,16 @@ fn app(config: SessionConfig) -> Router {
         .layer(SessionLayer::new(config.clone()))
 }
 
+/// A config for `codec` with the users; `base64` logins are acknowledged,
+/// since these tests run every codec.
 fn config(codec: SessionType, users: &Users) -> SessionConfig {
-    common::config(codec).with_user_loader(users.clone())
+    SessionConfig::builder()
+        .session_type(codec)
+        .secret_key(common::SECRET)
+        .allow_unsigned_logins(codec == SessionType::Base64)
+        .build()
+        .unwrap()
+        .with_user_loader(users.clone())
 }
 
 async fn login_stores_the_id_and_logout_removes_it(codec: SessionType) {
@@ -216,6 +224,98 @@ async fn current_user_works_in_manual_mode() {
         .layer(SessionLayer::manual(config.clone()));
     let cookie = format!("session={}", common::encode(&config, json!({"id": "mike"})));
     assert_eq!(send_get(&app, "/me", Some(&cookie)).await.body, "mike");
+}
+
+#[tokio::test]
+async fn no_user_is_loaded_from_forgeable_sessions_unless_acknowledged() {
+    use axum_cookie_session::RequireUser;
+    use base64::Engine as _;
+    // `printf '{"id":"mike"}' | base64`: what anyone can write.
+    let forged = |id: &str| {
+        let json = format!(r#"{{"id":"{id}"}}"#);
+        let token = base64::engine::general_purpose::URL_SAFE.encode(json);
+        format!("session={token}")
+    };
+    let guarded = |config: SessionConfig| {
+        app(config.clone()).merge(
+            Router::new()
+                .route("/admin", get(|| async { "admin page" }))
+                .route_layer(RequireUser::<User>::new())
+                .layer(SessionLayer::new(config)),
+        )
+    };
+    let users = Users::default();
+    let configs = [
+        SessionConfig::builder()
+            .session_type(SessionType::Base64)
+            .build()
+            .unwrap(),
+        SessionConfig::from_vars([("SESSION_SESSION_TYPE", "base64")]).unwrap(),
+    ];
+    for config in configs {
+        let registered = common::logs_of(tracing::Level::ERROR, || {
+            let _ = config.clone().with_user_loader(users.clone());
+        });
+        assert!(
+            registered.contains("`SESSION_ALLOW_UNSIGNED_LOGINS`"),
+            "registering says so at start-up: {registered}"
+        );
+        let app = guarded(config.with_user_loader(users.clone()));
+        for uri in ["/me", "/maybe", "/many", "/admin"] {
+            let reply = send_get(&app, uri, Some(&forged("mike"))).await;
+            assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
+            assert!(!reply.body.contains("mike"), "{uri}: {}", reply.body);
+            assert!(!reply.body.contains("admin page"), "{uri}: {}", reply.body);
+            // Anonymous visitors are refused the same way: nothing is guessed.
+            let reply = send_get(&app, uri, None).await;
+            assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
+        }
+        assert_eq!(users.loads.load(Ordering::SeqCst), 0, "the loader ran");
+        // Sessions themselves still work: only logins are refused.
+        let reply = send_get(&app, "/session", Some(&forged("mike"))).await;
+        assert_eq!(reply.json(), json!({"id": "mike"}));
+    }
+
+    // Acknowledged: the forged cookie logs in, as it does in muffin-session,
+    // and the build says so.
+    let warnings = common::logs_of(tracing::Level::WARN, || {
+        let config = SessionConfig::from_vars([
+            ("SESSION_SESSION_TYPE", "base64"),
+            ("SESSION_ALLOW_UNSIGNED_LOGINS", "true"),
+        ])
+        .unwrap();
+        drop(config.with_user_loader(users.clone()));
+    });
+    assert!(
+        warnings.contains("LOGINS OVER UNSIGNED `base64` SESSIONS ARE ALLOWED"),
+        "{warnings}"
+    );
+    let config = SessionConfig::builder()
+        .session_type(SessionType::Base64)
+        .allow_unsigned_logins(true)
+        .build()
+        .unwrap();
+    let app = guarded(config.with_user_loader(users.clone()));
+    assert_eq!(
+        send_get(&app, "/me", Some(&forged("mike"))).await.body,
+        "mike"
+    );
+    let reply = send_get(&app, "/admin", Some(&forged("bob"))).await;
+    assert_eq!(reply.body, "admin page");
+
+    // The acknowledgement changes nothing for signed codecs: a forged
+    // cookie is anonymous.
+    for codec in common::keyed_codecs() {
+        let config = SessionConfig::builder()
+            .session_type(codec)
+            .secret_key(common::SECRET)
+            .allow_unsigned_logins(true)
+            .build()
+            .unwrap();
+        let app = guarded(config.with_user_loader(users.clone()));
+        let reply = send_get(&app, "/maybe", Some(&forged("mike"))).await;
+        assert_eq!(reply.body, "anonymous", "{codec}");
+    }
 }
 
 codec_tests!(login_stores_the_id_and_logout_removes_it);

@@ -28,6 +28,7 @@ pub(super) struct Options {
     #[serde(deserialize_with = "explicit_secret")]
     pub(super) secret_key: Option<Secret>,
     pub(super) allow_insecure_secret: bool,
+    pub(super) allow_unsigned_logins: bool,
     #[serde(deserialize_with = "secrets")]
     pub(super) fallback_keys: Vec<Secret>,
     pub(super) cookie_name: String,
@@ -55,6 +56,7 @@ impl Default for Options {
             session_type: SessionType::Jwt,
             secret_key: None,
             allow_insecure_secret: false,
+            allow_unsigned_logins: false,
             fallback_keys: Vec::new(),
             cookie_name: "session".to_owned(),
             login_url: "/login".to_owned(),
@@ -173,6 +175,21 @@ impl SessionConfigBuilder {
     /// warning. Environment: `SESSION_ALLOW_INSECURE_SECRET`.
     pub fn allow_insecure_secret(mut self, allow: bool) -> Self {
         self.options.allow_insecure_secret = allow;
+        self
+    }
+
+    /// Lets [`CurrentUser`](crate::CurrentUser) and
+    /// [`RequireUser`](crate::RequireUser) log users in from `base64`
+    /// sessions (default `false`). Anyone can write `{"id": 1}` into such a
+    /// cookie and be user 1, so without this a user lookup on a `base64`
+    /// config is refused with a `500` whose log names this option
+    /// ([`UserRejection::UnsignedLogins`](crate::UserRejection::UnsignedLogins)).
+    /// Turn it on only to share logins with a Muffin app that uses `base64`,
+    /// while both move to a signed codec; the build then logs a warning.
+    /// No effect on `jwt` and `fernet`. Environment:
+    /// `SESSION_ALLOW_UNSIGNED_LOGINS`.
+    pub fn allow_unsigned_logins(mut self, allow: bool) -> Self {
+        self.options.allow_unsigned_logins = allow;
         self
     }
 
@@ -456,6 +473,15 @@ impl Options {
     /// never the secret.
     fn warn_weak_secrets(&self, secret: &Secret, name: fn(&str) -> String) {
         if !self.session_type.keyed() {
+            if self.allow_unsigned_logins {
+                tracing::warn!(
+                    "LOGINS OVER UNSIGNED `{}` SESSIONS ARE ALLOWED (`{}`): anyone can write any \
+                     user id into the cookie and be that user. Move to `jwt` or `fernet` as soon \
+                     as the apps sharing the cookies can.",
+                    self.session_type,
+                    name("allow_unsigned_logins")
+                );
+            }
             return;
         }
         if secret.0 == INSECURE_SECRET {

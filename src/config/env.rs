@@ -74,6 +74,10 @@ impl Options {
                 self.allow_insecure_secret =
                     parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
             }
+            "ALLOW_UNSIGNED_LOGINS" => {
+                self.allow_unsigned_logins =
+                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+            }
             "FALLBACK_KEYS" => self.fallback_keys = split_keys(value),
             "COOKIE_NAME" => self.cookie_name = value.trim().to_owned(),
             "LOGIN_URL" => self.login_url = value.trim().to_owned(),

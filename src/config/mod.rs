@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::{Codec, SessionType};
 use crate::cookie::CookieFormat;
-use crate::error::{ConfigError, SaveError};
+use crate::error::{ConfigError, SaveError, UserRejection};
 use crate::expiry::Expiry;
 use builder::Options;
 pub use builder::SessionConfigBuilder;
@@ -83,6 +83,7 @@ impl From<SameSite> for cookie::SameSite {
 /// | [`session_type`](SessionConfigBuilder::session_type) | `SESSION_SESSION_TYPE` | `session_type` | `jwt` |
 /// | [`secret_key`](SessionConfigBuilder::secret_key) | `SESSION_SECRET_KEY` | `secret_key` | none: required for `jwt` and `fernet` |
 /// | [`allow_insecure_secret`](SessionConfigBuilder::allow_insecure_secret) | `SESSION_ALLOW_INSECURE_SECRET` | `allow_insecure_secret` | `false` (`true`: no secret means `InsecureSecret`, with a warning) |
+/// | [`allow_unsigned_logins`](SessionConfigBuilder::allow_unsigned_logins) | `SESSION_ALLOW_UNSIGNED_LOGINS` | `allow_unsigned_logins` | `false` (`true`: users log in from forgeable `base64` sessions) |
 /// | [`fallback_keys`](SessionConfigBuilder::fallback_keys) | `SESSION_FALLBACK_KEYS` (comma-separated) | `fallback_keys` | none |
 /// | [`cookie_name`](SessionConfigBuilder::cookie_name) | `SESSION_COOKIE_NAME` | `cookie_name` | `session` |
 /// | [`login_url`](SessionConfigBuilder::login_url) | `SESSION_LOGIN_URL` | `login_url` | `/login` |
@@ -173,6 +174,19 @@ impl SessionConfig {
     /// [`muffin_compat`](SessionConfigBuilder::muffin_compat)).
     pub fn muffin_compat(&self) -> bool {
         self.inner.options.muffin_compat
+    }
+
+    /// Whether a user may be looked up from this config's sessions: not
+    /// from forgeable (`base64`) ones unless the app allowed it.
+    pub(crate) fn check_logins(&self) -> Result<(), UserRejection> {
+        let options = &self.inner.options;
+        if options.session_type.keyed() || options.allow_unsigned_logins {
+            Ok(())
+        } else {
+            Err(UserRejection::UnsignedLogins {
+                session_type: options.session_type,
+            })
+        }
     }
 
     pub(crate) fn codec(&self) -> &Codec {
