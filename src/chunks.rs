@@ -33,6 +33,14 @@ pub const MAX_CHUNKS: usize = 8;
 /// The value of the first cookie of a chunked session.
 const CHUNKS_PREFIX: &str = "chunks-";
 
+/// The most cookies read from a request's `Cookie` headers. A request that
+/// carries more is read as carrying no session (logged at debug level), so
+/// the scan's cost is bounded whatever the header holds, and a cookie
+/// pushed out of reach by others cannot hide a second session cookie (see
+/// [`find`]). Browsers keep at most 180 cookies per site (Chrome, Firefox),
+/// so a browser's request never comes near it.
+pub const MAX_REQUEST_COOKIES: usize = 512;
+
 /// The session cookie a request carried.
 pub(crate) struct Found {
     /// The whole token, chunks put back together.
@@ -41,67 +49,134 @@ pub(crate) struct Found {
     pub(crate) chunks: usize,
 }
 
+/// What one cookie name (the session cookie, or one of its chunks) held
+/// across the request's cookies.
+#[derive(Default)]
+enum Seen {
+    #[default]
+    None,
+    /// One value, however many times it was sent.
+    One(String),
+    /// Larger than `limit`: refused without being kept.
+    Oversized,
+    /// Two different values: which one the browser meant cannot be known.
+    Ambiguous,
+}
+
+impl Seen {
+    /// Records a value sent under this name; values over `limit` bytes are
+    /// not kept.
+    fn record(&mut self, value: &[u8], limit: usize) {
+        let value_is = |kept: &str| kept.as_bytes() == value;
+        *self = match std::mem::take(self) {
+            Self::None if value.len() > limit => Self::Oversized,
+            Self::None => Self::One(String::from_utf8_lossy(value).into_owned()),
+            Self::One(kept) if value_is(&kept) => Self::One(kept),
+            Self::Oversized if value.len() > limit => Self::Oversized,
+            Self::Ambiguous | Self::One(_) | Self::Oversized => Self::Ambiguous,
+        };
+    }
+}
+
 /// Finds the session cookie called `name` in the request, putting a chunked
 /// one back together. `None` if the request has no such cookie.
+///
+/// One pass over at most [`MAX_REQUEST_COOKIES`] cookies, across all the
+/// request's `Cookie` headers, keeps the session cookie and its chunks.
+/// Several *different* values under one of those names (a cookie planted
+/// for a parent domain or another path by a sibling site, beside the real
+/// one) are refused as ambiguous: the session is empty, rather than one the
+/// browser may not have meant. The same value sent twice is one cookie.
 pub(crate) fn find(headers: &HeaderMap, name: &str) -> Option<Found> {
-    let value = find_cookie(headers, |cookie| cookie == name)?;
-    let Some(count) = value.strip_prefix(CHUNKS_PREFIX) else {
-        // Larger than anything written: refused before any decoding.
-        let token = if value.len() > MAX_SESSION_HEADER {
-            Err(Rejection::Oversized)
-        } else {
-            Ok(value)
-        };
-        return Some(Found { token, chunks: 0 });
-    };
-    let chunks = match digit(count) {
-        Some(count) if (1..=MAX_CHUNKS).contains(&count) => count,
-        _ => {
-            return Some(Found {
-                token: Err(Rejection::Chunks),
-                chunks: 0,
-            })
+    let mut session = Seen::None;
+    let mut parts: [Seen; MAX_CHUNKS] = Default::default();
+    let mut count = 0;
+    for header in headers.get_all(COOKIE) {
+        for pair in header.as_bytes().split(|byte| *byte == b';') {
+            count += 1;
+            if count > MAX_REQUEST_COOKIES {
+                return Some(Found {
+                    token: Err(Rejection::TooManyCookies),
+                    chunks: 0,
+                });
+            }
+            // Split as the `cookie` crate's `Cookie::split_parse` splits:
+            // `name=value`, both trimmed, pairs without `=` skipped.
+            let Some(at) = pair.iter().position(|byte| *byte == b'=') else {
+                continue;
+            };
+            let (cookie_name, value) = (pair[..at].trim_ascii(), pair[at + 1..].trim_ascii());
+            if cookie_name == name.as_bytes() {
+                session.record(value, MAX_SESSION_HEADER);
+            } else if let Some(index) = chunk_index(name, cookie_name) {
+                if let Some(part) = parts.get_mut(index - 1) {
+                    part.record(value, MAX_COOKIE_SIZE);
+                }
+            }
         }
+    }
+    let value = match session {
+        Seen::None => return None,
+        Seen::One(value) => value,
+        Seen::Oversized => return Some(refused(Rejection::Oversized)),
+        Seen::Ambiguous => return Some(refused(Rejection::Ambiguous)),
+    };
+    let Some(count) = value.strip_prefix(CHUNKS_PREFIX) else {
+        return Some(Found {
+            token: Ok(value),
+            chunks: 0,
+        });
+    };
+    let chunks = match digit(count.as_bytes()) {
+        Some(count) if (1..=MAX_CHUNKS).contains(&count) => count,
+        _ => return Some(refused(Rejection::Chunks)),
     };
     Some(Found {
-        token: join(headers, name, chunks),
+        token: join(parts, chunks),
         chunks,
     })
 }
 
-/// Chunks `1..=count` of the cookie `name`, in order, as one token.
-fn join(headers: &HeaderMap, name: &str, count: usize) -> Result<String, Rejection> {
-    let mut parts: Vec<Option<String>> = vec![None; count];
-    let (mut oversized, mut total) = (false, 0);
-    for_each_cookie(headers, |cookie_name, value| {
-        let index = chunk_index(name, cookie_name).and_then(|index| index.checked_sub(1));
-        if let Some(part @ None) = index.and_then(|index| parts.get_mut(index)) {
-            // A chunk larger than a cookie, or chunks larger together than
-            // any session written, are refused before any decoding.
-            total += value.len();
-            oversized |= value.len() > MAX_COOKIE_SIZE || total > MAX_SESSION_HEADER;
-            *part = Some(value.to_owned());
-        }
-        Scan::Continue
-    });
-    if oversized {
-        return Err(Rejection::Oversized);
+/// A session cookie refused before any decoding.
+fn refused(rejection: Rejection) -> Found {
+    Found {
+        token: Err(rejection),
+        chunks: 0,
     }
-    parts
-        .into_iter()
-        .collect::<Option<String>>()
-        .ok_or(Rejection::Chunks)
+}
+
+/// Chunks `1..=count`, in order, as one token.
+fn join(parts: [Seen; MAX_CHUNKS], count: usize) -> Result<String, Rejection> {
+    let mut token = String::new();
+    for part in parts.into_iter().take(count) {
+        match part {
+            Seen::One(value) => token.push_str(&value),
+            Seen::None => return Err(Rejection::Chunks),
+            Seen::Oversized => return Err(Rejection::Oversized),
+            Seen::Ambiguous => return Err(Rejection::Ambiguous),
+        }
+        // Chunks larger together than any session written are refused
+        // before any decoding.
+        if token.len() > MAX_SESSION_HEADER {
+            return Err(Rejection::Oversized);
+        }
+    }
+    Ok(token)
 }
 
 /// `sessionC3` is chunk 3 of `session`.
-fn chunk_index(name: &str, cookie_name: &str) -> Option<usize> {
-    digit(cookie_name.strip_prefix(name)?.strip_prefix('C')?)
+fn chunk_index(name: &str, cookie_name: &[u8]) -> Option<usize> {
+    digit(
+        cookie_name
+            .strip_prefix(name.as_bytes())?
+            .strip_prefix(b"C")?,
+    )
 }
 
 /// A chunk number: one digit from 1 to 9, in its only spelling (no sign, no
 /// leading zero), since `MAX_CHUNKS` is below 10.
-fn digit(text: &str) -> Option<usize> {
-    match text.as_bytes() {
+fn digit(text: &[u8]) -> Option<usize> {
+    match text {
         [digit @ b'1'..=b'9'] => Some(usize::from(digit - b'0')),
         _ => None,
     }
@@ -109,53 +184,6 @@ fn digit(text: &str) -> Option<usize> {
 
 fn chunk_name(name: &str, index: usize) -> String {
     format!("{name}C{index}")
-}
-
-/// The value of the first cookie whose name matches.
-fn find_cookie(headers: &HeaderMap, mut matches: impl FnMut(&str) -> bool) -> Option<String> {
-    let mut found = None;
-    for_each_cookie(headers, |name, value| {
-        if matches(name) {
-            found = Some(value.to_owned());
-            return Scan::Stop;
-        }
-        Scan::Continue
-    });
-    found
-}
-
-/// Whether to look at the next cookie.
-#[derive(PartialEq, Eq)]
-enum Scan {
-    Continue,
-    Stop,
-}
-
-/// Calls `f` with each cookie of the request's `Cookie` headers, until it
-/// says stop.
-///
-/// Each pair is split as the `cookie` crate's `Cookie::split_parse` splits
-/// it (`name=value`, both trimmed, empty names skipped), without building a
-/// `Cookie` for every pair, and stopping at the one looked for: the session
-/// cookie is read on every request that reads the session, and this scan
-/// was a measured share of it.
-fn for_each_cookie(headers: &HeaderMap, mut f: impl FnMut(&str, &str) -> Scan) {
-    for header in headers.get_all(COOKIE) {
-        // Valid UTF-8 is the rule, checked fast; anything else is read lossily.
-        let header = match std::str::from_utf8(header.as_bytes()) {
-            Ok(header) => std::borrow::Cow::Borrowed(header),
-            Err(_) => String::from_utf8_lossy(header.as_bytes()),
-        };
-        for pair in header.split(';') {
-            let Some((name, value)) = pair.split_once('=') else {
-                continue;
-            };
-            let name = name.trim();
-            if !name.is_empty() && f(name, value.trim()) == Scan::Stop {
-                return;
-            }
-        }
-    }
 }
 
 /// The `Set-Cookie` headers that store `token`: one cookie when it fits,

@@ -157,7 +157,7 @@ mod request;
 mod session;
 mod user;
 
-pub use chunks::{MAX_CHUNKS, MAX_COOKIE_SIZE, MAX_SESSION_HEADER};
+pub use chunks::{MAX_CHUNKS, MAX_COOKIE_SIZE, MAX_REQUEST_COOKIES, MAX_SESSION_HEADER};
 pub use codec::{SessionType, UnknownSessionType};
 pub use config::{SameSite, SessionConfig, SessionConfigBuilder, ENV_PREFIX, INSECURE_SECRET};
 pub use cookie_info::CookieInfo;

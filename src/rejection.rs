@@ -26,6 +26,11 @@ pub(crate) enum Rejection {
     NotAnObject,
     /// Larger than any cookie (or chunk) this crate writes.
     Oversized,
+    /// The session cookie (or one of its chunks) sent twice with different
+    /// values.
+    Ambiguous,
+    /// More cookies in the request than are ever read.
+    TooManyCookies,
 }
 
 impl Rejection {
@@ -40,6 +45,11 @@ impl Rejection {
             Self::Chunks => "chunk cookies missing or too many",
             Self::NotAnObject => "not a JSON object",
             Self::Oversized => "larger than any session cookie",
+            Self::Ambiguous => {
+                "several session cookies with different values (one may be planted by a sibling \
+                 site: use a `__Host-` cookie name)"
+            }
+            Self::TooManyCookies => "more cookies in the request than MAX_REQUEST_COOKIES",
         }
     }
 }
