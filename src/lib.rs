@@ -127,7 +127,8 @@
 //! - The cookie is decoded at most once per request, however many extractors
 //!   read it, and never if nothing does.
 //! - `Set-Cookie` is sent only when the session changed, always with
-//!   `Vary: Cookie` and a `Cache-Control` that keeps shared caches from storing it.
+//!   `Vary: Cookie` and a `Cache-Control` that keeps shared caches from storing
+//!   it; every response to a request that read the session varies on `Cookie`.
 //! - Neither secrets nor cookie values are ever logged.
 //!
 //! # Features

@@ -604,8 +604,26 @@ impl RequestSession {
         }
         let renew = config.expiry().check(issued_at, now)?;
         cookie.issued_at = issued_at;
-        cookie.reissue = reissue(renew, by_fallback_key);
+        cookie.reissue = self.reissue(renew, by_fallback_key, issued_at);
         Ok((json, canonical, by_fallback_key))
+    }
+
+    /// Why a cookie is re-issued: renewal wins over a fallback key, since both
+    /// write the current key and renewal also moves the issue time.
+    ///
+    /// A fallback-key cookie without an issue time is not re-issued while a
+    /// lifetime is set: it has no time to keep, and a fresh one would let it
+    /// outlive the old key by up to a lifetime. It keeps working under the
+    /// old key until that key is dropped (or the session changes, which
+    /// writes a fresh cookie, as any change does).
+    fn reissue(&self, renew: bool, by_fallback_key: bool, issued_at: Option<u64>) -> Reissue {
+        if renew {
+            Reissue::Renew
+        } else if by_fallback_key && (issued_at.is_some() || self.config.lifetime().is_none()) {
+            Reissue::FallbackKey
+        } else {
+            Reissue::No
+        }
     }
 
     /// Whether a cookie with no issue time at its end must be searched for
@@ -653,7 +671,7 @@ impl RequestSession {
                         received.issued_at = issued_at;
                     }
                     cookie.carried = carried;
-                    cookie.reissue = reissue(renew, by_fallback_key);
+                    cookie.reissue = self.reissue(renew, by_fallback_key, issued_at);
                 }
             }
             Err(rejection) => reject(state, rejection),
@@ -669,18 +687,6 @@ pub(crate) fn request_session(parts: &Parts) -> Result<Arc<RequestSession>, Sess
         .get::<Arc<RequestSession>>()
         .cloned()
         .ok_or(SessionRejection::MissingLayer)
-}
-
-/// Why a cookie is re-issued: renewal wins over a fallback key, since both
-/// write the current key and renewal also moves the issue time.
-fn reissue(renew: bool, by_fallback_key: bool) -> Reissue {
-    if renew {
-        Reissue::Renew
-    } else if by_fallback_key {
-        Reissue::FallbackKey
-    } else {
-        Reissue::No
-    }
 }
 
 /// The cookie is refused: an empty session, logged at debug level.

@@ -280,6 +280,79 @@ async fn a_fallback_key_reissue_keeps_the_issue_time(codec: SessionType) {
     assert_eq!(client.get("/read").await.json(), json!({}), "{codec}");
 }
 
+/// A cookie without an issue time (every one muffin-session writes), made
+/// with a key that was since rotated out: re-issuing it under the new key
+/// with a fresh issue time would let it live a lifetime past the rotation,
+/// and without one it would never expire. It is not re-issued: it loads
+/// under the old key until that key is dropped, and then it is dead.
+#[tokio::test]
+async fn a_fallback_key_cookie_without_an_issue_time_cannot_outlive_its_key() {
+    let clock = TestClock::new();
+    let muffin = clock.builder(SessionType::Jwt).build().unwrap();
+    let token = common::encode(&muffin, json!({"id": 1}));
+    assert_eq!(jwt_claims(&token), json!({"id": 1}), "no issue time");
+    let new_key = "new-key-new-key-new-key-new-key!";
+    let rotated = clock
+        .builder(SessionType::Jwt)
+        .secret_key(new_key)
+        .fallback_keys([common::SECRET])
+        .max_age(Duration::from_secs(HOUR))
+        .build()
+        .unwrap();
+    let mut client = Client::new(app(rotated));
+    client.jar.insert("session".into(), token.clone());
+    // Read just before the old key goes: still logged in, nothing re-issued.
+    clock.set(START + HOUR - 5);
+    let reply = client.get("/read").await;
+    assert_eq!(reply.json(), json!({"id": 1}));
+    assert!(reply.set_cookies().is_empty(), "{:?}", reply.set_cookies());
+    // The old key is dropped one lifetime after the rotation: the cookie
+    // the client holds is dead, with nothing under the new key to replace it.
+    let dropped = clock
+        .builder(SessionType::Jwt)
+        .secret_key(new_key)
+        .max_age(Duration::from_secs(HOUR))
+        .build()
+        .unwrap();
+    client.app = app(dropped);
+    clock.set(START + HOUR + 1);
+    assert_eq!(client.get("/read").await.json(), json!({}));
+
+    // A change of the session writes a new cookie, as any change does: its
+    // lifetime runs from that write.
+    let rotated = clock
+        .builder(SessionType::Jwt)
+        .secret_key(new_key)
+        .fallback_keys([common::SECRET])
+        .max_age(Duration::from_secs(HOUR))
+        .build()
+        .unwrap();
+    let reply = send_get(
+        &app(rotated),
+        "/write?v=1",
+        Some(&format!("session={token}")),
+    )
+    .await;
+    let written = jwt_claims(&reply.cookie_value().expect("written"));
+    assert_eq!(written[ISSUED_AT_CLAIM], json!(START + HOUR + 1));
+
+    // Without a lifetime nothing expires: the cookie moves to the new key.
+    let no_lifetime = clock
+        .builder(SessionType::Jwt)
+        .secret_key(new_key)
+        .fallback_keys([common::SECRET])
+        .build()
+        .unwrap();
+    let reply = send_get(
+        &app(no_lifetime),
+        "/read",
+        Some(&format!("session={token}")),
+    )
+    .await;
+    let reissued = reply.cookie_value().expect("re-issued under the new key");
+    assert_eq!(jwt_claims(&reissued), json!({"id": 1}));
+}
+
 #[tokio::test]
 async fn with_compatibility_off_jwts_carry_registered_iat_and_exp() {
     let clock = TestClock::new();

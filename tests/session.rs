@@ -536,6 +536,69 @@ async fn a_returned_unchanged_session_still_varies_on_cookie() {
     assert_eq!(reply.headers["vary"], "Cookie");
 }
 
+/// A response depends on the cookie whenever the request read the session,
+/// whether or not it writes one: a shared cache must not hand it to another
+/// visitor. That holds in both modes, whatever the handler returns.
+#[tokio::test]
+async fn every_response_to_a_request_that_read_the_session_varies_on_cookie() {
+    use axum::middleware::{self, Next};
+    async fn read_only(session: Session) -> String {
+        session.get_as::<String>("var").unwrap_or_default()
+    }
+    async fn not_found(session: Session) -> (StatusCode, String) {
+        (StatusCode::NOT_FOUND, format!("{} keys", session.len()))
+    }
+    async fn peek(
+        session: Session,
+        request: axum::extract::Request,
+        next: Next,
+    ) -> axum::response::Response {
+        drop(session);
+        next.run(request).await
+    }
+    let config = common::config(SessionType::Jwt);
+    let cookie = format!(
+        "session={}",
+        common::encode(&config, json!({"var": "value"}))
+    );
+    let routes = || {
+        Router::new()
+            .route("/read", get(read_only))
+            .route("/404", get(not_found))
+            .merge(
+                Router::new()
+                    .route("/peeked", get(|| async { "no session here" }))
+                    .layer(middleware::from_fn(peek)),
+            )
+            .route("/untouched", get(|| async { "untouched" }))
+    };
+    for (mode, app) in [
+        (
+            "manual",
+            routes().layer(SessionLayer::manual(config.clone())),
+        ),
+        ("auto", routes().layer(SessionLayer::new(config.clone()))),
+    ] {
+        for uri in ["/read", "/404", "/peeked"] {
+            for cookie in [Some(cookie.as_str()), None] {
+                let reply = send_get(&app, uri, cookie).await;
+                assert!(reply.set_cookies().is_empty(), "{mode} {uri}");
+                assert_eq!(
+                    reply.headers.get("vary").map(|v| v.to_str().unwrap()),
+                    Some("Cookie"),
+                    "{mode} {uri} with cookie {}",
+                    cookie.is_some()
+                );
+            }
+        }
+        let reply = send_get(&app, "/read", Some(&cookie)).await;
+        assert_eq!(reply.body, "value", "{mode}");
+        // A request that never read the session does not depend on it.
+        let reply = send_get(&app, "/untouched", Some(&cookie)).await;
+        assert!(reply.headers.get("vary").is_none(), "{mode}");
+    }
+}
+
 #[test]
 fn an_empty_fallback_key_is_refused() {
     let err = SessionConfig::builder()

@@ -236,7 +236,8 @@ impl SessionConfigBuilder {
     /// issue time signed into the token, so a copied or kept cookie stops
     /// working even if a client ignores `Max-Age`; an expired cookie loads as
     /// an empty session. The issue time is the last time the server wrote the
-    /// cookie (a re-issue under a new key keeps it); cookies that carry none,
+    /// cookie (a re-issue under a new key keeps it, and one without an issue
+    /// time is not re-issued, so it dies with its key); cookies that carry none,
     /// such as muffin-session's, do not expire on the server.
     ///
     /// The issue time is Fernet's own timestamp for `fernet`; for `jwt` and
