@@ -35,10 +35,10 @@ const CHUNKS_PREFIX: &str = "chunks-";
 
 /// The most cookies read from a request's `Cookie` headers. A request that
 /// carries more is read as carrying no session (logged at debug level), so
-/// the scan's cost is bounded whatever the header holds, and a cookie
-/// pushed out of reach by others cannot hide a second session cookie (see
-/// [`find`]). Browsers keep at most 180 cookies per site (Chrome, Firefox),
-/// so a browser's request never comes near it.
+/// the scan's cost is bounded whatever the header holds, and a second,
+/// different session cookie (which makes the session ambiguous, so empty)
+/// cannot hide past the limit. Browsers keep at most 180 cookies per site
+/// (Chrome, Firefox), so a browser's request never comes near it.
 pub const MAX_REQUEST_COOKIES: usize = 512;
 
 /// The session cookie a request carried.

@@ -164,6 +164,18 @@ pub enum ConfigError {
         /// The value that was given.
         value: String,
     },
+    /// A trusted origin is not `scheme://host[:port]` with an `http` or
+    /// `https` scheme.
+    #[error(
+        "`{option}` holds `{value}`: a trusted origin is `https://host` or `http://host`, with \
+         `:port` when it is not the default, and no path, query, user or `*`"
+    )]
+    InvalidOrigin {
+        /// The option or variable name.
+        option: String,
+        /// The value that was given.
+        value: String,
+    },
     /// No Fernet key could be built from a secret (cannot happen with the
     /// derivation this crate uses; kept so that a failure is an error, not a panic).
     #[error("no Fernet key could be built from `secret_key` or `fallback_keys`")]

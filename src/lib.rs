@@ -111,6 +111,30 @@
 //! }
 //! ```
 //!
+//! # Cross-site request forgery
+//!
+//! [`CsrfLayer`] refuses state-changing requests from other sites (by
+//! `Sec-Fetch-Site`, then `Origin`); [`CsrfToken`] is a session-bound form
+//! token for browsers that send neither header. `SameSite=Lax` alone does not
+//! stop login CSRF, state-changing `GET`s or sibling subdomains:
+//!
+//! ```
+//! use axum::{routing::post, Router};
+//! use axum_cookie_session::{CsrfLayer, Session, SessionConfig, SessionLayer};
+//!
+//! async fn logout(mut session: Session) -> &'static str {
+//!     session.logout();
+//!     "Logged out."
+//! }
+//!
+//! fn app(config: SessionConfig) -> Router {
+//!     Router::new()
+//!         .route("/logout", post(logout))
+//!         .layer(CsrfLayer::new(&config)) // a cross-site POST is a 403
+//!         .layer(SessionLayer::new(config))
+//! }
+//! ```
+//!
 //! # Wiring
 //!
 //! The config lives in the [`SessionLayer`], and only there: extractors and
@@ -147,6 +171,7 @@ mod codec;
 mod config;
 mod cookie;
 mod cookie_info;
+mod csrf;
 mod error;
 mod expiry;
 mod guard;
@@ -162,6 +187,9 @@ pub use chunks::{MAX_CHUNKS, MAX_COOKIE_SIZE, MAX_REQUEST_COOKIES, MAX_SESSION_H
 pub use codec::{SessionType, UnknownSessionType};
 pub use config::{SameSite, SessionConfig, SessionConfigBuilder, ENV_PREFIX, INSECURE_SECRET};
 pub use cookie_info::CookieInfo;
+pub use csrf::{
+    CsrfFuture, CsrfLayer, CsrfRejection, CsrfService, CsrfToken, CSRF_FIELD, CSRF_TOKEN_KEY,
+};
 pub use error::{BoxError, ConfigError, SaveError, SessionRejection, UserRejection};
 pub use expiry::{CLOCK_SKEW, ISSUED_AT_CLAIM};
 pub use guard::{safe_next, RequireUser, RequireUserService};

@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer};
 use super::{Inner, SameSite, SessionConfig, INSECURE_SECRET};
 use crate::codec::{Codec, SessionType};
 use crate::cookie::{self, Attributes, CookieFormat};
+use crate::csrf::Origin;
 use crate::error::ConfigError;
 use crate::expiry::{Clock, Expiry};
 
@@ -46,6 +47,8 @@ pub(super) struct Options {
     #[serde(alias = "same_site")]
     pub(super) samesite: SameSite,
     pub(super) http_only: bool,
+    #[serde(deserialize_with = "strings")]
+    pub(super) trusted_origins: Vec<String>,
     #[serde(skip)]
     pub(super) clock: Clock,
 }
@@ -70,6 +73,7 @@ impl Default for Options {
             secure: false,
             samesite: SameSite::Lax,
             http_only: true,
+            trusted_origins: Vec::new(),
             clock: Clock::default(),
         }
     }
@@ -128,6 +132,30 @@ fn secrets<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Secret>, D:
             .collect(),
         _ => Err(refused()),
     }
+}
+
+/// A list of strings from serde: a list, or one comma-separated string as in
+/// the environment.
+fn strings<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Strings {
+        List(Vec<String>),
+        One(String),
+    }
+    Ok(match Strings::deserialize(deserializer)? {
+        Strings::List(list) => list,
+        Strings::One(text) => split_list(&text),
+    })
+}
+
+/// `"a, b"` → `a` and `b`, each trimmed, empty items dropped.
+pub(super) fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Builds a [`SessionConfig`]; start with [`SessionConfig::builder`].
@@ -337,6 +365,21 @@ impl SessionConfigBuilder {
         self
     }
 
+    /// Other sites whose state-changing requests [`CsrfLayer`](crate::CsrfLayer)
+    /// and [`CsrfToken::verify`](crate::CsrfToken::verify) accept, as
+    /// origins: `https://admin.example.com`, with a port when it is not the
+    /// scheme's default (default none: only this site). A sibling subdomain
+    /// is another site here, though browsers call it same-site. Environment:
+    /// `SESSION_TRUSTED_ORIGINS`, comma-separated.
+    pub fn trusted_origins<I, O>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = O>,
+        O: Into<String>,
+    {
+        self.options.trusted_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Checks the options and builds the configuration.
     ///
     /// # Errors
@@ -423,6 +466,16 @@ impl Options {
                 value: self.cookie_name.clone(),
             }
         })?;
+        let trusted_origins = self
+            .trusted_origins
+            .iter()
+            .map(|origin| {
+                Origin::parse(origin).ok_or_else(|| ConfigError::InvalidOrigin {
+                    option: name("trusted_origins"),
+                    value: origin.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let expiry = Expiry::new(
             self.lifetime.or(self.max_age),
             self.sliding_expiration,
@@ -434,6 +487,7 @@ impl Options {
                 codec,
                 expiry,
                 cookie,
+                trusted_origins,
             }),
             user_loader: None,
         })

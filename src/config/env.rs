@@ -1,7 +1,7 @@
 //! `SESSION_*` environment variables: [`SessionConfig::from_env`] and
 //! [`SessionConfig::from_vars`].
 
-use super::builder::{split_keys, Options, Secret};
+use super::builder::{split_keys, split_list, Options, Secret};
 use super::{SessionConfig, ENV_PREFIX};
 use crate::error::ConfigError;
 
@@ -95,6 +95,7 @@ impl Options {
                 self.login_redirect =
                     parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
             }
+            "TRUSTED_ORIGINS" => self.trusted_origins = split_list(value),
             "PATH" => self.path = value.trim().to_owned(),
             "DOMAIN" => self.domain = optional(value),
             "SECURE" => {

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::{Codec, SessionType};
 use crate::cookie::CookieFormat;
+use crate::csrf::Origin;
 use crate::error::{ConfigError, SaveError, UserRejection};
 use crate::expiry::Expiry;
 use builder::Options;
@@ -97,6 +98,7 @@ impl From<SameSite> for cookie::SameSite {
 /// | [`secure`](SessionConfigBuilder::secure) | `SESSION_SECURE` | `secure` | `false` |
 /// | [`same_site`](SessionConfigBuilder::same_site) | `SESSION_SAMESITE` | `samesite` | `lax` |
 /// | [`http_only`](SessionConfigBuilder::http_only) | `SESSION_HTTP_ONLY` | `http_only` | `true` |
+/// | [`trusted_origins`](SessionConfigBuilder::trusted_origins) | `SESSION_TRUSTED_ORIGINS` (comma-separated) | `trusted_origins` | none: only this site passes [`CsrfLayer`](crate::CsrfLayer) |
 ///
 /// ```
 /// use std::time::Duration;
@@ -125,6 +127,8 @@ struct Inner {
     codec: Codec,
     expiry: Expiry,
     cookie: CookieFormat,
+    /// `options.trusted_origins`, parsed.
+    trusted_origins: Vec<Origin>,
 }
 
 impl SessionConfig {
@@ -187,6 +191,11 @@ impl SessionConfig {
                 session_type: options.session_type,
             })
         }
+    }
+
+    /// The origins whose cross-site requests the CSRF checks accept.
+    pub(crate) fn trusted_origins(&self) -> &[Origin] {
+        &self.inner.trusted_origins
     }
 
     pub(crate) fn codec(&self) -> &Codec {
