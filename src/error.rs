@@ -165,6 +165,16 @@ pub enum SaveError {
         /// Why it is reserved, and what to do.
         why: &'static str,
     },
+    /// [`Session::login_user`](crate::Session::login_user) was given a user
+    /// type no [`UserLoader`](crate::UserLoader) was registered for.
+    #[error(
+        "no UserLoader for `{user_type}`: register one with SessionConfig::with_user_loader, on \
+         the config given to SessionLayer, or log in with Session::login"
+    )]
+    NoUserLoader {
+        /// The user type that was given.
+        user_type: &'static str,
+    },
     /// The `Set-Cookie` header could not be built from the encoded cookie.
     /// (Signing and encrypting cannot fail; this guards the header itself.)
     #[error("the session's Set-Cookie header could not be built: {0}")]

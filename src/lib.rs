@@ -141,6 +141,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod auth_hash;
 mod chunks;
 mod codec;
 mod config;
@@ -162,10 +163,10 @@ pub use codec::{SessionType, UnknownSessionType};
 pub use config::{SameSite, SessionConfig, SessionConfigBuilder, ENV_PREFIX, INSECURE_SECRET};
 pub use cookie_info::CookieInfo;
 pub use error::{BoxError, ConfigError, SaveError, SessionRejection, UserRejection};
-pub use expiry::{CLOCK_SKEW, ISSUED_AT_CLAIM};
+pub use expiry::{CLOCK_SKEW, ISSUED_AT_CLAIM, LIFETIME_CLAIM};
 pub use guard::{safe_next, RequireUser, RequireUserService};
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
-pub use object::USER_ID_KEY;
+pub use object::{AUTH_HASH_KEY, USER_ID_KEY};
 pub use session::Session;
 pub use user::{CurrentUser, UserLoader, NEXT_PARAM};
 

@@ -14,9 +14,11 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::auth_hash::Verified;
 use crate::config::SessionConfig;
-use crate::error::{BoxError, UserRejection};
-use crate::request::{request_session, RequestSession};
+use crate::error::{BoxError, SaveError, UserRejection};
+use crate::object::{AUTH_HASH_KEY, USER_ID_KEY};
+use crate::request::{request_session, Op, RequestSession};
 
 /// The query parameter that carries the page to return to after login.
 pub const NEXT_PARAM: &str = "next";
@@ -62,6 +64,44 @@ pub trait UserLoader: Send + Sync + 'static {
         &self,
         id: Self::Id,
     ) -> impl Future<Output = Result<Option<Self::User>, Self::Error>> + Send;
+
+    /// Bytes that change when the user's sessions must end: the password
+    /// hash, or a "sessions valid after" stamp the app moves (default:
+    /// `None`, no revocation).
+    ///
+    /// When it gives bytes, [`Session::login_user`](crate::Session::login_user)
+    /// writes a keyed digest of them into the session (under
+    /// [`AUTH_HASH_KEY`](crate::AUTH_HASH_KEY)), and every load of the user
+    /// compares it with the user's bytes now, in constant time. Once they
+    /// change, every cookie minted before is an anonymous visitor and its
+    /// session is ended (the cookie removed): changing the password logs
+    /// out every browser, including copies of the cookie. Log the browser
+    /// that made the change in again with `login_user` to keep it.
+    ///
+    /// A login without a digest (minted by muffin-session, or by
+    /// [`Session::login`](crate::Session::login)) is accepted and given one
+    /// on its first load, unless
+    /// [`require_auth_hash`](crate::SessionConfigBuilder::require_auth_hash)
+    /// is on. The bytes and the digest are never logged.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use axum_cookie_session::UserLoader;
+    /// # #[derive(Clone)] struct User { password_hash: String }
+    /// # struct Users;
+    /// impl UserLoader for Users {
+    ///     // ...
+    /// #   type User = User; type Id = i64; type Error = Infallible;
+    /// #   async fn load_user(&self, _id: i64) -> Result<Option<User>, Infallible> { Ok(None) }
+    ///     fn session_auth_hash(&self, user: &User) -> Option<Vec<u8>> {
+    ///         Some(user.password_hash.clone().into_bytes())
+    ///     }
+    /// }
+    /// ```
+    fn session_auth_hash(&self, user: &Self::User) -> Option<Vec<u8>> {
+        let _ = user;
+        None
+    }
 }
 
 type LoadFuture<'a, U> = Pin<Box<dyn Future<Output = Result<Option<U>, BoxError>> + Send + 'a>>;
@@ -70,6 +110,7 @@ type LoadFuture<'a, U> = Pin<Box<dyn Future<Output = Result<Option<U>, BoxError>
 /// hold it and [`CurrentUser<U>`] can find it by the user type alone.
 trait ErasedLoader<U>: Send + Sync {
     fn load<'a>(&'a self, id: &'a Value) -> LoadFuture<'a, U>;
+    fn auth_hash(&self, user: &U) -> Option<Vec<u8>>;
 }
 
 impl<L: UserLoader> ErasedLoader<L::User> for L {
@@ -83,6 +124,10 @@ impl<L: UserLoader> ErasedLoader<L::User> for L {
                 .await
                 .map_err(|err| Box::new(err) as BoxError)
         })
+    }
+
+    fn auth_hash(&self, user: &L::User) -> Option<Vec<u8>> {
+        self.session_auth_hash(user)
     }
 }
 
@@ -201,12 +246,76 @@ where
         .ok_or(UserRejection::NoUserLoader {
             user_type: std::any::type_name::<U>(),
         })?;
-    let user = match request.user_id(&parts.headers) {
+    let login = request.login(&parts.headers);
+    let user = match &login.id {
         None | Some(Value::Null) => None,
-        Some(id) => loader.load(&id).await.map_err(UserRejection::Loader)?,
+        Some(id) => loader.load(id).await.map_err(UserRejection::Loader)?,
     };
+    let user = user.filter(|user| auth_hash_holds(request, &*loader, user, login.auth_hash));
     parts.extensions.insert(LoadedUser(user.clone()));
     Ok(user)
+}
+
+/// Whether the session's auth digest matches the user's
+/// [`session_auth_hash`](UserLoader::session_auth_hash) now. A revoked
+/// login ends the session (its cookie is removed); a login without a
+/// digest, when allowed, and one digested under a fallback key are
+/// digested again.
+fn auth_hash_holds<U>(
+    request: &RequestSession,
+    loader: &dyn ErasedLoader<U>,
+    user: &U,
+    stored: Option<Value>,
+) -> bool {
+    let Some(hash) = loader.auth_hash(user) else {
+        return true;
+    };
+    let config = request.config();
+    let verified = match &stored {
+        Some(Value::String(stored)) => config.auth_digest().verify(&hash, stored),
+        // No digest yet (a login minted by muffin-session or by `login`):
+        // accepted, and given one, like a digest under an old key.
+        None if !config.require_auth_hash() => Verified::FallbackKey,
+        _ => Verified::Mismatch,
+    };
+    let change = match verified {
+        Verified::Current => return true,
+        Verified::FallbackKey => {
+            let digest = config.auth_digest().digest(&hash).map(Value::String);
+            Op::Keys(vec![(AUTH_HASH_KEY.to_owned(), digest)])
+        }
+        Verified::Mismatch => {
+            tracing::debug!(
+                "session auth hash does not match the user's: the login was revoked, ending the \
+                 session"
+            );
+            Op::Reset { end: true }
+        }
+    };
+    if let Err(err) = request.apply(change) {
+        request.fail(err);
+    }
+    verified != Verified::Mismatch
+}
+
+/// The keys [`Session::login_user`](crate::Session::login_user) stores:
+/// the id, and the digest of the user's auth hash if the loader gives one.
+pub(crate) fn login_keys<U: 'static>(
+    config: &SessionConfig,
+    id: Value,
+    user: &U,
+) -> Result<Vec<(String, Option<Value>)>, SaveError> {
+    let loader = config.user_loader::<U>().ok_or(SaveError::NoUserLoader {
+        user_type: std::any::type_name::<U>(),
+    })?;
+    let digest = loader
+        .auth_hash(user)
+        .and_then(|hash| config.auth_digest().digest(&hash))
+        .map(Value::String);
+    Ok(vec![
+        (USER_ID_KEY.to_owned(), Some(id)),
+        (AUTH_HASH_KEY.to_owned(), digest),
+    ])
 }
 
 /// The config's login URL with `next=<original path and query>`.

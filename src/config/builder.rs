@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Deserializer};
 
 use super::{Inner, SameSite, SessionConfig, INSECURE_SECRET};
+use crate::auth_hash::AuthDigest;
 use crate::codec::{Codec, SessionType};
 use crate::cookie::{self, Attributes, CookieFormat};
 use crate::error::ConfigError;
@@ -35,6 +36,9 @@ pub(super) struct Options {
     pub(super) max_age: Option<u64>,
     /// In seconds; `None` follows `max_age`.
     pub(super) lifetime: Option<u64>,
+    /// In seconds: the most a session's own lifetime may be.
+    pub(super) max_lifetime: u64,
+    pub(super) require_auth_hash: bool,
     pub(super) sliding_expiration: bool,
     pub(super) muffin_compat: bool,
     pub(super) path: String,
@@ -58,6 +62,8 @@ impl Default for Options {
             login_redirect: true,
             max_age: None,
             lifetime: None,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+            require_auth_hash: false,
             sliding_expiration: false,
             muffin_compat: true,
             path: "/".to_owned(),
@@ -69,6 +75,9 @@ impl Default for Options {
         }
     }
 }
+
+/// The default cap on a session's own lifetime: 30 days.
+const DEFAULT_MAX_LIFETIME: u64 = 30 * 24 * 3600;
 
 /// A secret key: its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -194,6 +203,33 @@ impl SessionConfigBuilder {
     /// when [`muffin_compat`](Self::muffin_compat) is off.
     pub fn lifetime(mut self, lifetime: Duration) -> Self {
         self.options.lifetime = Some(lifetime.as_secs());
+        self
+    }
+
+    /// The longest lifetime a session may be given with
+    /// [`Session::set_lifetime`](crate::Session::set_lifetime) ("remember
+    /// me"; default 30 days). A longer one is cut to this, also when the
+    /// cookie was issued under a higher maximum. It caps only sessions'
+    /// own lifetimes, not [`lifetime`](Self::lifetime).
+    pub fn max_lifetime(mut self, max_lifetime: Duration) -> Self {
+        self.options.max_lifetime = max_lifetime.as_secs();
+        self
+    }
+
+    /// Refuses logins that carry no session auth digest when the
+    /// [`UserLoader`](crate::UserLoader) gives a
+    /// [`session_auth_hash`](crate::UserLoader::session_auth_hash) (default
+    /// `false`).
+    ///
+    /// While it is off, a login without a digest (minted by muffin-session,
+    /// or by [`Session::login`](crate::Session::login) before the loader had
+    /// a hash) is accepted and given one the first time its user is loaded,
+    /// so migrating logins keep working; a copy of such a cookie taken before
+    /// a password change is then not revoked by it. Turn it on once every
+    /// live login was minted by this crate: such logins are then anonymous
+    /// visitors and their cookie is removed.
+    pub fn require_auth_hash(mut self, require: bool) -> Self {
+        self.options.require_auth_hash = require;
         self
     }
 
@@ -348,6 +384,7 @@ impl Options {
             },
             other => other,
         })?;
+        let auth_digest = AuthDigest::new(&keys);
         let cookie = CookieFormat::new(&self.cookie_attributes()).map_err(|()| {
             ConfigError::InvalidAttribute {
                 option: name("cookie_name"),
@@ -356,6 +393,7 @@ impl Options {
         })?;
         let expiry = Expiry::new(
             self.lifetime.or(self.max_age),
+            self.max_lifetime,
             self.sliding_expiration,
             self.muffin_compat,
         );
@@ -363,6 +401,7 @@ impl Options {
             inner: Arc::new(Inner {
                 options: self,
                 codec,
+                auth_digest,
                 expiry,
                 cookie,
             }),
