@@ -111,6 +111,16 @@
 //! }
 //! ```
 //!
+//! `logout()` forgets the user and keeps the rest of the session, as
+//! muffin-session does; `end()` ends it all, as axum-login's `logout` does.
+//!
+//! A loader that implements [`UserLoader::session_auth_hash`] (bytes from the
+//! password hash) makes a password change log out every other browser of the
+//! user, with no store: log in with [`Session::login_user`], which stores a
+//! keyed digest checked on every load of the user. "Remember me" is
+//! [`Session::set_lifetime`]: a lifetime of the session's own, signed into
+//! the cookie, capped, and mirrored in its `Max-Age`.
+//!
 //! # Wiring
 //!
 //! The config lives in the [`SessionLayer`], and only there: extractors and
