@@ -319,14 +319,13 @@ impl RequestSession {
         object::Login::default()
     }
 
-    /// The session's lifetime in seconds: its own, capped, or the
-    /// configured one.
+    /// The session's own lifetime in seconds, capped, if it has one.
     pub(crate) fn lifetime(&self) -> Option<u64> {
         let mut state = self.state();
         if state.cookie.is_some() && !state.canonical {
             self.canonicalize(&mut state);
         }
-        self.config.expiry().lifetime_of(state.lifetime)
+        state.lifetime
     }
 
     /// Takes a changed view's changes, last made at `time`, from a view that

@@ -359,8 +359,9 @@ where
         }
     }
 
-    /// How long the session is accepted after it was last written: its own
-    /// lifetime (capped) if it has one, else the configured
+    /// The lifetime of its own this session has, as
+    /// [`set_lifetime`](Self::set_lifetime) gave it (capped), or as its
+    /// cookie carries it; `None` when it follows the configured
     /// [`lifetime`](crate::SessionConfig::lifetime).
     pub fn lifetime(&self) -> Option<Duration> {
         self.request.lifetime().map(Duration::from_secs)

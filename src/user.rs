@@ -18,7 +18,7 @@ use crate::auth_hash::Verified;
 use crate::config::SessionConfig;
 use crate::error::{BoxError, SaveError, UserRejection};
 use crate::object::{AUTH_HASH_KEY, USER_ID_KEY};
-use crate::request::{request_session, Op, RequestSession};
+use crate::request::{request_session, Mode, Op, RequestSession};
 
 /// The query parameter that carries the page to return to after login.
 pub const NEXT_PARAM: &str = "next";
@@ -280,6 +280,9 @@ fn auth_hash_holds<U>(
     };
     let change = match verified {
         Verified::Current => return true,
+        // In manual mode only the handler saves: a digest added here would
+        // be a change it did not make, and warned about as unsaved.
+        Verified::FallbackKey if request.mode() == Mode::Manual => return true,
         Verified::FallbackKey => {
             let digest = config.auth_digest().digest(&hash).map(Value::String);
             Op::Keys(vec![(AUTH_HASH_KEY.to_owned(), digest)])

@@ -273,7 +273,40 @@ async fn a_loader_without_a_hash_revokes_nothing(codec: SessionType) {
     assert!(reply.set_cookie().is_none());
 }
 
+async fn manual_mode_revokes_too(codec: SessionType) {
+    let users = Users::with(1, "hash-1");
+    let config = config(codec, SECRET, &[]);
+    let mut client = Client::new(app(config.clone(), users.clone()));
+    client.get("/login?id=1").await;
+    let cookie = client.cookie_header().unwrap();
+    let manual = Router::new()
+        .route(
+            "/me",
+            get(|user: Option<CurrentUser<User>>| async move {
+                user.map_or("anonymous".to_owned(), |CurrentUser(u)| {
+                    format!("user {}", u.id)
+                })
+            }),
+        )
+        .layer(SessionLayer::manual(
+            config.clone().with_user_loader(users.clone()),
+        ));
+    assert_eq!(send_get(&manual, "/me", Some(&cookie)).await.body, "user 1");
+    // A login without a digest is accepted, and not changed behind the
+    // handler's back.
+    let token = encode(&config, json!({"id": 1}));
+    let reply = send_get(&manual, "/me", Some(&format!("session={token}"))).await;
+    assert_eq!(reply.body, "user 1");
+    assert!(reply.set_cookie().is_none());
+    users.set_password(1, "hash-2");
+    assert_eq!(
+        send_get(&manual, "/me", Some(&cookie)).await.body,
+        "anonymous"
+    );
+}
+
 keyed_codec_tests!(
+    manual_mode_revokes_too,
     a_password_change_logs_out_every_other_browser,
     the_digest_is_keyed_and_reveals_no_hash,
     a_login_without_a_digest_gets_one_unless_required,
