@@ -151,6 +151,7 @@ mod expiry;
 mod guard;
 mod headers;
 mod layer;
+mod navigation;
 mod object;
 mod rejection;
 mod request;
