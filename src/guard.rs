@@ -19,7 +19,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::config::SessionConfig;
-use crate::error::{redirect, UserRejection};
+use crate::error::redirect;
 use crate::navigation::is_api_request;
 use crate::request::request_session;
 use crate::user::{load_user, login_location, passes_default_check, unauthorized};
@@ -100,7 +100,7 @@ enum Anonymous {
 ///   [`respond_with`](Self::respond_with).
 /// - An anonymous API caller (`fetch()`, XHR, an `Accept` preferring JSON)
 ///   gets `401` with `{"error":"login required"}` instead of any redirect
-///   ([`UserRejection::Unauthorized`]); [`api_unauthorized`](Self::api_unauthorized)
+///   ([`UserRejection::Unauthorized`](crate::UserRejection::Unauthorized)); [`api_unauthorized`](Self::api_unauthorized)
 ///   or the config's [`api_unauthorized`](crate::SessionConfigBuilder::api_unauthorized)
 ///   turns this off. A [`respond_with`](Self::respond_with) response answers
 ///   everyone.
@@ -185,8 +185,8 @@ where
         self
     }
 
-    /// Only users for whom the future `check` returns resolves to true pass;
-    /// others get `403`. For permissions kept in a database: they are looked
+    /// Only users for whom the future that `check` returns resolves to
+    /// `true` pass; others get `403`. For permissions kept in a database: they are looked
     /// up only on the routes this guard covers, after the user was loaded
     /// (once per request, as for [`CurrentUser`](crate::CurrentUser)).
     ///
@@ -357,7 +357,7 @@ where
             .unwrap_or_else(|| config.api_unauthorized());
         let always_401 = location.is_none() && !config.login_redirect();
         if always_401 || (api && is_api_request(&parts.headers)) {
-            return unauthorized_response(config);
+            return unauthorized(config).into_response();
         }
         let location = match location {
             Some(location) => location(parts).await,
@@ -369,12 +369,6 @@ where
             redirect(&location, self.status)
         }
     }
-}
-
-/// The `401` of [`UserRejection::Unauthorized`].
-fn unauthorized_response(config: &SessionConfig) -> Response {
-    let rejection: UserRejection = unauthorized(config);
-    rejection.into_response()
 }
 
 /// A `200` page that redirects by `<meta refresh>` and script, with a link as
