@@ -67,7 +67,16 @@
 //! # Users and guards
 //!
 //! Implement [`UserLoader`] once, register it on the config, and extract
-//! [`CurrentUser`]; guard routes with [`RequireUser`]:
+//! [`CurrentUser`]; guard routes with [`RequireUser`]. A guard's check is
+//! sync ([`check`](RequireUser::check)) or async
+//! ([`check_async`](RequireUser::check_async), for permissions in a
+//! database); a guard without one applies the loader's
+//! [`default_check`](UserLoader::default_check) (muffin-session's
+//! `default_user_checker`). Anonymous visitors navigating to a page are
+//! redirected to the login URL with `next`; API callers (`fetch()`, XHR, an
+//! `Accept` preferring JSON) get `401` with `{"error":"login required"}`
+//! instead ([`api_unauthorized`](SessionConfigBuilder::api_unauthorized), on
+//! by default, also per guard):
 //!
 //! ```
 //! use std::convert::Infallible;
@@ -98,7 +107,7 @@
 //! }
 //!
 //! async fn me(CurrentUser(user): CurrentUser<User>) -> String {
-//!     user.name // anonymous visitors are redirected to the login URL
+//!     user.name // anonymous: pages are redirected to the login URL, fetch() gets 401
 //! }
 //!
 //! fn app(config: SessionConfig) -> Router {
@@ -162,6 +171,7 @@ mod expiry;
 mod guard;
 mod headers;
 mod layer;
+mod navigation;
 mod object;
 mod rejection;
 mod request;

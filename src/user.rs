@@ -58,6 +58,54 @@ pub trait UserLoader: Send + Sync + 'static {
     /// A failure to load (database down...), distinct from "no such user".
     type Error: StdError + Send + Sync + 'static;
 
+    /// The check every [`RequireUser`](crate::RequireUser) applies when it has
+    /// no [`check`](crate::RequireUser::check) or
+    /// [`check_async`](crate::RequireUser::check_async) of its own
+    /// (muffin-session's `default_user_checker`; default: every user passes).
+    /// A logged-in user who fails it gets the guard's `403`.
+    ///
+    /// A guard's own check **replaces** it: `.check(|u| u.is_admin)` lets an
+    /// inactive admin in. To apply both, write the default as a method of
+    /// the user and call it from the guard's check:
+    /// `.check(|u: &User| u.is_active() && u.is_admin)`.
+    ///
+    /// [`CurrentUser`] does not apply it: a handler that takes
+    /// `CurrentUser` behind no guard gets every user the loader loads. Give
+    /// `Ok(None)` from [`load_user`](Self::load_user) instead for users no
+    /// route may see.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// use axum_cookie_session::{RequireUser, UserLoader};
+    ///
+    /// #[derive(Clone)]
+    /// struct User { active: bool, is_admin: bool }
+    ///
+    /// impl User {
+    ///     fn is_active(&self) -> bool { self.active }
+    /// }
+    ///
+    /// struct Users;
+    ///
+    /// impl UserLoader for Users {
+    /// #   type User = User; type Id = i64; type Error = Infallible;
+    /// #   async fn load_user(&self, _id: i64) -> Result<Option<User>, Infallible> { Ok(None) }
+    ///     // ...
+    ///     fn default_check(&self, user: &User) -> bool {
+    ///         user.is_active()
+    ///     }
+    /// }
+    ///
+    /// // Active users only (the default check):
+    /// let members = RequireUser::<User>::new();
+    /// // Active admins only (this check replaces the default, so repeat it):
+    /// let admins = RequireUser::<User>::new().check(|u: &User| u.is_active() && u.is_admin);
+    /// ```
+    fn default_check(&self, user: &Self::User) -> bool {
+        let _ = user;
+        true
+    }
+
     /// The user with this id; `Ok(None)` when there is none (deleted,
     /// disabled): the visitor is then anonymous.
     fn load_user(
@@ -109,11 +157,16 @@ type LoadFuture<'a, U> = Pin<Box<dyn Future<Output = Result<Option<U>, BoxError>
 /// A [`UserLoader`] with its id and error types erased, so the config can
 /// hold it and [`CurrentUser<U>`] can find it by the user type alone.
 trait ErasedLoader<U>: Send + Sync {
+    fn default_check(&self, user: &U) -> bool;
     fn load<'a>(&'a self, id: &'a Value) -> LoadFuture<'a, U>;
     fn auth_hash(&self, user: &U) -> Option<Vec<u8>>;
 }
 
 impl<L: UserLoader> ErasedLoader<L::User> for L {
+    fn default_check(&self, user: &L::User) -> bool {
+        UserLoader::default_check(self, user)
+    }
+
     fn load<'a>(&'a self, id: &'a Value) -> LoadFuture<'a, L::User> {
         Box::pin(async move {
             let Ok(id) = L::Id::deserialize(id) else {
@@ -171,11 +224,17 @@ struct LoadedUser<U>(Option<U>);
 
 /// The logged-in user, loaded once per request with the app's [`UserLoader`].
 ///
-/// Without a logged-in user it rejects: a redirect to the configured login URL
-/// (`307`, with `next` pointing back here), or `401` when the config says
-/// [`login_redirect(false)`](crate::SessionConfigBuilder::login_redirect).
+/// Without a logged-in user it rejects ([`UserRejection`]): a page
+/// navigation is redirected to the configured login URL (`307`, with `next`
+/// pointing back here); an API call (`fetch()`, XHR, an `Accept` preferring
+/// JSON; see [`api_unauthorized`](crate::SessionConfigBuilder::api_unauthorized))
+/// gets `401` with a small JSON body, and so does every request when the
+/// config says [`login_redirect(false)`](crate::SessionConfigBuilder::login_redirect).
 /// `Option<CurrentUser<U>>` never rejects for a missing user. A loader error
 /// is a `500` either way (logged, never shown).
+///
+/// It does not apply the loader's [`default_check`](UserLoader::default_check):
+/// that is [`RequireUser`](crate::RequireUser)'s.
 ///
 /// ```
 /// use axum_cookie_session::CurrentUser;
@@ -334,14 +393,33 @@ pub(crate) fn login_location(parts: &Parts, config: &SessionConfig) -> String {
     format!("{login}{separator}{NEXT_PARAM}={next}")
 }
 
-/// The rejection of [`CurrentUser`] for an anonymous visitor.
+/// The rejection of [`CurrentUser`] for an anonymous visitor: `401` if the
+/// config turns redirects off or the request is an API call, else a
+/// redirect to the login URL.
 pub(crate) fn login_redirect(parts: &Parts, config: &SessionConfig) -> UserRejection {
-    if config.login_redirect() {
+    let api_call = || crate::navigation::is_api_request(&parts.headers);
+    if !config.login_redirect() || (config.api_unauthorized() && api_call()) {
+        unauthorized(config)
+    } else {
         UserRejection::LoginRequired {
             location: login_location(parts, config),
             status: StatusCode::TEMPORARY_REDIRECT,
         }
-    } else {
-        UserRejection::Unauthorized
     }
+}
+
+/// The `401` rejection for a visitor who must log in.
+pub(crate) fn unauthorized(config: &SessionConfig) -> UserRejection {
+    UserRejection::Unauthorized {
+        login_url: config.login_url().to_owned(),
+        cookie_name: config.cookie_name().to_owned(),
+    }
+}
+
+/// Whether `user` passes the [`UserLoader::default_check`] of the loader
+/// registered for `U` (true when there is none: nothing was loaded then).
+pub(crate) fn passes_default_check<U: 'static>(config: &SessionConfig, user: &U) -> bool {
+    config
+        .user_loader::<U>()
+        .is_none_or(|loader| loader.default_check(user))
 }

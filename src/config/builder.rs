@@ -32,6 +32,7 @@ pub(super) struct Options {
     pub(super) cookie_name: String,
     pub(super) login_url: String,
     pub(super) login_redirect: bool,
+    pub(super) api_unauthorized: bool,
     /// In seconds; `None` makes a browser-session cookie.
     pub(super) max_age: Option<u64>,
     /// In seconds; `None` follows `max_age`.
@@ -60,6 +61,7 @@ impl Default for Options {
             cookie_name: "session".to_owned(),
             login_url: "/login".to_owned(),
             login_redirect: true,
+            api_unauthorized: true,
             max_age: None,
             lifetime: None,
             max_lifetime: DEFAULT_MAX_LIFETIME,
@@ -178,9 +180,45 @@ impl SessionConfigBuilder {
     }
 
     /// Whether visitors who must log in are redirected to the login URL
-    /// (default `true`, for pages) or answered `401 Unauthorized` (`false`, for APIs).
+    /// (default `true`, for pages) or always answered `401 Unauthorized`
+    /// (`false`, for an app that is all API). With `true`, API callers still
+    /// get `401` while [`api_unauthorized`](Self::api_unauthorized) is on.
     pub fn login_redirect(mut self, redirect: bool) -> Self {
         self.options.login_redirect = redirect;
+        self
+    }
+
+    /// Whether a request that is not a page navigation gets `401
+    /// Unauthorized` instead of a redirect to the login page (default
+    /// `true`): a `fetch()` or XHR call, or a client whose `Accept` prefers
+    /// JSON over HTML. Plain navigations, and clients that say nothing (curl's
+    /// `Accept: */*`), are redirected either way.
+    ///
+    /// It applies to [`CurrentUser`](crate::CurrentUser) and to every
+    /// [`RequireUser`](crate::RequireUser) that does not set its own
+    /// ([`RequireUser::api_unauthorized`](crate::RequireUser::api_unauthorized)).
+    /// Turn it off to redirect every request, as muffin-session does.
+    ///
+    /// A request is an API call when its `Sec-Fetch-Mode` is present and not
+    /// `navigate`; or, without `Sec-Fetch-Mode`, when it has an
+    /// `X-Requested-With` header or an `Accept` whose q-values prefer
+    /// `application/json` (or a `+json` type) to `text/html` and
+    /// `application/xhtml+xml`. The `401` carries the body
+    /// `{"error":"login required"}` and a `WWW-Authenticate: Cookie`
+    /// challenge (see [`UserRejection::Unauthorized`](crate::UserRejection::Unauthorized)).
+    ///
+    /// ```
+    /// use axum_cookie_session::SessionConfig;
+    ///
+    /// let config = SessionConfig::builder()
+    ///     .secret_key("a long random secret of 32 bytes or more")
+    ///     .api_unauthorized(false) // redirect fetch() calls too
+    ///     .build()?;
+    /// assert!(!config.api_unauthorized());
+    /// # Ok::<(), axum_cookie_session::ConfigError>(())
+    /// ```
+    pub fn api_unauthorized(mut self, unauthorized: bool) -> Self {
+        self.options.api_unauthorized = unauthorized;
         self
     }
 

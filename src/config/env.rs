@@ -96,6 +96,10 @@ impl Options {
                 self.login_redirect =
                     parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
             }
+            "API_UNAUTHORIZED" => {
+                self.api_unauthorized =
+                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+            }
             "PATH" => self.path = value.trim().to_owned(),
             "DOMAIN" => self.domain = optional(value),
             "SECURE" => {

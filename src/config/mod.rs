@@ -81,7 +81,8 @@ impl From<SameSite> for cookie::SameSite {
 /// | [`fallback_keys`](SessionConfigBuilder::fallback_keys) | `SESSION_FALLBACK_KEYS` (comma-separated) | `fallback_keys` | none |
 /// | [`cookie_name`](SessionConfigBuilder::cookie_name) | `SESSION_COOKIE_NAME` | `cookie_name` | `session` |
 /// | [`login_url`](SessionConfigBuilder::login_url) | `SESSION_LOGIN_URL` | `login_url` | `/login` |
-/// | [`login_redirect`](SessionConfigBuilder::login_redirect) | `SESSION_LOGIN_REDIRECT` | `login_redirect` | `true` (`false`: answer `401`) |
+/// | [`login_redirect`](SessionConfigBuilder::login_redirect) | `SESSION_LOGIN_REDIRECT` | `login_redirect` | `true` (`false`: always answer `401`) |
+/// | [`api_unauthorized`](SessionConfigBuilder::api_unauthorized) | `SESSION_API_UNAUTHORIZED` | `api_unauthorized` | `true`: `401` for API callers, redirects for pages |
 /// | [`max_age`](SessionConfigBuilder::max_age) | `SESSION_MAX_AGE` (seconds) | `max_age` (seconds) | none: a browser-session cookie |
 /// | [`lifetime`](SessionConfigBuilder::lifetime) | `SESSION_LIFETIME` (seconds) | `lifetime` (seconds) | the max-age: checked on the server |
 /// | [`max_lifetime`](SessionConfigBuilder::max_lifetime) | `SESSION_MAX_LIFETIME` (seconds) | `max_lifetime` (seconds) | 30 days: the cap on a session's own lifetime |
@@ -146,9 +147,17 @@ impl SessionConfig {
     }
 
     /// Whether a visitor who must log in is redirected to the login URL
-    /// (`true`, for pages) or answered `401 Unauthorized` (`false`, for APIs).
+    /// (`true`, for pages) or always answered `401 Unauthorized` (`false`,
+    /// for APIs).
     pub fn login_redirect(&self) -> bool {
         self.inner.options.login_redirect
+    }
+
+    /// Whether API callers (requests that are not page navigations) get `401`
+    /// instead of a redirect to the login page (see
+    /// [`api_unauthorized`](SessionConfigBuilder::api_unauthorized)).
+    pub fn api_unauthorized(&self) -> bool {
+        self.inner.options.api_unauthorized
     }
 
     /// The cookie's `Max-Age`, if any (`None`: the cookie lasts until the browser closes).
