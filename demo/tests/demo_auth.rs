@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::http::header::SET_COOKIE;
 use axum::http::{Method, StatusCode};
-use demo_support::{free_port, get, send, Demo, Reply, TempDir};
+use demo_support::{free_port, get, send, send_with, Demo, Reply, TempDir};
 use serde_json::{json, Value};
 
 /// The plain login's lifetime on the server, in seconds: short, so the
@@ -69,6 +69,22 @@ async fn remember_me_a_password_change_and_the_api() {
         serde_json::from_str::<Value>(&reply.body).expect("JSON"),
         json!({"error": "login required"})
     );
+
+    // A guarded page answers fetch() with 401 JSON, and a navigation (or
+    // curl, which says nothing) with the redirect to the login page.
+    let fetch = [("sec-fetch-mode", "cors"), ("accept", "*/*")];
+    let reply = send_with(Method::GET, &demo.url("/admin"), None, None, &fetch).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply.body).expect("JSON"),
+        json!({"error": "login required"})
+    );
+    let navigation = [("sec-fetch-mode", "navigate"), ("accept", "text/html")];
+    let reply = send_with(Method::GET, &demo.url("/admin"), None, None, &navigation).await;
+    assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(reply.location(), Some("/login?next=%2Fadmin"));
+    let reply = get(&demo.url("/admin"), None).await;
+    assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT);
 
     // Alice in two browsers: one remembered, one not.
     let (remembered, remembered_age) = log_in(&demo, "wonderland", true).await;

@@ -188,8 +188,22 @@ impl Reply {
 /// Sends one request, with the session cookie if given, and a form body for
 /// `POST`. Redirects are not followed: they are what is being checked.
 pub async fn send(method: Method, url: &str, cookie: Option<&str>, form: Option<&str>) -> Reply {
+    send_with(method, url, cookie, form, &[]).await
+}
+
+/// [`send`], with more request headers.
+pub async fn send_with(
+    method: Method,
+    url: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Reply {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut request = Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
     if let Some(cookie) = cookie {
         request = request.header(COOKIE, format!("session={cookie}"));
     }
