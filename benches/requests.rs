@@ -9,6 +9,8 @@
 //!   instead of added by `Router::layer`;
 //! - `read_{codec}`: reads one value; `write_{codec}`: reads and bumps a counter;
 //! - `user_jwt`: reads the session and the `CurrentUser` (in-memory loader);
+//!   `user_revocable_jwt`: the same with a loader giving a `session_auth_hash`,
+//!   so each load of the user checks the session's digest;
 //! - `tower_sessions`: tower-sessions with its `MemoryStore`, reading and bumping the counter;
 //! - `private_jar` / `signed_jar`: axum-extra's `PrivateCookieJar` / `SignedCookieJar`
 //!   holding the same JSON session, reading and bumping the counter;
@@ -59,7 +61,7 @@ fn bench(
 /// denominator row, the most the ratio may be). The typed rows are held to
 /// their hand-written floor (what the crate's tracking, expiry and headers
 /// may add) and to the peers doing the same typed work.
-const TARGETS: [(&str, &str, &str, f64); 14] = [
+const TARGETS: [(&str, &str, &str, f64); 15] = [
     ("untouched / bare", "untouched", "bare", 1.05),
     (
         "untouched, layer around the Router / bare",
@@ -69,6 +71,12 @@ const TARGETS: [(&str, &str, &str, f64); 14] = [
     ),
     ("untouched / no-op layer", "untouched", "noop_layer", 1.05),
     ("read / write (jwt)", "read_jwt", "write_jwt", 0.7),
+    (
+        "user with revocation / user (jwt)",
+        "user_revocable_jwt",
+        "user_jwt",
+        1.1,
+    ),
     (
         "write jwt / tower-sessions",
         "write_jwt",

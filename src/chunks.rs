@@ -187,24 +187,27 @@ fn chunk_name(name: &str, index: usize) -> String {
 }
 
 /// The `Set-Cookie` headers that store `token`: one cookie when it fits,
-/// chunks otherwise; and deletions for the request's chunks (`stale`) that
-/// the new cookie does not overwrite.
+/// chunks otherwise, each with `max_age` instead of the configured one if
+/// given; and deletions for the request's chunks (`stale`) that the new
+/// cookie does not overwrite.
 pub(crate) fn store(
     config: &SessionConfig,
     token: &str,
+    max_age: Option<u64>,
     stale: usize,
 ) -> Result<(Vec<HeaderValue>, usize), SaveError> {
     let name = config.cookie_name();
-    let attributes = config.attributes_len();
+    let attributes = config.attributes_len(max_age);
     let mut headers = Vec::with_capacity(1 + stale);
     let chunks = if name.len() + 1 + token.len() + attributes <= MAX_COOKIE_SIZE {
-        headers.push(config.cookie_header(name, token)?);
+        headers.push(config.cookie_header(name, token, max_age)?);
         0
     } else {
         let parts = split(token, name, attributes)?;
-        headers.push(config.cookie_header(name, &format!("{CHUNKS_PREFIX}{}", parts.len()))?);
+        let head = format!("{CHUNKS_PREFIX}{}", parts.len());
+        headers.push(config.cookie_header(name, &head, max_age)?);
         for (index, part) in parts.iter().enumerate() {
-            headers.push(config.cookie_header(&chunk_name(name, index + 1), part)?);
+            headers.push(config.cookie_header(&chunk_name(name, index + 1), part, max_age)?);
         }
         parts.len()
     };

@@ -22,10 +22,17 @@ pub(crate) struct Attributes<'a> {
     pub(crate) max_age: Option<u64>,
 }
 
+/// The attribute a session with a lifetime of its own ends with, before
+/// its number of seconds.
+const MAX_AGE: &str = "; Max-Age=";
+
 /// The session cookie's pre-rendered format.
 pub(crate) struct CookieFormat {
     /// `; HttpOnly; SameSite=Lax; Path=/...`: everything after `name=value`.
     attributes: String,
+    /// The same without the configured `Max-Age`, for a session with a
+    /// lifetime of its own, which gets its own.
+    attributes_without_max_age: String,
     /// Everything after `name=` in a `Set-Cookie` that deletes a cookie.
     removal_attributes: String,
     /// The whole `Set-Cookie` value that deletes the session cookie.
@@ -46,6 +53,7 @@ impl CookieFormat {
             cookie = cookie.domain(domain.to_owned());
         }
         let removal = cookie.clone().removal().to_string();
+        let without_max_age = cookie.clone().to_string();
         if let Some(max_age) = attributes.max_age {
             let seconds = i64::try_from(max_age).unwrap_or(i64::MAX);
             cookie = cookie.max_age(cookie::time::Duration::seconds(seconds));
@@ -62,25 +70,45 @@ impl CookieFormat {
             .map_err(|_| ())?;
         Ok(Self {
             attributes: after_name(&rendered),
+            attributes_without_max_age: after_name(&without_max_age),
             removal_attributes,
             removal,
         })
     }
 
-    /// The length of the attributes written after each `name=value`.
-    pub(crate) fn attributes_len(&self) -> usize {
-        self.attributes.len()
+    /// The length of the attributes written after each `name=value`, with
+    /// `max_age` instead of the configured one if given.
+    pub(crate) fn attributes_len(&self, max_age: Option<u64>) -> usize {
+        match max_age {
+            None => self.attributes.len(),
+            Some(seconds) => {
+                self.attributes_without_max_age.len() + MAX_AGE.len() + seconds.to_string().len()
+            }
+        }
     }
 
     /// The `Set-Cookie` value that stores `value` in the cookie `name`, with
-    /// the session cookie's attributes.
-    pub(crate) fn header(&self, name: &str, value: &str) -> Result<HeaderValue, SaveError> {
-        let attributes = &self.attributes;
-        let mut header = String::with_capacity(name.len() + 1 + value.len() + attributes.len());
+    /// the session cookie's attributes, and `max_age` (seconds) instead of
+    /// the configured one if given.
+    pub(crate) fn header(
+        &self,
+        name: &str,
+        value: &str,
+        max_age: Option<u64>,
+    ) -> Result<HeaderValue, SaveError> {
+        let mut header =
+            String::with_capacity(name.len() + 1 + value.len() + self.attributes_len(max_age));
         header.push_str(name);
         header.push('=');
         header.push_str(value);
-        header.push_str(attributes);
+        match max_age {
+            None => header.push_str(&self.attributes),
+            Some(seconds) => {
+                header.push_str(&self.attributes_without_max_age);
+                header.push_str(MAX_AGE);
+                header.push_str(&seconds.to_string());
+            }
+        }
         HeaderValue::try_from(header).map_err(|err| SaveError::Encode(err.to_string()))
     }
 

@@ -37,7 +37,9 @@ pub struct CookieInfo {
     /// with a `jwt` or `base64` codec do not).
     pub issued_at: Option<SystemTime>,
     /// When the server stops accepting it: the issue time plus the
-    /// configured [`lifetime`](crate::SessionConfig::lifetime). `None`
+    /// session's lifetime (its own, see
+    /// [`Session::set_lifetime`](crate::Session::set_lifetime), else the
+    /// configured [`lifetime`](crate::SessionConfig::lifetime)). `None`
     /// without either.
     pub expires_at: Option<SystemTime>,
     /// It was verified with a fallback key rather than the current one: the
@@ -52,6 +54,8 @@ pub(crate) struct Received {
     pub(crate) chunks: usize,
     /// Unix seconds.
     pub(crate) issued_at: Option<u64>,
+    /// The session's own lifetime in seconds, as the cookie said.
+    pub(crate) lifetime: Option<u64>,
     pub(crate) fallback_key: bool,
 }
 

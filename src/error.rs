@@ -4,7 +4,7 @@
 //! session (the reason is logged at debug level), so there is no load error here.
 
 use axum::response::{IntoResponse, Response};
-use http::header::LOCATION;
+use http::header::{CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 
 /// A boxed error from a [`UserLoader`](crate::UserLoader).
@@ -228,6 +228,16 @@ pub enum SaveError {
         /// Why it is reserved, and what to do.
         why: &'static str,
     },
+    /// [`Session::login_user`](crate::Session::login_user) was given a user
+    /// type no [`UserLoader`](crate::UserLoader) was registered for.
+    #[error(
+        "no UserLoader for `{user_type}`: register one with SessionConfig::with_user_loader, on \
+         the config given to SessionLayer, or log in with Session::login"
+    )]
+    NoUserLoader {
+        /// The user type that was given.
+        user_type: &'static str,
+    },
     /// The `Set-Cookie` header could not be built from the encoded cookie.
     /// (Signing and encrypting cannot fail; this guards the header itself.)
     #[error("the session's Set-Cookie header could not be built: {0}")]
@@ -277,10 +287,16 @@ impl IntoResponse for SessionRejection {
 /// Why [`CurrentUser`](crate::CurrentUser) (or a guard) turned a request away.
 ///
 /// Its response reveals nothing about the session or the loader's error.
+/// A visitor who must log in gets [`LoginRequired`](Self::LoginRequired) (a
+/// redirect) when the request is a page navigation, and
+/// [`Unauthorized`](Self::Unauthorized) (`401`) when it is an API call or
+/// the config turns redirects off.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum UserRejection {
-    /// No one is logged in: redirect to the login page (`Location` is this URL).
+    /// No one is logged in and the request is a page navigation (or the
+    /// config's [`api_unauthorized`](crate::SessionConfigBuilder::api_unauthorized)
+    /// is off): redirect to the login page (`Location` is this URL).
     #[error("login required")]
     LoginRequired {
         /// Where to send the visitor, `next` included.
@@ -288,9 +304,28 @@ pub enum UserRejection {
         /// The redirect status (`307` by default).
         status: StatusCode,
     },
-    /// No one is logged in, and the app answers `401` instead of redirecting.
+    /// No one is logged in, and the request is answered `401 Unauthorized`
+    /// instead of a redirect: it is not a page navigation (a `fetch()` or XHR
+    /// call, or an `Accept` preferring JSON; see
+    /// [`api_unauthorized`](crate::SessionConfigBuilder::api_unauthorized)),
+    /// or the config says [`login_redirect(false)`](crate::SessionConfigBuilder::login_redirect).
+    ///
+    /// The response is `application/json` with the body
+    /// `{"error":"login required"}` and a challenge after
+    /// draft-broyer-http-cookie-auth, naming the login page and the cookie:
+    ///
+    /// ```text
+    /// WWW-Authenticate: Cookie realm="session", form-action="/login", cookie-name="session"
+    /// ```
+    ///
+    /// The realm is the cookie's name: the routes that one cookie logs in to.
     #[error("login required")]
-    Unauthorized,
+    Unauthorized {
+        /// The config's login URL (without `next`), the challenge's `form-action`.
+        login_url: String,
+        /// The session cookie's name, the challenge's `realm` and `cookie-name`.
+        cookie_name: String,
+    },
     /// No [`UserLoader`](crate::UserLoader) for this user type was registered.
     #[error(
         "no UserLoader for `{user_type}`: register one with SessionConfig::with_user_loader, on \
@@ -326,7 +361,10 @@ impl IntoResponse for UserRejection {
     fn into_response(self) -> Response {
         match self {
             Self::LoginRequired { location, status } => redirect(&location, status),
-            Self::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
+            Self::Unauthorized {
+                login_url,
+                cookie_name,
+            } => unauthorized(&login_url, &cookie_name),
             Self::Session(rejection) => rejection.into_response(),
             Self::NoUserLoader { .. } | Self::UnsignedLogins { .. } | Self::Loader(_) => {
                 tracing::error!(error = %self, "user not loaded");
@@ -334,6 +372,47 @@ impl IntoResponse for UserRejection {
             }
         }
     }
+}
+
+/// The body of a `401` for a visitor who must log in.
+const LOGIN_REQUIRED_JSON: &str = r#"{"error":"login required"}"#;
+
+/// `401` with a JSON body and a `WWW-Authenticate: Cookie` challenge.
+fn unauthorized(login_url: &str, cookie_name: &str) -> Response {
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        LOGIN_REQUIRED_JSON,
+    )
+        .into_response();
+    let realm = quoted(cookie_name);
+    let challenge = format!(
+        "Cookie realm={realm}, form-action={}, cookie-name={realm}",
+        quoted(login_url)
+    );
+    match HeaderValue::try_from(challenge) {
+        Ok(challenge) => {
+            response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+        }
+        // The config refuses login URLs with control characters, the only
+        // bytes a header value cannot hold: the 401 still stands.
+        Err(_) => tracing::error!("login URL is not a valid header value"),
+    }
+    response
+}
+
+/// `text` as an HTTP quoted-string (RFC 9110, 5.6.4).
+fn quoted(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        if matches!(c, '"' | '\\') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
 }
 
 /// A bare redirect to `location` with `status`.
@@ -344,5 +423,16 @@ pub(crate) fn redirect(location: &str, status: StatusCode) -> Response {
             tracing::error!("redirect location is not a valid header value");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_escapes_quotes_and_backslashes() {
+        assert_eq!(quoted("/login"), "\"/login\"");
+        assert_eq!(quoted(r#"/a"b\c"#), r#""/a\"b\\c""#);
     }
 }

@@ -1,5 +1,6 @@
-//! [`RequireUser`]: a route guard (muffin-session's `user_pass`), login redirects
-//! with a safe `next`, and [`safe_next`] for login handlers.
+//! [`RequireUser`]: a route guard (muffin-session's `user_pass`) with sync or
+//! async checks, login redirects with a safe `next` for pages and `401` for
+//! API callers, and [`safe_next`] for login handlers.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -18,15 +19,47 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::config::SessionConfig;
-use crate::error::{redirect, UserRejection};
+use crate::error::redirect;
+use crate::navigation::is_api_request;
 use crate::request::request_session;
-use crate::user::{load_user, login_location};
+use crate::user::{load_user, login_location, passes_default_check, unauthorized};
 
-type Check<U> = Arc<dyn Fn(&U) -> bool + Send + Sync>;
+type SyncCheck<U> = Arc<dyn Fn(&U) -> bool + Send + Sync>;
+type AsyncCheck<U> = Arc<dyn Fn(&U) -> BoxFuture<bool> + Send + Sync>;
 type MakeResponse = Arc<dyn Fn() -> Response + Send + Sync>;
 type MakeForbidden<U> = Arc<dyn Fn(&U) -> Response + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type MakeLocation = Arc<dyn Fn(&Parts) -> BoxFuture<String> + Send + Sync>;
+
+/// What a logged-in user must pass.
+enum Check<U> {
+    /// The loader's [`default_check`](crate::UserLoader::default_check).
+    Default,
+    /// A plain function: no allocation per request.
+    Sync(SyncCheck<U>),
+    /// A function returning a future, boxed per request.
+    Async(AsyncCheck<U>),
+}
+
+impl<U> Clone for Check<U> {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Default => Self::Default,
+            Self::Sync(check) => Self::Sync(Arc::clone(check)),
+            Self::Async(check) => Self::Async(Arc::clone(check)),
+        }
+    }
+}
+
+impl<U: 'static> Check<U> {
+    async fn passes(&self, config: &SessionConfig, user: &U) -> bool {
+        match self {
+            Self::Default => passes_default_check(config, user),
+            Self::Sync(check) => check(user),
+            Self::Async(check) => check(user).await,
+        }
+    }
+}
 
 /// Where an anonymous visitor is sent.
 #[derive(Clone)]
@@ -58,32 +91,46 @@ enum Anonymous {
 /// ```
 ///
 /// - An anonymous visitor (no id in the session, or an id the
-///   [`UserLoader`](crate::UserLoader) does not know) is redirected to the
-///   config's login URL with `next=<original path and query>` (307 by
-///   default; `401` if the config turns redirects off). Change this with
-///   [`redirect_to`](Self::redirect_to), [`redirect_with`](Self::redirect_with),
+///   [`UserLoader`](crate::UserLoader) does not know) navigating to a page
+///   is redirected to the config's login URL with
+///   `next=<original path and query>` (307 by default; `401` if the config
+///   turns redirects off). Change this with [`redirect_to`](Self::redirect_to),
+///   [`redirect_with`](Self::redirect_with),
 ///   [`redirect_with_async`](Self::redirect_with_async) or
 ///   [`respond_with`](Self::respond_with).
-/// - A logged-in user who fails the [`check`](Self::check) gets `403`
+/// - An anonymous API caller (`fetch()`, XHR, an `Accept` preferring JSON)
+///   gets `401` with `{"error":"login required"}` instead of any redirect
+///   ([`UserRejection::Unauthorized`](crate::UserRejection::Unauthorized)); [`api_unauthorized`](Self::api_unauthorized)
+///   or the config's [`api_unauthorized`](crate::SessionConfigBuilder::api_unauthorized)
+///   turns this off. A [`respond_with`](Self::respond_with) response answers
+///   everyone.
+/// - A logged-in user must pass the guard's [`check`](Self::check) or
+///   [`check_async`](Self::check_async), or, if it has neither, the
+///   loader's [`default_check`](crate::UserLoader::default_check) (which
+///   lets everyone pass unless the app writes one). One who fails gets `403`
 ///   ([`on_forbidden`](Self::on_forbidden) changes it), never the login page,
 ///   so `next` cannot loop.
 /// - The user is loaded once per request, shared with
-///   [`CurrentUser`](crate::CurrentUser) extractors.
+///   [`CurrentUser`](crate::CurrentUser) extractors; the check runs only on
+///   the routes the guard covers.
 pub struct RequireUser<U> {
     check: Check<U>,
     anonymous: Anonymous,
     status: StatusCode,
     html: bool,
+    /// `None`: the config's `api_unauthorized`.
+    api_unauthorized: Option<bool>,
     forbidden: MakeForbidden<U>,
 }
 
 impl<U> Clone for RequireUser<U> {
     fn clone(&self) -> Self {
         Self {
-            check: Arc::clone(&self.check),
+            check: self.check.clone(),
             anonymous: self.anonymous.clone(),
             status: self.status,
             html: self.html,
+            api_unauthorized: self.api_unauthorized,
             forbidden: Arc::clone(&self.forbidden),
         }
     }
@@ -94,6 +141,7 @@ impl<U> fmt::Debug for RequireUser<U> {
         f.debug_struct("RequireUser")
             .field("status", &self.status)
             .field("html", &self.html)
+            .field("api_unauthorized", &self.api_unauthorized)
             .finish_non_exhaustive()
     }
 }
@@ -111,31 +159,110 @@ impl<U> RequireUser<U>
 where
     U: Clone + Send + Sync + 'static,
 {
-    /// Any logged-in user passes; anonymous visitors go to the login URL.
+    /// Any logged-in user who passes the loader's
+    /// [`default_check`](crate::UserLoader::default_check) passes (every
+    /// user, unless the app wrote one); anonymous visitors go to the login
+    /// URL, anonymous API callers get `401`.
     pub fn new() -> Self {
         Self {
-            check: Arc::new(|_| true),
+            check: Check::Default,
             anonymous: Anonymous::LoginUrl,
             status: StatusCode::TEMPORARY_REDIRECT,
             html: false,
+            api_unauthorized: None,
             forbidden: Arc::new(|_| StatusCode::FORBIDDEN.into_response()),
         }
     }
 
     /// Only users for whom `check` is true pass; others get `403`.
+    ///
+    /// It replaces the loader's [`default_check`](crate::UserLoader::default_check)
+    /// (and an earlier `check` or [`check_async`](Self::check_async)); to
+    /// apply the default too, call it from here:
+    /// `.check(|u: &User| u.is_active() && u.is_admin)`.
     pub fn check(mut self, check: impl Fn(&U) -> bool + Send + Sync + 'static) -> Self {
-        self.check = Arc::new(check);
+        self.check = Check::Sync(Arc::new(check));
+        self
+    }
+
+    /// Only users for whom the future that `check` returns resolves to
+    /// `true` pass; others get `403`. For permissions kept in a database: they are looked
+    /// up only on the routes this guard covers, after the user was loaded
+    /// (once per request, as for [`CurrentUser`](crate::CurrentUser)).
+    ///
+    /// `check` gets the user to read synchronously and returns a future that
+    /// owns what it needs (clone the user's id and your pool into it). Like
+    /// [`check`](Self::check), it replaces the loader's
+    /// [`default_check`](crate::UserLoader::default_check) and any earlier check.
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    /// use axum_cookie_session::RequireUser;
+    ///
+    /// #[derive(Clone)]
+    /// struct User { id: i64 }
+    ///
+    /// #[derive(Clone)]
+    /// struct Permissions; // a database pool
+    ///
+    /// impl Permissions {
+    ///     async fn has(&self, user_id: i64, permission: &str) -> bool {
+    ///         user_id == 1 && permission == "reports.read"
+    ///     }
+    /// }
+    ///
+    /// let permissions = Permissions;
+    /// let reports = RequireUser::<User>::new().check_async(move |user: &User| {
+    ///     let (permissions, id) = (permissions.clone(), user.id);
+    ///     async move { permissions.has(id, "reports.read").await }
+    /// });
+    /// let app: Router = Router::new()
+    ///     .route("/reports", get(|| async { "reports" }))
+    ///     .route_layer(reports);
+    /// ```
+    pub fn check_async<F, Fut>(mut self, check: F) -> Self
+    where
+        F: Fn(&U) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.check = Check::Async(Arc::new(move |user| Box::pin(check(user))));
+        self
+    }
+
+    /// Whether anonymous API callers get `401` instead of this guard's
+    /// redirect (default: the config's
+    /// [`api_unauthorized`](crate::SessionConfigBuilder::api_unauthorized),
+    /// itself `true` by default). `false` redirects them like pages; `true`
+    /// answers them `401` even when the config says otherwise.
+    ///
+    /// It covers the login URL and [`redirect_to`](Self::redirect_to) /
+    /// [`redirect_with`](Self::redirect_with) locations alike, not
+    /// [`respond_with`](Self::respond_with), which answers everyone.
+    /// With [`login_redirect(false)`](crate::SessionConfigBuilder::login_redirect)
+    /// and no location of its own, the guard answers `401` to everyone anyway.
+    ///
+    /// ```
+    /// use axum_cookie_session::RequireUser;
+    /// # #[derive(Clone)] struct User;
+    ///
+    /// // An HTML fragment loaded by htmx: send its caller to the login page.
+    /// let fragment = RequireUser::<User>::new().api_unauthorized(false);
+    /// ```
+    pub fn api_unauthorized(mut self, unauthorized: bool) -> Self {
+        self.api_unauthorized = Some(unauthorized);
         self
     }
 
     /// Sends anonymous visitors to this URL, as it is (no `next` is added).
+    /// API callers still get `401` (see [`api_unauthorized`](Self::api_unauthorized)).
     pub fn redirect_to(self, url: impl Into<String>) -> Self {
         let url = url.into();
         self.redirect_with(move |_| url.clone())
     }
 
     /// Sends anonymous visitors to the URL `location` computes from the request
-    /// (muffin-session's `location=lambda request: ...`).
+    /// (muffin-session's `location=lambda request: ...`). API callers still
+    /// get `401` without it being called (see [`api_unauthorized`](Self::api_unauthorized)).
     pub fn redirect_with(
         mut self,
         location: impl Fn(&Parts) -> String + Send + Sync + 'static,
@@ -160,7 +287,8 @@ where
     }
 
     /// Answers anonymous visitors with this response instead of a redirect
-    /// (muffin-session's `location=ResponseError.NOT_FOUND()`).
+    /// (muffin-session's `location=ResponseError.NOT_FOUND()`): every one of
+    /// them, API callers included.
     pub fn respond_with<R: IntoResponse>(
         mut self,
         response: impl Fn() -> R + Send + Sync + 'static,
@@ -209,10 +337,11 @@ where
     /// Lets the request through (`Ok`) or answers it.
     async fn admit(&self, parts: &mut Parts) -> Result<(), Response> {
         let request = request_session(parts).map_err(IntoResponse::into_response)?;
+        let config = request.config();
         match load_user::<U>(parts, &request).await {
-            Ok(Some(user)) if (self.check)(&user) => Ok(()),
+            Ok(Some(user)) if self.check.passes(config, &user).await => Ok(()),
             Ok(Some(user)) => Err((self.forbidden)(&user)),
-            Ok(None) => Err(self.anonymous(parts, request.config()).await),
+            Ok(None) => Err(self.anonymous(parts, config).await),
             Err(rejection) => Err(rejection.into_response()),
         }
     }
@@ -220,11 +349,19 @@ where
     async fn anonymous(&self, parts: &Parts, config: &SessionConfig) -> Response {
         let location = match &self.anonymous {
             Anonymous::Respond(response) => return response(),
-            Anonymous::LoginUrl if !config.login_redirect() => {
-                return UserRejection::Unauthorized.into_response()
-            }
-            Anonymous::LoginUrl => login_location(parts, config),
-            Anonymous::Location(location) => location(parts).await,
+            Anonymous::LoginUrl => None,
+            Anonymous::Location(location) => Some(location),
+        };
+        let api = self
+            .api_unauthorized
+            .unwrap_or_else(|| config.api_unauthorized());
+        let always_401 = location.is_none() && !config.login_redirect();
+        if always_401 || (api && is_api_request(&parts.headers)) {
+            return unauthorized(config).into_response();
+        }
+        let location = match location {
+            Some(location) => location(parts).await,
+            None => login_location(parts, config),
         };
         if self.html {
             html_redirect(&location)

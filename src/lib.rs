@@ -67,7 +67,16 @@
 //! # Users and guards
 //!
 //! Implement [`UserLoader`] once, register it on the config, and extract
-//! [`CurrentUser`]; guard routes with [`RequireUser`]:
+//! [`CurrentUser`]; guard routes with [`RequireUser`]. A guard's check is
+//! sync ([`check`](RequireUser::check)) or async
+//! ([`check_async`](RequireUser::check_async), for permissions in a
+//! database); a guard without one applies the loader's
+//! [`default_check`](UserLoader::default_check) (muffin-session's
+//! `default_user_checker`). Anonymous visitors navigating to a page are
+//! redirected to the login URL with `next`; API callers (`fetch()`, XHR, an
+//! `Accept` preferring JSON) get `401` with `{"error":"login required"}`
+//! instead ([`api_unauthorized`](SessionConfigBuilder::api_unauthorized), on
+//! by default, also per guard):
 //!
 //! ```
 //! use std::convert::Infallible;
@@ -98,7 +107,7 @@
 //! }
 //!
 //! async fn me(CurrentUser(user): CurrentUser<User>) -> String {
-//!     user.name // anonymous visitors are redirected to the login URL
+//!     user.name // anonymous: pages are redirected to the login URL, fetch() gets 401
 //! }
 //!
 //! fn app(config: SessionConfig) -> Router {
@@ -110,6 +119,16 @@
 //!         .layer(SessionLayer::new(config.with_user_loader(Db)))
 //! }
 //! ```
+//!
+//! `logout()` forgets the user and keeps the rest of the session, as
+//! muffin-session does; `end()` ends it all, as axum-login's `logout` does.
+//!
+//! A loader that implements [`UserLoader::session_auth_hash`] (bytes from the
+//! password hash) makes a password change log out every other browser of the
+//! user, with no store: log in with [`Session::login_user`], which stores a
+//! keyed digest checked on every load of the user. "Remember me" is
+//! [`Session::set_lifetime`]: a lifetime of the session's own, signed into
+//! the cookie, capped, and mirrored in its `Max-Age`.
 //!
 //! # Cross-site request forgery
 //!
@@ -166,6 +185,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod auth_hash;
 mod chunks;
 mod codec;
 mod config;
@@ -177,6 +197,7 @@ mod expiry;
 mod guard;
 mod headers;
 mod layer;
+mod navigation;
 mod object;
 mod rejection;
 mod request;
@@ -191,10 +212,10 @@ pub use csrf::{
     CsrfFuture, CsrfLayer, CsrfRejection, CsrfService, CsrfToken, CSRF_FIELD, CSRF_TOKEN_KEY,
 };
 pub use error::{BoxError, ConfigError, SaveError, SessionRejection, UserRejection};
-pub use expiry::{CLOCK_SKEW, ISSUED_AT_CLAIM};
+pub use expiry::{CLOCK_SKEW, ISSUED_AT_CLAIM, LIFETIME_CLAIM};
 pub use guard::{safe_next, RequireUser, RequireUserService};
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
-pub use object::USER_ID_KEY;
+pub use object::{AUTH_HASH_KEY, USER_ID_KEY};
 pub use session::Session;
 pub use user::{CurrentUser, UserLoader, NEXT_PARAM};
 

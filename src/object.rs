@@ -414,41 +414,60 @@ pub(crate) fn to_object<T: Serialize + ?Sized>(value: &T) -> Result<Object, Writ
 /// keeps it.
 pub const USER_ID_KEY: &str = "id";
 
-/// The user id stored in the object, read without keeping anything else.
+/// The session key that holds the keyed digest of the logged-in user's
+/// [`session_auth_hash`](crate::UserLoader::session_auth_hash), written at
+/// login and checked whenever the user is loaded.
+pub const AUTH_HASH_KEY: &str = "_auth";
+
+/// The login an object holds: the user id and the session auth digest.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Login {
+    /// Under [`USER_ID_KEY`].
+    pub(crate) id: Option<Value>,
+    /// Under [`AUTH_HASH_KEY`].
+    pub(crate) auth_hash: Option<Value>,
+}
+
+/// The login stored in the object, read without keeping anything else.
 /// Claim keys are set aside as in [`parse`], so the caller can tell they
-/// were there.
-pub(crate) fn user_id(
+/// were there. A key given twice counts as its last value, as in Python.
+pub(crate) fn login(
     json: &[u8],
     claims: &[&str],
     claims_unless_string: &[&str],
-) -> Result<(Option<Value>, RawEntries), serde_json::Error> {
-    /// The id alone: every other key is skipped by the parse.
-    struct IdOnly(Option<Value>);
+) -> Result<(Login, RawEntries), serde_json::Error> {
+    /// The two keys alone: every other key is skipped by the parse.
+    struct LoginOnly(Login);
 
-    impl<'de> Deserialize<'de> for IdOnly {
+    impl<'de> Deserialize<'de> for LoginOnly {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct IdVisitor;
-            impl<'de> Visitor<'de> for IdVisitor {
-                type Value = IdOnly;
+            struct LoginVisitor;
+            impl<'de> Visitor<'de> for LoginVisitor {
+                type Value = LoginOnly;
                 fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                     f.write_str("an object")
                 }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IdOnly, A::Error> {
-                    let mut id = None;
-                    while map.next_key::<IgnoredAny>()?.is_some() {
-                        id = Some(map.next_value()?);
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LoginOnly, A::Error> {
+                    let mut login = Login::default();
+                    while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                        let value = Some(map.next_value()?);
+                        if key == USER_ID_KEY {
+                            login.id = value;
+                        } else {
+                            login.auth_hash = value;
+                        }
                     }
-                    Ok(IdOnly(id))
+                    Ok(LoginOnly(login))
                 }
             }
-            deserializer.deserialize_map(IdVisitor)
+            deserializer.deserialize_map(LoginVisitor)
         }
     }
 
-    let parsed = parse::<IdOnly>(
+    let parsed = parse::<LoginOnly>(
         json,
         Keys {
-            shape: Shape::Struct(&[USER_ID_KEY]),
+            shape: Shape::Struct(&[USER_ID_KEY, AUTH_HASH_KEY]),
             claims,
             claims_unless_string,
             keep_rest: false,
@@ -574,12 +593,13 @@ mod tests {
     }
 
     #[test]
-    fn user_id_is_found_alone() {
-        let json = br#"{"a":{"b":1},"id":7,"_iat":3}"#;
-        let (id, claims) = user_id(json, &["_iat"], &[]).unwrap();
-        assert_eq!(id, Some(Value::from(7)));
+    fn the_login_is_found_alone() {
+        let json = br#"{"a":{"b":1},"id":7,"_auth":"x","_iat":3,"id":8}"#;
+        let (login, claims) = login(json, &["_iat"], &[]).unwrap();
+        assert_eq!(login.id, Some(Value::from(8)));
+        assert_eq!(login.auth_hash, Some(Value::from("x")));
         assert_eq!(claims.len(), 1);
-        let (id, _) = user_id(br#"{"a":1}"#, &[], &[]).unwrap();
-        assert_eq!(id, None);
+        let (login, _) = super::login(br#"{"a":1}"#, &[], &[]).unwrap();
+        assert_eq!(login, Login::default());
     }
 }

@@ -29,7 +29,7 @@ use crate::chunks;
 use crate::config::SessionConfig;
 use crate::cookie_info::{CookieInfo, Received};
 use crate::error::{SaveError, SessionRejection};
-use crate::expiry::Carried;
+use crate::expiry::{self, Carried};
 use crate::object::{self, Keys, Object, Shape};
 use crate::rejection::Rejection;
 
@@ -84,10 +84,14 @@ pub(crate) enum Handover {
 
 /// A change made to the session as a whole.
 pub(crate) enum Op {
-    /// Forget every key; `end` also removes the cookie if nothing is stored after.
+    /// Forget every key and the session's own lifetime; `end` also removes
+    /// the cookie if nothing is stored after.
     Reset { end: bool },
-    /// Set (`Some`) or remove (`None`) one key.
-    Set(String, Option<Value>),
+    /// Set (`Some`) or remove (`None`) keys.
+    Keys(Vec<(String, Option<Value>)>),
+    /// Give the session a lifetime of its own in seconds (capped), or
+    /// (`None`) the configured one.
+    Lifetime(Option<u64>),
 }
 
 struct State {
@@ -97,6 +101,11 @@ struct State {
     json: Arc<Vec<u8>>,
     /// The JSON text the cookie held (or that was last saved).
     saved_json: Arc<Vec<u8>>,
+    /// The session's own lifetime in seconds, capped (see
+    /// [`crate::expiry`]); `None`: the configured one.
+    lifetime: Option<u64>,
+    /// The own lifetime the cookie held (or that was last saved).
+    saved_lifetime: Option<u64>,
     /// Claims anywhere in the object have been taken out (see [`crate::expiry`]).
     canonical: bool,
     /// When the session was last ended or cleared.
@@ -155,6 +164,8 @@ impl RequestSession {
                 cookie: None,
                 json: empty_json(),
                 saved_json: empty_json(),
+                lifetime: None,
+                saved_lifetime: None,
                 canonical: false,
                 last_reset: 0,
                 key_times: Vec::new(),
@@ -189,7 +200,7 @@ impl RequestSession {
             let pyjwt = codec.pyjwt_claims();
             (expiry.claim_keys(pyjwt), expiry.string_claim_keys(pyjwt))
         } else {
-            (&[][..], &[][..])
+            (expiry::FERNET_CLAIMS, &[][..])
         };
         Keys {
             shape,
@@ -206,7 +217,7 @@ impl RequestSession {
         if !codec.issue_time_in_token() {
             self.config.expiry().checked_keys(codec.pyjwt_claims())
         } else {
-            &[]
+            expiry::FERNET_CLAIMS
         }
     }
 
@@ -218,7 +229,7 @@ impl RequestSession {
                 .expiry()
                 .check_key(key, value, codec.pyjwt_claims())
         } else {
-            Ok(())
+            expiry::check_fernet_key(key)
         }
     }
 
@@ -288,23 +299,33 @@ impl RequestSession {
         self.bump();
     }
 
-    /// The id stored under `"id"`, if any, without parsing anything else.
-    pub(crate) fn user_id(&self, headers: &HeaderMap) -> Option<Value> {
+    /// The login the session holds (the id under `"id"` and the auth
+    /// digest), without parsing anything else.
+    pub(crate) fn login(&self, headers: &HeaderMap) -> object::Login {
         self.load(headers);
         for _ in 0..3 {
             let snapshot = self.snapshot();
             let keys = self.keys(Shape::Map, false);
-            match object::user_id(&snapshot.json, keys.claims, keys.claims_unless_string) {
-                Ok((id, claims)) if claims.is_empty() => {
+            match object::login(&snapshot.json, keys.claims, keys.claims_unless_string) {
+                Ok((login, claims)) if claims.is_empty() => {
                     self.confirm_canonical(snapshot.generation);
-                    return id;
+                    return login;
                 }
                 Ok(_) => self.take_inner_claims(),
-                Err(error) if error.is_data() => return None,
+                Err(error) if error.is_data() => return object::Login::default(),
                 Err(_) => self.invalid_json(),
             }
         }
-        None
+        object::Login::default()
+    }
+
+    /// The session's own lifetime in seconds, capped, if it has one.
+    pub(crate) fn lifetime(&self) -> Option<u64> {
+        let mut state = self.state();
+        if state.cookie.is_some() && !state.canonical {
+            self.canonicalize(&mut state);
+        }
+        state.lifetime
     }
 
     /// Takes a changed view's changes, last made at `time`, from a view that
@@ -353,7 +374,12 @@ impl RequestSession {
         let time = self.tick();
         match op {
             Op::Reset { end } => {
+                if state.cookie.is_some() && !state.canonical {
+                    // What is reset must have been checked first.
+                    self.canonicalize(&mut state);
+                }
                 state.json = empty_json();
+                state.lifetime = None;
                 state.last_reset = time;
                 state.key_times.clear();
                 state.ended |= end;
@@ -362,7 +388,14 @@ impl RequestSession {
                     cookie.carried.clear();
                 }
             }
-            Op::Set(key, value) => self.apply_keys(&mut state, vec![(key, value)], time)?,
+            Op::Keys(keys) => self.apply_keys(&mut state, keys, time)?,
+            Op::Lifetime(own) => {
+                if !state.canonical {
+                    // The cookie's own lifetime must be known before it is replaced.
+                    self.canonicalize(&mut state);
+                }
+                state.lifetime = own.map(|own| self.config.expiry().cap(own));
+            }
         }
         self.bump();
         Ok(())
@@ -429,7 +462,12 @@ impl RequestSession {
             self.canonicalize(&mut state);
         }
         let received = state.cookie.as_ref()?.received?;
-        Some(received.info(self.config.session_type(), self.config.lifetime()))
+        let lifetime = self
+            .config
+            .expiry()
+            .lifetime_of(received.lifetime)
+            .map(std::time::Duration::from_secs);
+        Some(received.info(self.config.session_type(), lifetime))
     }
 
     /// Whether anything read the session during this request.
@@ -444,7 +482,10 @@ impl RequestSession {
         if let Some(error) = state.error.take() {
             return Err(error);
         }
-        if state.cookie.is_some() && (state.json != state.saved_json || state.ended) {
+        let lifetime_changed = state.lifetime != state.saved_lifetime;
+        if state.cookie.is_some()
+            && (state.json != state.saved_json || state.ended || lifetime_changed)
+        {
             tracing::warn!(
                 "the session changed but was not saved: return it from the handler (manual mode), \
                  or use SessionLayer::new for auto-saved sessions"
@@ -470,6 +511,8 @@ impl RequestSession {
             cookie,
             json,
             saved_json,
+            lifetime,
+            saved_lifetime,
             ended,
             saved,
             ..
@@ -478,7 +521,8 @@ impl RequestSession {
             return Ok(Vec::new());
         };
         *saved = true;
-        let changed = !Arc::ptr_eq(json, saved_json) && json != saved_json;
+        let changed =
+            (!Arc::ptr_eq(json, saved_json) && json != saved_json) || lifetime != saved_lifetime;
         let headers = if *ended && **json == EMPTY {
             // Ended and nothing stored since: remove the cookie, if there was one.
             let headers = if cookie.present {
@@ -490,7 +534,7 @@ impl RequestSession {
             cookie.chunks = 0;
             headers
         } else if changed || cookie.reissue != Reissue::No {
-            match self.write(cookie, json, changed) {
+            match self.write(cookie, json, *lifetime, changed) {
                 Ok(headers) => headers,
                 // A re-issue the handler did not ask for must not fail its
                 // response: the cookie the client has still works.
@@ -504,16 +548,19 @@ impl RequestSession {
             Vec::new()
         };
         *saved_json = Arc::clone(json);
+        *saved_lifetime = *lifetime;
         *ended = false;
         cookie.reissue = Reissue::No;
         Ok(headers)
     }
 
-    /// The `Set-Cookie` values that store `json`.
+    /// The `Set-Cookie` values that store `json`, with the session's own
+    /// `lifetime` if it has one.
     fn write(
         &self,
         cookie: &mut Cookie,
         json: &[u8],
+        lifetime: Option<u64>,
         changed: bool,
     ) -> Result<Vec<HeaderValue>, SaveError> {
         let config = &self.config;
@@ -527,12 +574,22 @@ impl RequestSession {
             stamped.extend_from_slice(json);
             config
                 .expiry()
-                .stamp(&mut stamped, &cookie.carried, issued_at);
+                .stamp(&mut stamped, &cookie.carried, lifetime, issued_at);
+            config.codec().encode(&stamped, issued_at)
+        } else if lifetime.is_some() {
+            let mut stamped = Vec::with_capacity(json.len() + JSON_SLACK);
+            stamped.extend_from_slice(json);
+            expiry::stamp_own_lifetime(&mut stamped, lifetime);
             config.codec().encode(&stamped, issued_at)
         } else {
             config.codec().encode(json, issued_at)
         };
-        let (headers, chunks) = chunks::store(config, &token, cookie.chunks)?;
+        // A remembered session's cookie lasts as long as the server accepts it.
+        let max_age = lifetime.map(|lifetime| {
+            let age = now.saturating_sub(issued_at);
+            lifetime.saturating_sub(age)
+        });
+        let (headers, chunks) = chunks::store(config, &token, max_age, cookie.chunks)?;
         cookie.present = true;
         cookie.chunks = chunks;
         cookie.issued_at = Some(issued_at);
@@ -564,19 +621,22 @@ impl RequestSession {
             .and_then(|token| self.decode(&token, &mut cookie));
         state.cookie = Some(cookie);
         match decoded {
-            Ok((json, canonical, fallback_key)) => {
+            Ok((json, lifetime, canonical, fallback_key)) => {
                 tracing::trace!("session cookie decoded");
                 if let Some(cookie) = &mut state.cookie {
                     cookie.received = Some(Received {
                         size,
                         chunks: cookie.chunks,
                         issued_at: cookie.issued_at,
+                        lifetime,
                         fallback_key,
                     });
                 }
                 let json = Arc::new(json);
                 state.json = Arc::clone(&json);
                 state.saved_json = json;
+                state.lifetime = lifetime;
+                state.saved_lifetime = lifetime;
                 state.canonical = canonical;
                 if !canonical && self.must_find_issue_time(state) {
                     self.canonicalize(state);
@@ -586,26 +646,34 @@ impl RequestSession {
         }
     }
 
-    /// Verifies a cookie value and takes off the issue time this crate
-    /// stamps at its end. Returns the JSON text, whether it is known to
-    /// hold no claims, and whether a fallback key verified it.
-    fn decode(&self, token: &str, cookie: &mut Cookie) -> Result<(Vec<u8>, bool, bool), Rejection> {
+    /// Verifies a cookie value and takes off the claims this crate stamps
+    /// at its end. Returns the JSON text, the session's own lifetime,
+    /// whether the text is known to hold no claims, and whether a fallback
+    /// key verified it.
+    fn decode(&self, token: &str, cookie: &mut Cookie) -> Result<Decoded, Rejection> {
         let config = &self.config;
         let now = cookie.now;
         let decoded = config.codec().decode(token, now)?;
         let by_fallback_key = decoded.by_fallback_key;
         let mut json = decoded.json;
-        let (issued_at, canonical) = match decoded.timestamp {
-            Some(timestamp) => (Some(timestamp), true),
-            None => (config.expiry().peel(&mut json, now)?, false),
+        let (issued_at, lifetime, canonical) = match decoded.timestamp {
+            Some(timestamp) => {
+                let lifetime = expiry::peel_own_lifetime(&mut json);
+                let canonical = lifetime.is_some() || !expiry::mentions_own_lifetime(&json);
+                (Some(timestamp), lifetime, canonical)
+            }
+            None => {
+                let (issued_at, lifetime) = config.expiry().peel(&mut json, now)?;
+                (issued_at, lifetime, false)
+            }
         };
         if json.trim_ascii_start().first() != Some(&b'{') {
             return Err(Rejection::NotAnObject);
         }
-        let renew = config.expiry().check(issued_at, now)?;
+        let renew = config.expiry().check(issued_at, lifetime, now)?;
         cookie.issued_at = issued_at;
         cookie.reissue = self.reissue(renew, by_fallback_key, issued_at);
-        Ok((json, canonical, by_fallback_key))
+        Ok((json, lifetime, canonical, by_fallback_key))
     }
 
     /// Why a cookie is re-issued: renewal wins over a fallback key, since both
@@ -640,35 +708,42 @@ impl RequestSession {
     /// way, for cookies this crate did not write).
     fn canonicalize(&self, state: &mut State) {
         state.canonical = true;
+        let peeled_lifetime = state.lifetime;
         let result = (|| {
             let mut object: Object =
                 serde_json::from_slice(&state.json).map_err(|_| Rejection::NotAnObject)?;
             let cookie = state.cookie.as_ref();
             let now = cookie.map_or_else(|| self.config.now(), |cookie| cookie.now);
             let expiry = self.config.expiry();
-            let (found, carried) =
-                expiry.take_claims(&mut object, now, self.config.codec().pyjwt_claims())?;
             let peeled = cookie.and_then(|cookie| cookie.issued_at);
-            let issued_at = match (peeled, found) {
-                // An issue time at the end and another inside: not a cookie
-                // this crate (or muffin-session) wrote.
-                (Some(_), Some(_)) => return Err(Rejection::Malformed),
-                (peeled, found) => peeled.or(found),
+            let (found, found_lifetime, carried) = if self.config.codec().issue_time_in_token() {
+                // Fernet: the issue time is the token's own.
+                let lifetime = expiry::take_own_lifetime(&mut object)?;
+                (None, lifetime, Carried::new())
+            } else {
+                expiry.take_claims(&mut object, now, self.config.codec().pyjwt_claims())?
             };
-            let renew = expiry.check(issued_at, now)?;
+            // A claim at the end and the same claim inside: not a cookie
+            // this crate (or muffin-session) wrote.
+            let issued_at = one_of(peeled, found)?;
+            let lifetime = one_of(peeled_lifetime, found_lifetime)?;
+            let renew = expiry.check(issued_at, lifetime, now)?;
             let json = serde_json::to_vec(&object).map_err(|_| Rejection::NotAnObject)?;
-            Ok((json, issued_at, carried, renew))
+            Ok((json, issued_at, lifetime, carried, renew))
         })();
         match result {
-            Ok((json, issued_at, carried, renew)) => {
+            Ok((json, issued_at, lifetime, carried, renew)) => {
                 let json = Arc::new(json);
                 state.json = Arc::clone(&json);
                 state.saved_json = json;
+                state.lifetime = lifetime;
+                state.saved_lifetime = lifetime;
                 if let Some(cookie) = &mut state.cookie {
                     let by_fallback_key = cookie.reissue == Reissue::FallbackKey;
                     cookie.issued_at = issued_at;
                     if let Some(received) = &mut cookie.received {
                         received.issued_at = issued_at;
+                        received.lifetime = lifetime;
                     }
                     cookie.carried = carried;
                     cookie.reissue = self.reissue(renew, by_fallback_key, issued_at);
@@ -689,11 +764,24 @@ pub(crate) fn request_session(parts: &Parts) -> Result<Arc<RequestSession>, Sess
         .ok_or(SessionRejection::MissingLayer)
 }
 
+/// A claim found at the end of the object or inside it, not both.
+fn one_of(peeled: Option<u64>, found: Option<u64>) -> Result<Option<u64>, Rejection> {
+    match (peeled, found) {
+        (Some(_), Some(_)) => Err(Rejection::Malformed),
+        (peeled, found) => Ok(peeled.or(found)),
+    }
+}
+
+/// What [`RequestSession::decode`] returns.
+type Decoded = (Vec<u8>, Option<u64>, bool, bool);
+
 /// The cookie is refused: an empty session, logged at debug level.
 fn reject(state: &mut State, rejection: Rejection) {
     tracing::debug!(reason = rejection.as_str(), "session cookie rejected");
     state.json = empty_json();
     state.saved_json = empty_json();
+    state.lifetime = None;
+    state.saved_lifetime = None;
     state.canonical = true;
     if let Some(cookie) = &mut state.cookie {
         cookie.carried.clear();

@@ -4,6 +4,7 @@ use std::any::Any;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponseParts, ResponseParts};
@@ -17,8 +18,9 @@ use crate::config::SessionConfig;
 use crate::cookie_info::CookieInfo;
 use crate::error::{SaveError, SessionRejection};
 use crate::headers::add_set_cookies;
-use crate::object::{self, Object, RawEntries, Shape, USER_ID_KEY};
+use crate::object::{self, Object, RawEntries, Shape, AUTH_HASH_KEY, USER_ID_KEY};
 use crate::request::{request_session, Handover, Mode, Op, RequestSession};
+use crate::user::login_keys;
 
 /// The session of the current request, as a `T`.
 ///
@@ -215,12 +217,27 @@ where
         applied
     }
 
-    /// Ends the session: forgets all its data, including keys `T` does not
-    /// name and what other views stored before, and removes the cookie when
-    /// saved (an expired `Set-Cookie`).
+    /// Ends the whole session: forgets the login and all other data,
+    /// including keys `T` does not name, what other views stored before,
+    /// and the session's own lifetime, and removes the cookie when saved (an
+    /// expired `Set-Cookie`). This is what axum-login's and
+    /// tower-sessions' `logout` do; [`logout`](Self::logout) here only
+    /// forgets the user.
     ///
     /// Anything stored after `end`, through any view, starts a fresh
-    /// session instead, which is how to drop pre-login data at login.
+    /// session instead, which is how to drop pre-login data at login, or
+    /// to leave a notice after logging out:
+    ///
+    /// ```
+    /// use axum::response::Redirect;
+    /// use axum_cookie_session::{SaveError, Session};
+    ///
+    /// async fn log_out(mut session: Session) -> Result<Redirect, SaveError> {
+    ///     session.end(); // the login, the theme, the cart: all gone
+    ///     session.insert("notice", "Logged out.")?;
+    ///     Ok(Redirect::to("/"))
+    /// }
+    /// ```
     pub fn end(&mut self) {
         if let Err(err) = self.change_whole(Op::Reset { end: true }) {
             self.request.fail(err);
@@ -241,22 +258,113 @@ where
     /// works: a number, a string, a `Uuid`, a tuple.
     ///
     /// To drop pre-login data (a fresh session at login), call
-    /// [`end`](Self::end) first.
+    /// [`end`](Self::end) first. Logging in resets the session's own
+    /// lifetime: call [`set_lifetime`](Self::set_lifetime) after it.
+    ///
+    /// When the [`UserLoader`](crate::UserLoader) gives a
+    /// [`session_auth_hash`](crate::UserLoader::session_auth_hash), log in
+    /// with [`login_user`](Self::login_user) instead, so the login can be
+    /// revoked from its first request.
     ///
     /// # Errors
     ///
     /// [`SaveError::Json`] if `id` does not serialize.
     pub fn login(&mut self, id: impl Serialize) -> Result<(), SaveError> {
         let id = serde_json::to_value(id)?;
-        self.change_whole(Op::Set(USER_ID_KEY.to_owned(), Some(id)))
+        self.change_whole(Op::Keys(vec![
+            (USER_ID_KEY.to_owned(), Some(id)),
+            (AUTH_HASH_KEY.to_owned(), None),
+        ]))?;
+        self.change_whole(Op::Lifetime(None))
     }
 
-    /// Logs the user out: removes `"id"`, keeping the rest of the session.
-    /// Use [`end`](Self::end) to forget everything.
+    /// Logs `user` in under `id`, as [`login`](Self::login) does, and
+    /// stores the keyed digest of the user's
+    /// [`session_auth_hash`](crate::UserLoader::session_auth_hash), so that
+    /// the login ends when that hash changes (a password change). Call it
+    /// again after such a change to keep the browser that made it logged in.
+    ///
+    /// ```
+    /// # use axum_cookie_session::{SaveError, Session};
+    /// # #[derive(Clone)] struct User { id: i64 }
+    /// async fn logged_in(mut session: Session, user: User) -> Result<(), SaveError> {
+    ///     session.end(); // a fresh session
+    ///     session.login_user(user.id, &user)
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SaveError::NoUserLoader`] if no loader for `U` was registered on
+    /// the config, [`SaveError::Json`] if `id` does not serialize.
+    pub fn login_user<U: 'static>(
+        &mut self,
+        id: impl Serialize,
+        user: &U,
+    ) -> Result<(), SaveError> {
+        let id = serde_json::to_value(id)?;
+        let keys = login_keys(self.request.config(), id, user)?;
+        self.change_whole(Op::Keys(keys))?;
+        self.change_whole(Op::Lifetime(None))
+    }
+
+    /// Logs the user out the way muffin-session does: forgets the user (the
+    /// id, its auth digest and the session's own lifetime) but keeps the
+    /// rest of the session, such as a theme or a cart, in a cookie that now
+    /// ends with the browser session.
+    ///
+    /// To end the whole session on logout, as axum-login's `logout` does,
+    /// call [`end`](Self::end) instead.
     pub fn logout(&mut self) {
-        if let Err(err) = self.change_whole(Op::Set(USER_ID_KEY.to_owned(), None)) {
+        let forget = Op::Keys(vec![
+            (USER_ID_KEY.to_owned(), None),
+            (AUTH_HASH_KEY.to_owned(), None),
+        ]);
+        let result = self
+            .change_whole(forget)
+            .and_then(|()| self.change_whole(Op::Lifetime(None)));
+        if let Err(err) = result {
             self.request.fail(err);
         }
+    }
+
+    /// Gives this session a lifetime of its own ("remember me"), or with
+    /// `None` the configured one back. The lifetime is signed into the
+    /// cookie (the private claim [`LIFETIME_CLAIM`](crate::LIFETIME_CLAIM)),
+    /// checked on the server against the cookie's issue time, capped by
+    /// [`max_lifetime`](crate::SessionConfigBuilder::max_lifetime), and
+    /// mirrored in the cookie: a session with its own lifetime gets a
+    /// `Max-Age` of it, others the configured `Max-Age` (by default none: a
+    /// browser-session cookie). Sliding renewal and re-issues under a new
+    /// key keep it; [`end`](Self::end), [`clear`](Self::clear),
+    /// [`login`](Self::login) and [`logout`](Self::logout) drop it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # use axum_cookie_session::{SaveError, Session};
+    ///
+    /// fn log_in(session: &mut Session, id: i64, remember: bool) -> Result<(), SaveError> {
+    ///     session.end();
+    ///     session.login(id)?;
+    ///     if remember {
+    ///         session.set_lifetime(Some(Duration::from_secs(30 * 24 * 3600)));
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn set_lifetime(&mut self, lifetime: Option<Duration>) {
+        let seconds = lifetime.map(|lifetime| lifetime.as_secs());
+        if let Err(err) = self.change_whole(Op::Lifetime(seconds)) {
+            self.request.fail(err);
+        }
+    }
+
+    /// The lifetime of its own this session has, as
+    /// [`set_lifetime`](Self::set_lifetime) gave it (capped), or as its
+    /// cookie carries it; `None` when it follows the configured
+    /// [`lifetime`](crate::SessionConfig::lifetime).
+    pub fn lifetime(&self) -> Option<Duration> {
+        self.request.lifetime().map(Duration::from_secs)
     }
 
     /// The session's value, consuming the extractor. Changes made so far are
@@ -304,9 +412,10 @@ impl<T: Serialize + 'static> Session<T> {
             // stored id stays.
             Some(default) if default.get(USER_ID_KEY) == id.as_ref() => {
                 let keys = self.request.keys(Shape::Map, false);
-                object::user_id(&self.read_from, keys.claims, keys.claims_unless_string)
+                object::login(&self.read_from, keys.claims, keys.claims_unless_string)
                     .ok()?
                     .0
+                    .id
             }
             _ => id,
         }

@@ -14,9 +14,11 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::auth_hash::Verified;
 use crate::config::SessionConfig;
-use crate::error::{BoxError, UserRejection};
-use crate::request::{request_session, RequestSession};
+use crate::error::{BoxError, SaveError, UserRejection};
+use crate::object::{AUTH_HASH_KEY, USER_ID_KEY};
+use crate::request::{request_session, Mode, Op, RequestSession};
 
 /// The query parameter that carries the page to return to after login.
 pub const NEXT_PARAM: &str = "next";
@@ -56,12 +58,98 @@ pub trait UserLoader: Send + Sync + 'static {
     /// A failure to load (database down...), distinct from "no such user".
     type Error: StdError + Send + Sync + 'static;
 
+    /// The check every [`RequireUser`](crate::RequireUser) applies when it has
+    /// no [`check`](crate::RequireUser::check) or
+    /// [`check_async`](crate::RequireUser::check_async) of its own
+    /// (muffin-session's `default_user_checker`; default: every user passes).
+    /// A logged-in user who fails it gets the guard's `403`.
+    ///
+    /// A guard's own check **replaces** it: `.check(|u| u.is_admin)` lets an
+    /// inactive admin in. To apply both, write the default as a method of
+    /// the user and call it from the guard's check:
+    /// `.check(|u: &User| u.is_active() && u.is_admin)`.
+    ///
+    /// [`CurrentUser`] does not apply it: a handler that takes
+    /// `CurrentUser` behind no guard gets every user the loader loads. Give
+    /// `Ok(None)` from [`load_user`](Self::load_user) instead for users no
+    /// route may see.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// use axum_cookie_session::{RequireUser, UserLoader};
+    ///
+    /// #[derive(Clone)]
+    /// struct User { active: bool, is_admin: bool }
+    ///
+    /// impl User {
+    ///     fn is_active(&self) -> bool { self.active }
+    /// }
+    ///
+    /// struct Users;
+    ///
+    /// impl UserLoader for Users {
+    /// #   type User = User; type Id = i64; type Error = Infallible;
+    /// #   async fn load_user(&self, _id: i64) -> Result<Option<User>, Infallible> { Ok(None) }
+    ///     // ...
+    ///     fn default_check(&self, user: &User) -> bool {
+    ///         user.is_active()
+    ///     }
+    /// }
+    ///
+    /// // Active users only (the default check):
+    /// let members = RequireUser::<User>::new();
+    /// // Active admins only (this check replaces the default, so repeat it):
+    /// let admins = RequireUser::<User>::new().check(|u: &User| u.is_active() && u.is_admin);
+    /// ```
+    fn default_check(&self, user: &Self::User) -> bool {
+        let _ = user;
+        true
+    }
+
     /// The user with this id; `Ok(None)` when there is none (deleted,
     /// disabled): the visitor is then anonymous.
     fn load_user(
         &self,
         id: Self::Id,
     ) -> impl Future<Output = Result<Option<Self::User>, Self::Error>> + Send;
+
+    /// Bytes that change when the user's sessions must end: the password
+    /// hash, or a "sessions valid after" stamp the app moves (default:
+    /// `None`, no revocation).
+    ///
+    /// When it gives bytes, [`Session::login_user`](crate::Session::login_user)
+    /// writes a keyed digest of them into the session (under
+    /// [`AUTH_HASH_KEY`](crate::AUTH_HASH_KEY)), and every load of the user
+    /// compares it with the user's bytes now, in constant time. Once they
+    /// change, every cookie minted before is an anonymous visitor and its
+    /// session is ended (the cookie removed): changing the password logs
+    /// out every browser, including copies of the cookie. Log the browser
+    /// that made the change in again with `login_user` to keep it.
+    ///
+    /// A login without a digest (minted by muffin-session, or by
+    /// [`Session::login`](crate::Session::login)) is accepted and given one
+    /// on its first load, unless
+    /// [`require_auth_hash`](crate::SessionConfigBuilder::require_auth_hash)
+    /// is on. The bytes and the digest are never logged.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use axum_cookie_session::UserLoader;
+    /// # #[derive(Clone)] struct User { password_hash: String }
+    /// # struct Users;
+    /// impl UserLoader for Users {
+    ///     // ...
+    /// #   type User = User; type Id = i64; type Error = Infallible;
+    /// #   async fn load_user(&self, _id: i64) -> Result<Option<User>, Infallible> { Ok(None) }
+    ///     fn session_auth_hash(&self, user: &User) -> Option<Vec<u8>> {
+    ///         Some(user.password_hash.clone().into_bytes())
+    ///     }
+    /// }
+    /// ```
+    fn session_auth_hash(&self, user: &Self::User) -> Option<Vec<u8>> {
+        let _ = user;
+        None
+    }
 }
 
 type LoadFuture<'a, U> = Pin<Box<dyn Future<Output = Result<Option<U>, BoxError>> + Send + 'a>>;
@@ -69,10 +157,16 @@ type LoadFuture<'a, U> = Pin<Box<dyn Future<Output = Result<Option<U>, BoxError>
 /// A [`UserLoader`] with its id and error types erased, so the config can
 /// hold it and [`CurrentUser<U>`] can find it by the user type alone.
 trait ErasedLoader<U>: Send + Sync {
+    fn default_check(&self, user: &U) -> bool;
     fn load<'a>(&'a self, id: &'a Value) -> LoadFuture<'a, U>;
+    fn auth_hash(&self, user: &U) -> Option<Vec<u8>>;
 }
 
 impl<L: UserLoader> ErasedLoader<L::User> for L {
+    fn default_check(&self, user: &L::User) -> bool {
+        UserLoader::default_check(self, user)
+    }
+
     fn load<'a>(&'a self, id: &'a Value) -> LoadFuture<'a, L::User> {
         Box::pin(async move {
             let Ok(id) = L::Id::deserialize(id) else {
@@ -83,6 +177,10 @@ impl<L: UserLoader> ErasedLoader<L::User> for L {
                 .await
                 .map_err(|err| Box::new(err) as BoxError)
         })
+    }
+
+    fn auth_hash(&self, user: &L::User) -> Option<Vec<u8>> {
+        self.session_auth_hash(user)
     }
 }
 
@@ -133,11 +231,17 @@ struct LoadedUser<U>(Option<U>);
 
 /// The logged-in user, loaded once per request with the app's [`UserLoader`].
 ///
-/// Without a logged-in user it rejects: a redirect to the configured login URL
-/// (`307`, with `next` pointing back here), or `401` when the config says
-/// [`login_redirect(false)`](crate::SessionConfigBuilder::login_redirect).
+/// Without a logged-in user it rejects ([`UserRejection`]): a page
+/// navigation is redirected to the configured login URL (`307`, with `next`
+/// pointing back here); an API call (`fetch()`, XHR, an `Accept` preferring
+/// JSON; see [`api_unauthorized`](crate::SessionConfigBuilder::api_unauthorized))
+/// gets `401` with a small JSON body, and so does every request when the
+/// config says [`login_redirect(false)`](crate::SessionConfigBuilder::login_redirect).
 /// `Option<CurrentUser<U>>` never rejects for a missing user. A loader error
 /// is a `500` either way (logged, never shown).
+///
+/// It does not apply the loader's [`default_check`](UserLoader::default_check):
+/// that is [`RequireUser`](crate::RequireUser)'s.
 ///
 /// ```
 /// use axum_cookie_session::CurrentUser;
@@ -209,12 +313,79 @@ where
         .ok_or(UserRejection::NoUserLoader {
             user_type: std::any::type_name::<U>(),
         })?;
-    let user = match request.user_id(&parts.headers) {
+    let login = request.login(&parts.headers);
+    let user = match &login.id {
         None | Some(Value::Null) => None,
-        Some(id) => loader.load(&id).await.map_err(UserRejection::Loader)?,
+        Some(id) => loader.load(id).await.map_err(UserRejection::Loader)?,
     };
+    let user = user.filter(|user| auth_hash_holds(request, &*loader, user, login.auth_hash));
     parts.extensions.insert(LoadedUser(user.clone()));
     Ok(user)
+}
+
+/// Whether the session's auth digest matches the user's
+/// [`session_auth_hash`](UserLoader::session_auth_hash) now. A revoked
+/// login ends the session (its cookie is removed); a login without a
+/// digest, when allowed, and one digested under a fallback key are
+/// digested again.
+fn auth_hash_holds<U>(
+    request: &RequestSession,
+    loader: &dyn ErasedLoader<U>,
+    user: &U,
+    stored: Option<Value>,
+) -> bool {
+    let Some(hash) = loader.auth_hash(user) else {
+        return true;
+    };
+    let config = request.config();
+    let verified = match &stored {
+        Some(Value::String(stored)) => config.auth_digest().verify(&hash, stored),
+        // No digest yet (a login minted by muffin-session or by `login`):
+        // accepted, and given one, like a digest under an old key.
+        None if !config.require_auth_hash() => Verified::FallbackKey,
+        _ => Verified::Mismatch,
+    };
+    let change = match verified {
+        Verified::Current => return true,
+        // In manual mode only the handler saves: a digest added here would
+        // be a change it did not make, and warned about as unsaved.
+        Verified::FallbackKey if request.mode() == Mode::Manual => return true,
+        Verified::FallbackKey => {
+            let digest = config.auth_digest().digest(&hash).map(Value::String);
+            Op::Keys(vec![(AUTH_HASH_KEY.to_owned(), digest)])
+        }
+        Verified::Mismatch => {
+            tracing::debug!(
+                "session auth hash does not match the user's: the login was revoked, ending the \
+                 session"
+            );
+            Op::Reset { end: true }
+        }
+    };
+    if let Err(err) = request.apply(change) {
+        request.fail(err);
+    }
+    verified != Verified::Mismatch
+}
+
+/// The keys [`Session::login_user`](crate::Session::login_user) stores:
+/// the id, and the digest of the user's auth hash if the loader gives one.
+pub(crate) fn login_keys<U: 'static>(
+    config: &SessionConfig,
+    id: Value,
+    user: &U,
+) -> Result<Vec<(String, Option<Value>)>, SaveError> {
+    let loader = config.user_loader::<U>().ok_or(SaveError::NoUserLoader {
+        user_type: std::any::type_name::<U>(),
+    })?;
+    let digest = loader
+        .auth_hash(user)
+        .and_then(|hash| config.auth_digest().digest(&hash))
+        .map(Value::String);
+    Ok(vec![
+        (USER_ID_KEY.to_owned(), Some(id)),
+        (AUTH_HASH_KEY.to_owned(), digest),
+    ])
 }
 
 /// The config's login URL with `next=<original path and query>`.
@@ -230,14 +401,33 @@ pub(crate) fn login_location(parts: &Parts, config: &SessionConfig) -> String {
     format!("{login}{separator}{NEXT_PARAM}={next}")
 }
 
-/// The rejection of [`CurrentUser`] for an anonymous visitor.
+/// The rejection of [`CurrentUser`] for an anonymous visitor: `401` if the
+/// config turns redirects off or the request is an API call, else a
+/// redirect to the login URL.
 pub(crate) fn login_redirect(parts: &Parts, config: &SessionConfig) -> UserRejection {
-    if config.login_redirect() {
+    let api_call = || crate::navigation::is_api_request(&parts.headers);
+    if !config.login_redirect() || (config.api_unauthorized() && api_call()) {
+        unauthorized(config)
+    } else {
         UserRejection::LoginRequired {
             location: login_location(parts, config),
             status: StatusCode::TEMPORARY_REDIRECT,
         }
-    } else {
-        UserRejection::Unauthorized
     }
+}
+
+/// The `401` rejection for a visitor who must log in.
+pub(crate) fn unauthorized(config: &SessionConfig) -> UserRejection {
+    UserRejection::Unauthorized {
+        login_url: config.login_url().to_owned(),
+        cookie_name: config.cookie_name().to_owned(),
+    }
+}
+
+/// Whether `user` passes the [`UserLoader::default_check`] of the loader
+/// registered for `U` (true when there is none: nothing was loaded then).
+pub(crate) fn passes_default_check<U: 'static>(config: &SessionConfig, user: &U) -> bool {
+    config
+        .user_loader::<U>()
+        .is_none_or(|loader| loader.default_check(user))
 }

@@ -140,6 +140,41 @@ impl UserLoader for Users {
     }
 }
 
+/// The same users, whose sessions a password change revokes: every load of
+/// the user checks the session's auth digest.
+struct RevocableUsers;
+
+impl UserLoader for RevocableUsers {
+    type User = User;
+    type Id = u64;
+    type Error = Infallible;
+
+    async fn load_user(&self, id: u64) -> Result<Option<User>, Infallible> {
+        Ok((id == 42).then_some(User { id }))
+    }
+
+    fn session_auth_hash(&self, _user: &User) -> Option<Vec<u8>> {
+        Some(PASSWORD_HASH.to_vec())
+    }
+}
+
+/// An argon2 hash's length and shape, as a real loader would give.
+const PASSWORD_HASH: &[u8] =
+    b"$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$qLml5cTyS0Bhnwm6AXRf0Q3oFbU0jxkA";
+
+/// A jwt config with [`RevocableUsers`], and the payload's cookie with the
+/// digest its first load adds.
+fn revocable(payload_cookie: &HeaderValue) -> (SessionConfig, HeaderValue) {
+    let config = SessionConfig::builder()
+        .session_type(SessionType::Jwt)
+        .secret_key(SECRET)
+        .build()
+        .expect("valid config")
+        .with_user_loader(RevocableUsers);
+    let first = request(&user(config.clone()).into(), Some(payload_cookie));
+    (config, cookies_of(&first))
+}
+
 fn with_layer(router: Router<SessionConfig>, config: SessionConfig) -> Router {
     router
         .layer(SessionLayer::new(config.clone()))
@@ -531,6 +566,7 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
     let jwt = config(SessionType::Jwt);
     let fernet = config(SessionType::Fernet);
     let jwt_cookie = crate_cookie(&jwt, payload);
+    let revocable = revocable(&jwt_cookie);
     let fernet_cookie = crate_cookie(&fernet, payload);
     check_floor(&jwt, FloorJwt::new(), &jwt_cookie);
     check_floor(&fernet, FloorFernet::new(), &fernet_cookie);
@@ -552,6 +588,7 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
         row("read_jwt", read(jwt.clone()), &jwt_cookie, false),
         row("write_jwt", write(jwt.clone()), &jwt_cookie, true),
         row("user_jwt", user(jwt.clone()), &jwt_cookie, false),
+        row("user_revocable_jwt", user(revocable.0), &revocable.1, false),
         row("read_fernet", read(fernet.clone()), &fernet_cookie, false),
         row("write_fernet", write(fernet.clone()), &fernet_cookie, true),
         // tower-sessions answers a changed session with its id cookie again.

@@ -31,8 +31,8 @@ pub const DEMO_USERS: [(i64, &str, &str, bool); 2] = [
     (2, "bob", "builder", false),
 ];
 
-/// A user of the site, as handlers and guards see it (never the password hash).
-#[derive(Clone, Debug)]
+/// A user of the site, as handlers and guards see it.
+#[derive(Clone)]
 pub struct User {
     /// The id stored in the session under `"id"`.
     pub id: i64,
@@ -40,6 +40,20 @@ pub struct User {
     pub username: String,
     /// Whether the user may see `/admin`.
     pub is_admin: bool,
+    /// The argon2 hash of the password. Never shown: the session keeps only
+    /// a keyed digest of it, so that a password change ends every other
+    /// login (see the `UserLoader` impl below).
+    password_hash: String,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("is_admin", &self.is_admin)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A failure to reach the users (never "no such user", which is `None`).
@@ -132,16 +146,16 @@ impl Db {
                 .query_row(
                     "SELECT id, username, is_admin, password_hash FROM users WHERE username = ?1",
                     [&username],
-                    |row| Ok((user_from_row(row)?, row.get::<_, String>(3)?)),
+                    user_from_row,
                 )
                 .optional()?;
             // Verify even for an unknown name, against a hash of nothing, so
             // that the answer takes as long and does not reveal which names exist.
             let hash = found
                 .as_ref()
-                .map_or(UNKNOWN_USER_HASH.as_str(), |(_, hash)| hash);
+                .map_or(UNKNOWN_USER_HASH.as_str(), |user| &user.password_hash);
             let matches = password_auth::verify_password(&password, hash).is_ok();
-            Ok::<_, DbError>(found.filter(|_| matches).map(|(user, _)| user))
+            Ok::<_, DbError>(found.filter(|_| matches))
         })
         .await??;
         Ok(user)
@@ -153,7 +167,7 @@ impl Db {
         let user = tokio::task::spawn_blocking(move || {
             db.lock()
                 .query_row(
-                    "SELECT id, username, is_admin FROM users WHERE id = ?1",
+                    "SELECT id, username, is_admin, password_hash FROM users WHERE id = ?1",
                     [id],
                     user_from_row,
                 )
@@ -161,6 +175,35 @@ impl Db {
         })
         .await??;
         Ok(user)
+    }
+
+    /// Changes `user`'s password to `new` if `current` is theirs, returning
+    /// the user as now stored (with the new hash); `None` if `current` is
+    /// wrong.
+    pub async fn change_password(
+        &self,
+        user: User,
+        current: String,
+        new: String,
+    ) -> Result<Option<User>, DbError> {
+        let db = self.clone();
+        let changed = tokio::task::spawn_blocking(move || {
+            if password_auth::verify_password(&current, &user.password_hash).is_err() {
+                return Ok::<_, DbError>(None);
+            }
+            // Hash outside the lock: argon2 is deliberately slow.
+            let password_hash = password_auth::generate_hash(&new);
+            db.lock().execute(
+                "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+                params![password_hash, user.id],
+            )?;
+            Ok(Some(User {
+                password_hash,
+                ..user
+            }))
+        })
+        .await??;
+        Ok(changed)
     }
 
     /// The connection. A panic while it was held cannot leave it half-used
@@ -174,12 +217,13 @@ impl Db {
 static UNKNOWN_USER_HASH: LazyLock<String> =
     LazyLock::new(|| password_auth::generate_hash("no user has this password"));
 
-/// Reads `id, username, is_admin` from the first three columns.
+/// Reads `id, username, is_admin, password_hash` from the first four columns.
 fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: row.get(0)?,
         username: row.get(1)?,
         is_admin: row.get(2)?,
+        password_hash: row.get(3)?,
     })
 }
 
@@ -210,5 +254,11 @@ impl UserLoader for Db {
 
     async fn load_user(&self, id: i64) -> Result<Option<User>, DbError> {
         self.user(id).await
+    }
+
+    /// The password hash: a new password ends every login made with the
+    /// old one (the browser that changed it logs in again).
+    fn session_auth_hash(&self, user: &User) -> Option<Vec<u8>> {
+        Some(user.password_hash.clone().into_bytes())
     }
 }

@@ -18,6 +18,11 @@
 //!   against the 4 KB budget, chunks, codec, issue and expiry times, key)
 //!   and the decoded session; for curl and scripts, the session as JSON.
 //!   `POST /clear`: empties it.
+//! - `GET /password`: the form; `POST /password` (`current_password`,
+//!   `new_password`): changes it, logging out every other browser of the
+//!   user. The login form's "Remember me" (`remember=on`) gives a 30-day
+//!   cookie; a plain login lasts until the browser closes (and at most
+//!   `SESSION_LIFETIME`). `GET /api/me`: the user as JSON, or `401` JSON.
 //! - `GET /admin`: admins only (`RequireUser` with an `is_admin` check):
 //!   anonymous visitors are sent to the login form, bob gets a `403` page
 //!   naming him. Any other path is an HTML `404` page.

@@ -45,7 +45,11 @@ fn layout(title: &str, account: Markup, notice: Option<&str>, body: Markup) -> M
 fn account(user: Option<&User>) -> Markup {
     html! {
         @match user {
-            Some(user) => span #who { "Logged in as " (user.username) " " (logout_button("logout")) },
+            Some(user) => span #who {
+                "Logged in as " (user.username) " "
+                a #password-link href="/password" { "Password" } " "
+                (logout_button("logout"))
+            },
             None => a #login href="/login" { "Log in" },
         }
     }
@@ -92,6 +96,8 @@ pub struct LoginPage<'a> {
     pub next: Option<&'a str>,
     pub message: Option<&'a str>,
     pub username: &'a str,
+    /// The "Remember me" box was ticked.
+    pub remember: bool,
 }
 
 /// `GET /login`, and `POST /login` again after a failed attempt. `next`
@@ -106,12 +112,33 @@ pub fn login(page: LoginPage<'_>) -> Markup {
                 input name="username" autocomplete="username" value=(page.username) required autofocus; }
             label { "Password "
                 input name="password" type="password" autocomplete="current-password" required; }
+            label { input type="checkbox" name="remember" value="on" checked[page.remember];
+                " Remember me for 30 days" }
             input type="hidden" name="next" value=(page.next.unwrap_or_default());
             button type="submit" { "Log in" }
         }
         p .hint { "Try alice / wonderland (admin) or bob / builder." }
     };
     layout("Log in", account(page.user), None, body)
+}
+
+/// `GET /password`, and `POST /password` again after a wrong current
+/// password (`message`).
+pub fn password(user: &User, message: Option<&str>) -> Markup {
+    let body = html! {
+        @if let Some(message) = message {
+            p #message .error role="alert" { (message) }
+        }
+        p .hint { "Changing it logs you out everywhere else; this browser stays logged in." }
+        form #password-form method="post" action="/password" {
+            label { "Current password "
+                input name="current_password" type="password" autocomplete="current-password" required autofocus; }
+            label { "New password "
+                input name="new_password" type="password" autocomplete="new-password" required; }
+            button type="submit" { "Change password" }
+        }
+    };
+    layout("Change password", account(Some(user)), None, body)
 }
 
 /// `GET /logout`: logging out is a POST, so a link (or an image another

@@ -1,7 +1,7 @@
 //! The routes, mirroring muffin-session's README "Example": home, login and
 //! logout, the session, clearing it, and an admin-only page.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::header::ACCEPT;
@@ -14,6 +14,7 @@ use axum_cookie_session::{
 };
 use maud::Markup;
 use serde::Deserialize;
+use serde_json::json;
 
 use crate::access_log::log_request;
 use crate::db::{Db, DbError, User};
@@ -21,6 +22,11 @@ use crate::pages::{self, LoginPage, SessionPage};
 
 /// The session key of a one-off notice, shown (and removed) by the next page.
 const NOTICE: &str = "notice";
+
+/// How long a "Remember me" login lasts: in the browser (`Max-Age`) and on
+/// the server. A plain login lasts until the browser closes, and at most
+/// `SESSION_LIFETIME` on the server.
+const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The whole site. `config` must already have `db` as its user loader.
 pub fn app(config: SessionConfig, db: Db) -> Router {
@@ -33,6 +39,8 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", get(logout_page).post(logout))
+        .route("/password", get(password_form).post(change_password))
+        .route("/api/me", get(api_me))
         .route("/session", get(session))
         .route("/clear", post(clear))
         .fallback(not_found)
@@ -73,6 +81,7 @@ async fn login_form(user: Option<CurrentUser<User>>, Query(query): Query<NextQue
         next: query.next.as_deref().and_then(safe_next),
         message: None,
         username: "",
+        remember: false,
     })
 }
 
@@ -83,12 +92,16 @@ struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    /// `on` when "Remember me" is ticked; absent otherwise.
+    remember: Option<String>,
 }
 
 /// `POST /login`: checks the password, then starts a fresh session holding
-/// the user's id and goes to `next` (checked again: the form came from the
-/// browser) or home. A wrong name or password re-renders the form with
-/// `401`, keeping the name.
+/// the user's id (and the digest that a password change revokes) and goes
+/// to `next` (checked again: the form came from the browser) or home. A
+/// ticked "Remember me" gives the session a 30-day lifetime and a cookie
+/// that outlives the browser. A wrong name or password re-renders the form
+/// with `401`, keeping the name.
 async fn login(
     State(db): State<Db>,
     mut session: Session,
@@ -96,19 +109,24 @@ async fn login(
 ) -> Result<Response, DbError> {
     let next = safe_next(&form.next).map(str::to_owned);
     let username = form.username.clone();
+    let remember = form.remember.as_deref() == Some("on");
     let Some(user) = db.authenticate(form.username, form.password).await? else {
         let page = pages::login(LoginPage {
             user: None,
             next: next.as_deref(),
             message: Some("Wrong user name or password."),
             username: &username,
+            remember,
         });
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
     // Drop whatever the session held before login: a fresh session.
     session.end();
-    if let Err(err) = session.login(user.id) {
+    if let Err(err) = session.login_user(user.id, &user) {
         return Ok(err.into_response());
+    }
+    if remember {
+        session.set_lifetime(Some(REMEMBER_FOR));
     }
     tracing::info!(user = %user.username, "logged in");
     Ok(Redirect::to(next.as_deref().unwrap_or("/")).into_response())
@@ -120,12 +138,70 @@ async fn logout_page(user: Option<CurrentUser<User>>) -> Markup {
     pages::logout(visitor(&user))
 }
 
-/// `POST /logout`: forgets the user, keeps the rest of the session, and
-/// says so on the next page.
+/// `POST /logout`: ends the whole session (`end`, not `logout`, which
+/// would keep the rest of it) and says so on the next page.
 async fn logout(mut session: Session) -> Result<Redirect, SaveError> {
-    session.logout();
+    session.end();
     session.insert(NOTICE, "Logged out.")?;
     Ok(Redirect::to("/"))
+}
+
+/// `GET /password`: the form.
+async fn password_form(CurrentUser(user): CurrentUser<User>) -> Markup {
+    pages::password(&user, None)
+}
+
+/// The password form's fields.
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /password`: a wrong current password is `401` and the form again.
+/// Otherwise the new hash is stored, which ends every other login of the
+/// user (their digest no longer matches), and this browser is logged in
+/// again under the new hash, keeping its "Remember me".
+async fn change_password(
+    State(db): State<Db>,
+    CurrentUser(user): CurrentUser<User>,
+    mut session: Session,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, DbError> {
+    let Some(changed) = db
+        .change_password(user.clone(), form.current_password, form.new_password)
+        .await?
+    else {
+        let page = pages::password(&user, Some("Wrong current password."));
+        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    };
+    let remembered = session.lifetime();
+    let relogin = session
+        .login_user(changed.id, &changed)
+        .and_then(|()| session.insert(NOTICE, "Password changed. Other browsers are logged out."));
+    if let Err(err) = relogin {
+        return Ok(err.into_response());
+    }
+    session.set_lifetime(remembered);
+    tracing::info!(user = %changed.username, "password changed");
+    Ok(Redirect::to("/").into_response())
+}
+
+/// `GET /api/me`: the logged-in user as JSON, or `401` JSON.
+async fn api_me(user: Option<CurrentUser<User>>) -> Response {
+    match user {
+        Some(CurrentUser(user)) => Json(json!({
+            "id": user.id,
+            "username": user.username,
+            "is_admin": user.is_admin,
+        }))
+        .into_response(),
+        None => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "login required" })),
+        )
+            .into_response(),
+    }
 }
 
 /// `GET /session`: for a browser, a page showing the session cookie and

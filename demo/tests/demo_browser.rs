@@ -1,6 +1,7 @@
 //! A real browser on the demo: headless Chromium driven over
 //! WebDriver (chromedriver), clicking through login, the admin guard and
-//! logout as a person would, with real cookies.
+//! logout as a person would, with real cookies; then "Remember me" and a
+//! password change seen from two browsers.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
 //! them). It is ignored by a plain `cargo test`, and fails when run without them.
@@ -88,20 +89,27 @@ async fn a_browser_logs_in_meets_the_admin_guard_and_logs_out() {
     let demo = Demo::start("demo", free_port(), dir.path(), &vars);
     let (_chromedriver, webdriver) = start_chromedriver(&browser, dir.path());
     let client = open_browser(&browser, &webdriver).await;
+    // A second browser, with cookies of its own, for the password change.
+    let other = open_browser(&browser, &webdriver).await;
 
-    // Run the scenario on its own task so that the browser is closed even
+    // Run the scenario on its own task so that the browsers are closed even
     // when an assertion fails, then report the failure.
     let base = demo.url("");
-    let outcome = tokio::spawn(scenario(client.clone(), base)).await;
+    let outcome = tokio::spawn(scenario(client.clone(), other.clone(), base)).await;
     let _ = client.close().await;
+    let _ = other.close().await;
     if let Err(err) = outcome {
         eprintln!("demo output:\n{}", demo.output());
         std::panic::resume_unwind(err.into_panic());
     }
 }
 
-/// The walk through the site.
-async fn scenario(client: Client, base: String) {
+/// The walk through the site, in one browser, then in two.
+async fn scenario(client: Client, other: Client, base: String) {
+    let other = Page {
+        client: other,
+        base: base.clone(),
+    };
     let page = Page { client, base };
 
     // An anonymous visitor of /admin lands on the login form, which will
@@ -204,6 +212,42 @@ async fn scenario(client: Client, base: String) {
     page.expect_status(|text| text == "Not logged in.").await;
     page.open("/admin").await;
     page.expect_url("/login?next=%2Fadmin").await;
+
+    // "Remember me" gives a cookie that outlives the browser; a plain
+    // login's ends with it.
+    page.open("/login").await;
+    page.click("#login-form input[name=remember]").await;
+    page.log_in("alice", "wonderland").await;
+    page.expect_url("/").await;
+    assert!(page.session_cookie_expires().await, "a remembered login");
+    other.open("/login").await;
+    other.log_in("alice", "wonderland").await;
+    other.expect_url("/").await;
+    other
+        .expect_status(|text| text == "Logged in as alice.")
+        .await;
+    assert!(!other.session_cookie_expires().await, "a plain login");
+
+    // A password change in the first browser logs the second one out and
+    // keeps the first logged in.
+    page.click("#password-link").await;
+    page.expect_url("/password").await;
+    page.fill("#password-form", "current_password", "wonderland")
+        .await;
+    page.fill("#password-form", "new_password", "looking-glass")
+        .await;
+    page.click("#password-form button[type=submit]").await;
+    page.expect_url("/").await;
+    page.expect_text("#notice", |text| text.starts_with("Password changed."))
+        .await;
+    page.expect_status(|text| text == "Logged in as alice.")
+        .await;
+    assert!(page.session_cookie_expires().await, "still remembered");
+    other.open("/").await;
+    other.expect_status(|text| text == "Not logged in.").await;
+    page.open("/").await;
+    page.expect_status(|text| text == "Logged in as alice.")
+        .await;
 }
 
 /// The browser on the demo site at `base`.
@@ -251,6 +295,24 @@ impl Page {
         let field = self.find(&format!("#login-form input[name={name}]")).await;
         let value = field.prop("value").await.expect("read a field");
         value.unwrap_or_default()
+    }
+
+    /// Types `value` into the field `name` of the form `form`.
+    async fn fill(&self, form: &str, name: &str, value: &str) {
+        let input = self.find(&format!("{form} input[name={name}]")).await;
+        input.clear().await.expect("clear a field");
+        input.send_keys(value).await.expect("type into a field");
+    }
+
+    /// Whether the browser's session cookie has an expiry date (a
+    /// `Max-Age`), rather than ending with the browser session.
+    async fn session_cookie_expires(&self) -> bool {
+        let cookie = self
+            .client
+            .get_named_cookie("session")
+            .await
+            .expect("the browser has the session cookie");
+        cookie.expires().is_some()
     }
 
     /// The login form's hidden `next` field.

@@ -8,70 +8,13 @@
 
 mod demo_support;
 
-use axum::body::Bytes;
-use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::http::header::COOKIE;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum_cookie_session::SessionConfig;
-use demo_support::{free_port, Demo, TempDir};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use demo_support::{free_port, get, send, Demo, TempDir};
 
 const OLD_SECRET: &str = "the-first-secret-shared-by-both-instances";
 const NEW_SECRET: &str = "the-second-secret-after-key-rotation";
-
-/// An answer, read whole.
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    /// The `Location` header.
-    fn location(&self) -> Option<&str> {
-        self.headers.get(LOCATION)?.to_str().ok()
-    }
-
-    /// The value of the session cookie this reply sets, if it sets one.
-    fn session_cookie(&self) -> Option<String> {
-        self.headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|value| cookie::Cookie::parse(value.to_str().ok()?).ok())
-            .find(|cookie| cookie.name() == "session")
-            .map(|cookie| cookie.value().to_owned())
-    }
-}
-
-/// Sends one request, with the session cookie if given, and a form body for
-/// `POST`. Redirects are not followed: they are what is being checked.
-async fn send(method: Method, url: &str, cookie: Option<&str>, form: Option<&str>) -> Reply {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let mut request = Request::builder().method(method).uri(url);
-    if let Some(cookie) = cookie {
-        request = request.header(COOKIE, format!("session={cookie}"));
-    }
-    if form.is_some() {
-        request = request.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
-    }
-    let body = Full::new(Bytes::from(form.unwrap_or_default().to_owned()));
-    let response = client
-        .request(request.body(body).expect("a valid request"))
-        .await
-        .unwrap_or_else(|err| panic!("{url}: {err}"));
-    let (parts, body) = response.into_parts();
-    let body = body.collect().await.expect("read the body");
-    Reply {
-        status: parts.status,
-        headers: parts.headers,
-        body: String::from_utf8_lossy(&body.to_bytes()).into_owned(),
-    }
-}
-
-async fn get(url: &str, cookie: Option<&str>) -> Reply {
-    send(Method::GET, url, cookie, None).await
-}
 
 /// The user id a server with only `secret` finds in this session cookie.
 fn user_id_under(secret: &str, cookie: &str) -> Option<i64> {
@@ -114,7 +57,12 @@ async fn a_login_on_one_instance_is_honoured_by_the_other_and_survives_key_rotat
     assert_eq!(admin.status, StatusCode::OK);
     assert!(admin.body.contains("Welcome, alice"), "{}", admin.body);
     let session = get(&second.url("/session"), Some(&cookie)).await;
-    assert_eq!(session.body, r#"{"id":1}"#);
+    let session: serde_json::Value = serde_json::from_str(&session.body).expect("JSON");
+    assert_eq!(session["id"], 1);
+    assert!(
+        session["_auth"].is_string(),
+        "the password's digest: {session}"
+    );
     // ... and it is the cookie that does it.
     let anonymous = get(&second.url("/admin"), None).await;
     assert_eq!(anonymous.status, StatusCode::TEMPORARY_REDIRECT);

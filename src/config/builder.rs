@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Deserializer};
 
 use super::{Inner, SameSite, SessionConfig, INSECURE_SECRET};
+use crate::auth_hash::AuthDigest;
 use crate::codec::{Codec, SessionType};
 use crate::cookie::{self, Attributes, CookieFormat};
 use crate::csrf::Origin;
@@ -35,10 +36,14 @@ pub(super) struct Options {
     pub(super) cookie_name: String,
     pub(super) login_url: String,
     pub(super) login_redirect: bool,
+    pub(super) api_unauthorized: bool,
     /// In seconds; `None` makes a browser-session cookie.
     pub(super) max_age: Option<u64>,
     /// In seconds; `None` follows `max_age`.
     pub(super) lifetime: Option<u64>,
+    /// In seconds: the most a session's own lifetime may be.
+    pub(super) max_lifetime: u64,
+    pub(super) require_auth_hash: bool,
     pub(super) sliding_expiration: bool,
     pub(super) muffin_compat: bool,
     pub(super) path: String,
@@ -64,8 +69,11 @@ impl Default for Options {
             cookie_name: "session".to_owned(),
             login_url: "/login".to_owned(),
             login_redirect: true,
+            api_unauthorized: true,
             max_age: None,
             lifetime: None,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+            require_auth_hash: false,
             sliding_expiration: false,
             muffin_compat: true,
             path: "/".to_owned(),
@@ -78,6 +86,9 @@ impl Default for Options {
         }
     }
 }
+
+/// The default cap on a session's own lifetime: 30 days.
+const DEFAULT_MAX_LIFETIME: u64 = 30 * 24 * 3600;
 
 /// A secret key: its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -247,9 +258,45 @@ impl SessionConfigBuilder {
     }
 
     /// Whether visitors who must log in are redirected to the login URL
-    /// (default `true`, for pages) or answered `401 Unauthorized` (`false`, for APIs).
+    /// (default `true`, for pages) or always answered `401 Unauthorized`
+    /// (`false`, for an app that is all API). With `true`, API callers still
+    /// get `401` while [`api_unauthorized`](Self::api_unauthorized) is on.
     pub fn login_redirect(mut self, redirect: bool) -> Self {
         self.options.login_redirect = redirect;
+        self
+    }
+
+    /// Whether a request that is not a page navigation gets `401
+    /// Unauthorized` instead of a redirect to the login page (default
+    /// `true`): a `fetch()` or XHR call, or a client whose `Accept` prefers
+    /// JSON over HTML. Plain navigations, and clients that say nothing (curl's
+    /// `Accept: */*`), are redirected either way.
+    ///
+    /// It applies to [`CurrentUser`](crate::CurrentUser) and to every
+    /// [`RequireUser`](crate::RequireUser) that does not set its own
+    /// ([`RequireUser::api_unauthorized`](crate::RequireUser::api_unauthorized)).
+    /// Turn it off to redirect every request, as muffin-session does.
+    ///
+    /// A request is an API call when its `Sec-Fetch-Mode` is present and not
+    /// `navigate`; or, without `Sec-Fetch-Mode`, when it has an
+    /// `X-Requested-With` header or an `Accept` whose q-values prefer
+    /// `application/json` (or a `+json` type) to `text/html` and
+    /// `application/xhtml+xml`. The `401` carries the body
+    /// `{"error":"login required"}` and a `WWW-Authenticate: Cookie`
+    /// challenge (see [`UserRejection::Unauthorized`](crate::UserRejection::Unauthorized)).
+    ///
+    /// ```
+    /// use axum_cookie_session::SessionConfig;
+    ///
+    /// let config = SessionConfig::builder()
+    ///     .secret_key("a long random secret of 32 bytes or more")
+    ///     .api_unauthorized(false) // redirect fetch() calls too
+    ///     .build()?;
+    /// assert!(!config.api_unauthorized());
+    /// # Ok::<(), axum_cookie_session::ConfigError>(())
+    /// ```
+    pub fn api_unauthorized(mut self, unauthorized: bool) -> Self {
+        self.options.api_unauthorized = unauthorized;
         self
     }
 
@@ -273,6 +320,33 @@ impl SessionConfigBuilder {
     /// when [`muffin_compat`](Self::muffin_compat) is off.
     pub fn lifetime(mut self, lifetime: Duration) -> Self {
         self.options.lifetime = Some(lifetime.as_secs());
+        self
+    }
+
+    /// The longest lifetime a session may be given with
+    /// [`Session::set_lifetime`](crate::Session::set_lifetime) ("remember
+    /// me"; default 30 days). A longer one is cut to this, also when the
+    /// cookie was issued under a higher maximum. It caps only sessions'
+    /// own lifetimes, not [`lifetime`](Self::lifetime).
+    pub fn max_lifetime(mut self, max_lifetime: Duration) -> Self {
+        self.options.max_lifetime = max_lifetime.as_secs();
+        self
+    }
+
+    /// Refuses logins that carry no session auth digest when the
+    /// [`UserLoader`](crate::UserLoader) gives a
+    /// [`session_auth_hash`](crate::UserLoader::session_auth_hash) (default
+    /// `false`).
+    ///
+    /// While it is off, a login without a digest (minted by muffin-session,
+    /// or by [`Session::login`](crate::Session::login) before the loader had
+    /// a hash) is accepted and given one the first time its user is loaded,
+    /// so migrating logins keep working; a copy of such a cookie taken before
+    /// a password change is then not revoked by it. Turn it on once every
+    /// live login was minted by this crate: such logins are then anonymous
+    /// visitors and their cookie is removed.
+    pub fn require_auth_hash(mut self, require: bool) -> Self {
+        self.options.require_auth_hash = require;
         self
     }
 
@@ -460,6 +534,7 @@ impl Options {
                 });
             }
         }
+        let auth_digest = AuthDigest::new(&keys);
         let cookie = CookieFormat::new(&self.cookie_attributes()).map_err(|()| {
             ConfigError::InvalidAttribute {
                 option: name("cookie_name"),
@@ -478,6 +553,7 @@ impl Options {
             .collect::<Result<Vec<_>, _>>()?;
         let expiry = Expiry::new(
             self.lifetime.or(self.max_age),
+            self.max_lifetime,
             self.sliding_expiration,
             self.muffin_compat,
         );
@@ -485,6 +561,7 @@ impl Options {
             inner: Arc::new(Inner {
                 options: self,
                 codec,
+                auth_digest,
                 expiry,
                 cookie,
                 trusted_origins,

@@ -83,6 +83,15 @@ impl Options {
             "LOGIN_URL" => self.login_url = value.trim().to_owned(),
             "MAX_AGE" => self.max_age = parse_seconds(value, name)?,
             "LIFETIME" => self.lifetime = parse_seconds(value, name)?,
+            "MAX_LIFETIME" => {
+                if let Some(seconds) = parse_seconds(value, name)? {
+                    self.max_lifetime = seconds;
+                }
+            }
+            "REQUIRE_AUTH_HASH" => {
+                self.require_auth_hash =
+                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+            }
             "SLIDING_EXPIRATION" => {
                 self.sliding_expiration =
                     parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
@@ -96,6 +105,10 @@ impl Options {
                     parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
             }
             "TRUSTED_ORIGINS" => self.trusted_origins = split_list(value),
+            "API_UNAUTHORIZED" => {
+                self.api_unauthorized =
+                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+            }
             "PATH" => self.path = value.trim().to_owned(),
             "DOMAIN" => self.domain = optional(value),
             "SECURE" => {

@@ -17,6 +17,7 @@ use std::time::Duration;
 use http::HeaderValue;
 use serde::{Deserialize, Serialize};
 
+use crate::auth_hash::AuthDigest;
 use crate::codec::{Codec, SessionType};
 use crate::cookie::CookieFormat;
 use crate::csrf::Origin;
@@ -88,9 +89,12 @@ impl From<SameSite> for cookie::SameSite {
 /// | [`fallback_keys`](SessionConfigBuilder::fallback_keys) | `SESSION_FALLBACK_KEYS` (comma-separated) | `fallback_keys` | none |
 /// | [`cookie_name`](SessionConfigBuilder::cookie_name) | `SESSION_COOKIE_NAME` | `cookie_name` | `session` |
 /// | [`login_url`](SessionConfigBuilder::login_url) | `SESSION_LOGIN_URL` | `login_url` | `/login` |
-/// | [`login_redirect`](SessionConfigBuilder::login_redirect) | `SESSION_LOGIN_REDIRECT` | `login_redirect` | `true` (`false`: answer `401`) |
+/// | [`login_redirect`](SessionConfigBuilder::login_redirect) | `SESSION_LOGIN_REDIRECT` | `login_redirect` | `true` (`false`: always answer `401`) |
+/// | [`api_unauthorized`](SessionConfigBuilder::api_unauthorized) | `SESSION_API_UNAUTHORIZED` | `api_unauthorized` | `true`: `401` for API callers, redirects for pages |
 /// | [`max_age`](SessionConfigBuilder::max_age) | `SESSION_MAX_AGE` (seconds) | `max_age` (seconds) | none: a browser-session cookie |
 /// | [`lifetime`](SessionConfigBuilder::lifetime) | `SESSION_LIFETIME` (seconds) | `lifetime` (seconds) | the max-age: checked on the server |
+/// | [`max_lifetime`](SessionConfigBuilder::max_lifetime) | `SESSION_MAX_LIFETIME` (seconds) | `max_lifetime` (seconds) | 30 days: the cap on a session's own lifetime |
+/// | [`require_auth_hash`](SessionConfigBuilder::require_auth_hash) | `SESSION_REQUIRE_AUTH_HASH` | `require_auth_hash` | `false`: a login without a digest gets one |
 /// | [`sliding_expiration`](SessionConfigBuilder::sliding_expiration) | `SESSION_SLIDING_EXPIRATION` | `sliding_expiration` | `false` |
 /// | [`muffin_compat`](SessionConfigBuilder::muffin_compat) | `SESSION_MUFFIN_COMPAT` | `muffin_compat` | `true` |
 /// | [`path`](SessionConfigBuilder::path) | `SESSION_PATH` | `path` | `/` |
@@ -125,6 +129,7 @@ pub struct SessionConfig {
 struct Inner {
     options: Options,
     codec: Codec,
+    auth_digest: AuthDigest,
     expiry: Expiry,
     cookie: CookieFormat,
     /// `options.trusted_origins`, parsed.
@@ -153,9 +158,17 @@ impl SessionConfig {
     }
 
     /// Whether a visitor who must log in is redirected to the login URL
-    /// (`true`, for pages) or answered `401 Unauthorized` (`false`, for APIs).
+    /// (`true`, for pages) or always answered `401 Unauthorized` (`false`,
+    /// for APIs).
     pub fn login_redirect(&self) -> bool {
         self.inner.options.login_redirect
+    }
+
+    /// Whether API callers (requests that are not page navigations) get `401`
+    /// instead of a redirect to the login page (see
+    /// [`api_unauthorized`](SessionConfigBuilder::api_unauthorized)).
+    pub fn api_unauthorized(&self) -> bool {
+        self.inner.options.api_unauthorized
     }
 
     /// The cookie's `Max-Age`, if any (`None`: the cookie lasts until the browser closes).
@@ -172,6 +185,18 @@ impl SessionConfig {
             .lifetime
             .or(options.max_age)
             .map(Duration::from_secs)
+    }
+
+    /// The longest lifetime a session may be given with
+    /// [`Session::set_lifetime`](crate::Session::set_lifetime).
+    pub fn max_lifetime(&self) -> Duration {
+        Duration::from_secs(self.inner.options.max_lifetime)
+    }
+
+    /// Whether logins without a session auth digest are refused (see
+    /// [`require_auth_hash`](SessionConfigBuilder::require_auth_hash)).
+    pub fn require_auth_hash(&self) -> bool {
+        self.inner.options.require_auth_hash
     }
 
     /// Whether cookies stay readable by muffin-session (see
@@ -202,6 +227,10 @@ impl SessionConfig {
         &self.inner.codec
     }
 
+    pub(crate) fn auth_digest(&self) -> &AuthDigest {
+        &self.inner.auth_digest
+    }
+
     pub(crate) fn expiry(&self) -> &Expiry {
         &self.inner.expiry
     }
@@ -211,15 +240,22 @@ impl SessionConfig {
         self.inner.options.clock.now()
     }
 
-    /// The length of the attributes written after each `name=value`.
-    pub(crate) fn attributes_len(&self) -> usize {
-        self.inner.cookie.attributes_len()
+    /// The length of the attributes written after each `name=value`, with
+    /// `max_age` instead of the configured one if given.
+    pub(crate) fn attributes_len(&self, max_age: Option<u64>) -> usize {
+        self.inner.cookie.attributes_len(max_age)
     }
 
     /// The `Set-Cookie` value that stores `value` in the cookie `name`, with
-    /// the session cookie's attributes.
-    pub(crate) fn cookie_header(&self, name: &str, value: &str) -> Result<HeaderValue, SaveError> {
-        self.inner.cookie.header(name, value)
+    /// the session cookie's attributes, and `max_age` instead of the
+    /// configured one if given.
+    pub(crate) fn cookie_header(
+        &self,
+        name: &str,
+        value: &str,
+        max_age: Option<u64>,
+    ) -> Result<HeaderValue, SaveError> {
+        self.inner.cookie.header(name, value, max_age)
     }
 
     /// The `Set-Cookie` value that deletes the session cookie.

@@ -4,6 +4,12 @@
 
 #![allow(dead_code)] // each test target uses a different part
 
+use axum::body::Bytes;
+use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -153,4 +159,71 @@ impl Demo {
     pub fn output(&self) -> String {
         self.process.output()
     }
+}
+
+/// An answer, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    /// The `Location` header.
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(LOCATION)?.to_str().ok()
+    }
+
+    /// The value of the session cookie this reply sets, if it sets one.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|value| cookie::Cookie::parse(value.to_str().ok()?).ok())
+            .find(|cookie| cookie.name() == "session")
+            .map(|cookie| cookie.value().to_owned())
+    }
+}
+
+/// Sends one request, with the session cookie if given, and a form body for
+/// `POST`. Redirects are not followed: they are what is being checked.
+pub async fn send(method: Method, url: &str, cookie: Option<&str>, form: Option<&str>) -> Reply {
+    send_with(method, url, cookie, form, &[]).await
+}
+
+/// [`send`], with more request headers.
+pub async fn send_with(
+    method: Method,
+    url: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let mut request = Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, format!("session={cookie}"));
+    }
+    if form.is_some() {
+        request = request.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let body = Full::new(Bytes::from(form.unwrap_or_default().to_owned()));
+    let response = client
+        .request(request.body(body).expect("a valid request"))
+        .await
+        .unwrap_or_else(|err| panic!("{url}: {err}"));
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.expect("read the body");
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body: String::from_utf8_lossy(&body.to_bytes()).into_owned(),
+    }
+}
+
+pub async fn get(url: &str, cookie: Option<&str>) -> Reply {
+    send(Method::GET, url, cookie, None).await
 }
