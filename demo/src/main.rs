@@ -26,6 +26,10 @@
 //! - `GET /admin`: admins only (`RequireUser` with an `is_admin` check):
 //!   anonymous visitors are sent to the login form, bob gets a `403` page
 //!   naming him. Any other path is an HTML `404` page.
+//! - Every `POST` from another site (`Sec-Fetch-Site: cross-site` or
+//!   `same-site`, or an `Origin` that is not this host) is a `403` and
+//!   changes nothing (`CsrfLayer`); `SESSION_TRUSTED_ORIGINS` names sites
+//!   that may post. curl and scripts, which send neither header, pass.
 //!
 //! Configured by `SESSION_*` variables (see `SessionConfig::from_env`;
 //! without `SESSION_SECRET_KEY` a random secret is made for the run), `ADDR`
