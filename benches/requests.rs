@@ -11,6 +11,8 @@
 //! - `user_jwt`: reads the session and the `CurrentUser` (in-memory loader);
 //!   `user_revocable_jwt`: the same with a loader giving a `session_auth_hash`,
 //!   so each load of the user checks the session's digest;
+//! - `many_cookies_bare`, `many_cookies_read_jwt`: `bare` and `read_jwt` with
+//!   40 000 more cookies after the session's in the `Cookie` header;
 //! - `tower_sessions`: tower-sessions with its `MemoryStore`, reading and bumping the counter;
 //! - `private_jar` / `signed_jar`: axum-extra's `PrivateCookieJar` / `SignedCookieJar`
 //!   holding the same JSON session, reading and bumping the counter;
@@ -61,7 +63,7 @@ fn bench(
 /// denominator row, the most the ratio may be). The typed rows are held to
 /// their hand-written floor (what the crate's tracking, expiry and headers
 /// may add) and to the peers doing the same typed work.
-const TARGETS: [(&str, &str, &str, f64); 15] = [
+const TARGETS: [(&str, &str, &str, f64); 16] = [
     ("untouched / bare", "untouched", "bare", 1.05),
     (
         "untouched, layer around the Router / bare",
@@ -76,6 +78,12 @@ const TARGETS: [(&str, &str, &str, f64); 15] = [
         "user_revocable_jwt",
         "user_jwt",
         1.1,
+    ),
+    (
+        "read with 40 000 cookies / bare with them",
+        "many_cookies_read_jwt",
+        "many_cookies_bare",
+        1.5,
     ),
     (
         "write jwt / tower-sessions",

@@ -3,6 +3,11 @@
 //! An in-memory `UserLoader` holds alice (id 1, admin) and bob (id 2).
 //! `GET /login?user=NAME` stands in for real authentication.
 //!
+//! Like muffin-session's snippet, it logs in and out on `GET`, so that the
+//! two answer the same URLs. Any site can trigger a `GET` with a link or an
+//! image: a real app changes the session only on `POST`, behind
+//! `CsrfLayer`, as the demo (`cargo run -p demo`) does.
+//!
 //! ```sh
 //! cargo run --example users   # on http://127.0.0.1:3003; a random secret unless SESSION_SECRET_KEY is set
 //! curl -i http://127.0.0.1:3003/admin                          # 307 to /login?next=%2Fadmin

@@ -589,6 +589,16 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
         row("write_jwt", write(jwt.clone()), &jwt_cookie, true),
         row("user_jwt", user(jwt.clone()), &jwt_cookie, false),
         row("user_revocable_jwt", user(revocable.0), &revocable.1, false),
+        // 40 000 cookies after the session's: what a header stuffed with
+        // cookies costs a request that reads the session, beside one that
+        // does not.
+        row("many_cookies_bare", bare(), &many_cookies(&jwt_cookie), false),
+        row(
+            "many_cookies_read_jwt",
+            read(jwt.clone()),
+            &many_cookies(&jwt_cookie),
+            false,
+        ),
         row("read_fernet", read(fernet.clone()), &fernet_cookie, false),
         row("write_fernet", write(fernet.clone()), &fernet_cookie, true),
         // tower-sessions answers a changed session with its id cookie again.
@@ -657,6 +667,15 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
             true,
         ),
     ]
+}
+
+/// `cookie` followed by 40 000 other cookies, in one `Cookie` header.
+fn many_cookies(cookie: &HeaderValue) -> HeaderValue {
+    let mut header = cookie.as_bytes().to_vec();
+    for index in 0..40_000 {
+        header.extend_from_slice(format!("; c{index}=v").as_bytes());
+    }
+    HeaderValue::from_bytes(&header).expect("a cookie header")
 }
 
 fn row(name: &'static str, app: impl Into<App>, cookie: &HeaderValue, writes: bool) -> Scenario {
