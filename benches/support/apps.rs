@@ -592,7 +592,12 @@ pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
         // 40 000 cookies after the session's: what a header stuffed with
         // cookies costs a request that reads the session, beside one that
         // does not.
-        row("many_cookies_bare", bare(), &many_cookies(&jwt_cookie), false),
+        row(
+            "many_cookies_bare",
+            bare(),
+            &many_cookies(&jwt_cookie),
+            false,
+        ),
         row(
             "many_cookies_read_jwt",
             read(jwt.clone()),
