@@ -97,10 +97,18 @@ impl Origin {
         if !bare || authority.as_str().contains('@') || host.is_empty() || !host_chars {
             return None;
         }
+        // A port written but not a port (`:99999`, `:0`, `:`) is refused,
+        // not read as the default.
+        let port = match authority.port_u16() {
+            Some(0) => return None,
+            Some(port) => port,
+            None if authority.as_str().len() > host.len() => return None,
+            None => default,
+        };
         Some(Self {
             scheme,
-            host: authority.host().to_ascii_lowercase(),
-            port: authority.port_u16().unwrap_or(default),
+            host: host.to_ascii_lowercase(),
+            port,
         })
     }
 
@@ -563,6 +571,9 @@ mod tests {
             "https://",
             "*",
             "https://*.example.com",
+            "https://example.com:99999",
+            "https://example.com:0",
+            "https://example.com:",
         ] {
             assert_eq!(parsed(bad), None, "{bad}");
         }
