@@ -1,24 +1,7 @@
 //! Cross-site request forgery: [`CsrfLayer`] refuses cross-site
-//! state-changing requests by their headers, and [`CsrfToken`] is the
-//! session-bound form token for browsers that send neither header.
-//!
-//! The checks, in order, for a request whose method is not `GET`, `HEAD` or
-//! `OPTIONS` (the algorithm of Go's `http.CrossOriginProtection`):
-//!
-//! 1. `Sec-Fetch-Site` (Fetch Metadata, sent by every current browser):
-//!    `same-origin` or `none` (the user's own navigation) passes; anything
-//!    else (`same-site`, `cross-site`) passes only from a trusted origin.
-//! 2. Without it, `Origin`: it passes if its host and port are the request's
-//!    own (`Host`), or it is a trusted origin; anything else (`null`
-//!    included) is refused.
-//! 3. Neither header: the request passes. Browsers since 2020 send at least
-//!    one of them on a cross-origin `POST`, so this is a client that is not a
-//!    browser (curl, a script, a server), which carries no visitor's
-//!    cookies by accident. For forms that must also hold against older
-//!    browsers, [`CsrfToken::verify`] checks a token in this case.
-//!
-//! The scheme of `Origin` is not compared with the request's: behind a
-//! TLS-terminating proxy the server cannot know its own.
+//! state-changing requests by their headers (its docs give the checks), and
+//! [`CsrfToken`] is the session-bound form token for browsers that send
+//! neither header.
 
 use std::fmt;
 use std::future::Future;
@@ -79,11 +62,10 @@ impl Origin {
     pub(crate) fn parse(text: &str) -> Option<Self> {
         let uri: Uri = text.trim().parse().ok()?;
         let scheme = uri.scheme_str()?.to_ascii_lowercase();
-        let default = match scheme.as_str() {
-            "http" => 80,
-            "https" => 443,
-            _ => return None,
-        };
+        if scheme != "http" && scheme != "https" {
+            return None;
+        }
+        let default = default_port(&scheme);
         let authority = uri.authority()?;
         let bare = matches!(
             uri.path_and_query().map(|pq| pq.as_str()),
@@ -122,16 +104,25 @@ impl Origin {
         let Some(host): Option<http::uri::Authority> = host else {
             return false;
         };
-        let default = if self.scheme == "https" { 443 } else { 80 };
+        let default = default_port(&self.scheme);
         !host.as_str().contains('@')
             && host.host().eq_ignore_ascii_case(&self.host)
             && host.port_u16().unwrap_or(default) == self.port
     }
 }
 
+/// The port an `http` or `https` URL means when it names none.
+fn default_port(scheme: &str) -> u16 {
+    if scheme == "https" {
+        443
+    } else {
+        80
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let default = if self.scheme == "https" { 443 } else { 80 };
+        let default = default_port(&self.scheme);
         write!(f, "{}://{}", self.scheme, self.host)?;
         if self.port != default {
             write!(f, ":{}", self.port)?;
