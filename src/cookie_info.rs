@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::codec::SessionType;
+use crate::wire::codec::SessionType;
 
 /// The session cookie the request carried, as the crate accepted it. It
 /// describes the cookie as the browser sent it, not the one this response

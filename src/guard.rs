@@ -21,7 +21,7 @@ use tower_service::Service;
 use crate::config::SessionConfig;
 use crate::error::redirect;
 use crate::navigation::is_api_request;
-use crate::request::request_session;
+use crate::state::shared::request_session;
 use crate::user::{load_user, login_location, passes_default_check, unauthorized};
 
 type SyncCheck<U> = Arc<dyn Fn(&U) -> bool + Send + Sync>;

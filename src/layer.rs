@@ -12,7 +12,7 @@ use tower_service::Service;
 
 use crate::config::SessionConfig;
 use crate::headers::add_set_cookies;
-use crate::request::{Mode, RequestSession};
+use crate::state::shared::{Mode, RequestSession};
 
 /// A tower layer that saves the session after every request.
 ///

@@ -186,38 +186,34 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth_hash;
-mod chunks;
-mod codec;
 mod config;
-mod cookie;
 mod cookie_info;
 mod csrf;
 mod error;
-mod expiry;
 mod guard;
 mod headers;
 mod layer;
 mod navigation;
-mod object;
-mod rejection;
-mod request;
 mod session;
+mod state;
 mod user;
+mod wire;
 
-pub use chunks::{MAX_CHUNKS, MAX_COOKIE_SIZE, MAX_REQUEST_COOKIES, MAX_SESSION_HEADER};
-pub use codec::{SessionType, UnknownSessionType};
 pub use config::{SameSite, SessionConfig, SessionConfigBuilder, ENV_PREFIX, INSECURE_SECRET};
 pub use cookie_info::CookieInfo;
 pub use csrf::{
     CsrfFuture, CsrfLayer, CsrfRejection, CsrfService, CsrfToken, CSRF_FIELD, CSRF_TOKEN_KEY,
 };
 pub use error::{BoxError, ConfigError, SaveError, SessionRejection, UserRejection};
-pub use expiry::{CLOCK_SKEW, ISSUED_AT_CLAIM, LIFETIME_CLAIM};
 pub use guard::{safe_next, RequireUser, RequireUserService};
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
-pub use object::{AUTH_HASH_KEY, USER_ID_KEY};
 pub use session::Session;
 pub use user::{CurrentUser, UserLoader, NEXT_PARAM};
+pub use wire::chunks::{MAX_CHUNKS, MAX_COOKIE_SIZE, MAX_REQUEST_COOKIES, MAX_SESSION_HEADER};
+pub use wire::claims::{ISSUED_AT_CLAIM, LIFETIME_CLAIM};
+pub use wire::codec::{SessionType, UnknownSessionType};
+pub use wire::expiry::CLOCK_SKEW;
+pub use wire::object::{AUTH_HASH_KEY, USER_ID_KEY};
 
 /// Compiles the README's examples as doc tests.
 #[cfg(doctest)]

@@ -1,6 +1,5 @@
 //! [`Session<T>`]: the session extractor, a typed or map view of the session.
 
-use std::any::Any;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -12,15 +11,16 @@ use http::request::Parts;
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::config::SessionConfig;
 use crate::cookie_info::CookieInfo;
 use crate::error::{SaveError, SessionRejection};
 use crate::headers::add_set_cookies;
-use crate::object::{self, Object, RawEntries, Shape, AUTH_HASH_KEY, USER_ID_KEY};
-use crate::request::{request_session, Handover, Mode, Op, RequestSession};
+use crate::state::shared::{request_session, Change, Mode, RequestSession};
+use crate::state::view::{self, Shape, WriteError};
 use crate::user::login_keys;
+use crate::wire::object::{Object, AUTH_HASH_KEY, USER_ID_KEY};
 
 /// The session of the current request, as a `T`.
 ///
@@ -29,7 +29,7 @@ use crate::user::login_keys;
 /// [`clear`](Session::clear)). Any struct or map `T: Serialize +
 /// DeserializeOwned + Default` is a typed view of the same object: it reads
 /// the keys it names straight from the cookie's JSON, and keys it does not
-/// name are kept as they were, so several typed views (and other services
+/// name are left as they were, so several typed views (and other services
 /// sharing the cookie) can share one session. A `T` that is not a struct or
 /// a map (`struct Counter(usize)`, a tuple, an enum) cannot be a session:
 /// extracting it is a `500` whose log names the type
@@ -38,21 +38,52 @@ use crate::user::login_keys;
 /// A cookie that is missing, forged, expired, made with another key or not
 /// decodable at all gives an empty session (`T::default()`), never an error.
 /// A cookie whose object does not fit `T` gives `T::default()` too, and then
-/// only the keys the handler sets are written.
+/// only the fields the handler changes are written.
+///
+/// # What is a change
+///
+/// A view writes the fields whose value differs from what they were when
+/// the view read them, and only those. A field the cookie did not hold that
+/// is still at its default is not written, so an untouched or emptied view
+/// sets no cookie and adds no `null` keys: `std::mem::take(&mut
+/// flash.messages)` on a session without messages writes nothing. A field
+/// the cookie held keeps its value as it came, byte for byte, unless the
+/// handler changed it.
 ///
 /// # Changes apply in the order the handler makes them
 ///
-/// Several views of one request share one session. Changes made through them
-/// apply in the order the handler makes them, whatever order the views are
-/// declared or dropped in: [`end`](Self::end) drops what was stored before
-/// it, through any view, and keeps what is stored after it. For each key,
-/// the change made last wins.
+/// Several views of one request share one session. Changes apply in the
+/// order the handler makes them, whatever order the views are declared or
+/// dropped in: [`end`](Self::end) drops what was stored before it, through
+/// any view, and keeps what is stored after it. For each key, the change
+/// made last wins.
 ///
-/// Each view holds its own copy: it reads the session when it is extracted,
-/// and again when it is changed after another view handed back a change
-/// (which a view does when it is dropped, saved, or changed again after
-/// another view's change). A change still held by one view is not seen by
-/// another, so read and change a value through one view.
+/// Changes made through a method ([`insert`](Self::insert),
+/// [`remove`](Self::remove), [`login`](Self::login),
+/// [`login_user`](Self::login_user), [`logout`](Self::logout),
+/// [`end`](Self::end), [`clear`](Self::clear),
+/// [`set_lifetime`](Self::set_lifetime)) apply at once: every view read
+/// after them sees them, in the same middleware or handler or in the ones
+/// it calls. Changes made through `DerefMut` (`cart.items.push(..)`) are
+/// handed to the session when the view is dropped (or saved, or changed
+/// again after another view's change).
+///
+/// So the one case a middleware must handle itself is a typed view changed
+/// through `DerefMut` and still held while it calls `next.run(request)`: the
+/// handler does not see that change. Drop the view (or call
+/// [`into_inner`](Self::into_inner)) first; the crate logs a warning when a
+/// view is read while another holds such changes.
+///
+/// ```
+/// use axum::{extract::Request, middleware::Next, response::Response};
+/// use axum_cookie_session::Session;
+///
+/// async fn count_visits(mut session: Session, request: Request, next: Next) -> Response {
+///     let visits = session.get_as::<u64>("visits").unwrap_or(0);
+///     let _ = session.insert("visits", visits + 1); // the handler sees it
+///     next.run(request).await
+/// }
+/// ```
 ///
 /// # Saving
 ///
@@ -65,13 +96,10 @@ use crate::user::login_keys;
 ///   applies parts left to right, and the session makes the `Cache-Control`
 ///   it finds `private` when it sets a cookie, which a later part would undo.
 ///
-/// `Set-Cookie` is sent only if the session's JSON text changed: a view
-/// borrowed mutably without a change writes nothing, except once, when the
-/// cookie's text was written in another key order or escaping (by
-/// muffin-session, or by a view of another type), which the crate then
-/// rewrites in its own. A session that
-/// cannot be saved (a value that does not serialize, a reserved key, a
-/// session too big for its cookies) is a `500`, never a silent `200`.
+/// `Set-Cookie` is sent only if the session changed (or its cookie is
+/// re-issued: renewed, or moved to the current key). A session that cannot
+/// be saved (a value that does not serialize, a reserved key, a session too
+/// big for its cookies) is a `500`, never a silent `200`.
 ///
 /// ```
 /// use axum::{routing::get, Router};
@@ -93,29 +121,24 @@ use crate::user::login_keys;
 ///     .layer(SessionLayer::new(config))
 /// # }
 /// ```
-pub struct Session<T = Object>
+pub struct Session<T = Map<String, Value>>
 where
     T: Serialize + 'static,
 {
     value: T,
-    /// The keys `T` does not name, as they came.
-    rest: RawEntries,
     shape: Shape,
     request: Arc<RequestSession>,
-    /// The shared session's JSON text `value` was read from.
-    read_from: Arc<Vec<u8>>,
     /// The shared session's generation `value` was read from.
     generation: u64,
-    /// When `value` was last changed, if the change is not handed back yet.
+    /// What `value` serialized to before its first change: set while the
+    /// view holds changes it has not handed back.
+    baseline: Option<Object>,
+    /// When `value` was last changed, while the change is not handed back.
     changed_at: Option<u64>,
-    /// The stored object did not fit `T`: `T::default()` as JSON, which
-    /// changes are measured against instead of `read_from`, so that values
-    /// `T` could not read are not overwritten unless the handler set them.
-    misfit: Option<Object>,
 }
 
-/// A view's generation once it handed back only keys: it no longer matches
-/// the shared session, so it reads it again before its next change.
+/// A view's generation once it handed back changes: it reads the session
+/// again before its next change.
 const STALE: u64 = u64::MAX;
 
 impl<T> Session<T>
@@ -124,22 +147,27 @@ where
 {
     /// A view of the request's session as `T`.
     fn read(request: Arc<RequestSession>, headers: &HeaderMap) -> Result<Self, SessionRejection> {
-        let shape = object::shape_of::<T>();
+        let shape = view::shape_of::<T>();
         if shape == Shape::NotAnObject {
             return Err(SessionRejection::NotAnObject {
                 type_name: std::any::type_name::<T>(),
             });
         }
         request.load(headers);
+        if request.holding() > 0 {
+            tracing::warn!(
+                "a session view is read while another view holds changes made through DerefMut: \
+                 this view does not see them. Drop the other view (or call into_inner) before \
+                 calling `next.run` in a middleware"
+            );
+        }
         let mut session = Self {
             value: T::default(),
-            rest: RawEntries::new(),
             shape,
             request,
-            read_from: Arc::default(),
             generation: STALE,
+            baseline: None,
             changed_at: None,
-            misfit: None,
         };
         session.reread();
         Ok(session)
@@ -147,74 +175,55 @@ where
 
     /// Reads `value` from the shared session as it now is.
     fn reread(&mut self) {
-        for _ in 0..3 {
-            let snapshot = self.request.snapshot();
-            self.read_from = snapshot.json;
-            self.generation = snapshot.generation;
-            let keys = self.request.keys(self.shape, true);
-            match object::parse::<T>(&self.read_from, keys) {
-                Ok(parsed) if parsed.claims.is_empty() => {
-                    self.request.confirm_canonical(self.generation);
-                    self.value = parsed.value;
-                    self.rest = parsed.rest;
-                    self.misfit = None;
-                    return;
-                }
-                // Claims inside the object: checked and taken out, then read again.
-                Ok(_) => self.request.take_inner_claims(),
-                // The parse stopped early: the claims it did not reach are
-                // checked (and the rest of the text), then read again.
-                Err(error) if error.is_data() && !self.request.is_canonical() => {
-                    self.request.take_inner_claims();
-                }
-                // A well-formed, checked object that does not fit `T`.
-                Err(error) if error.is_data() => break,
-                // Not JSON at all: the cookie is refused, and the view reads `{}`.
-                Err(_) => self.request.invalid_json(),
-            }
-        }
-        // The error would quote session values: log the type only.
-        tracing::debug!(
-            ty = std::any::type_name::<T>(),
-            "session does not fit the type; using its default"
-        );
-        self.value = T::default();
-        self.rest = RawEntries::new();
-        self.misfit = Some(object::to_object(&self.value).unwrap_or_default());
+        let shape = self.shape;
+        let (parsed, generation) = self.request.read(|object| view::parse::<T>(object, shape));
+        self.generation = generation;
+        self.value = parsed.unwrap_or_else(|_| {
+            // The error would quote session values: log the type only.
+            tracing::debug!(
+                ty = std::any::type_name::<T>(),
+                "session does not fit the type; using its default"
+            );
+            T::default()
+        });
     }
 
-    /// Called before every change: reads the session again if another view
-    /// changed it since, and stamps the change's time.
+    /// Called before every change through `DerefMut`: hands back this
+    /// view's earlier changes if another view changed the session since,
+    /// reads it again if it moved on, and stamps the change's time.
     fn begin_change(&mut self) {
-        // Another view changed something since this view's last change:
-        // this view's changes so far go first, stamped with their own time.
         let others_changed = self
             .changed_at
             .is_some_and(|time| self.request.last_tick() != time);
-        if others_changed {
-            if let Err(err) = self.hand_over() {
-                self.request.fail(err);
-            }
+        if others_changed || self.request.generation() != self.generation {
+            self.hand_over_or_fail();
         }
         if self.request.generation() != self.generation {
-            if let Err(err) = self.hand_over() {
-                self.request.fail(err);
-            }
             self.reread();
         }
-        if self.changed_at.is_none() {
-            self.request.view_changed();
+        if self.baseline.is_none() {
+            match view::capture(&self.value) {
+                Ok(baseline) => self.baseline = Some(baseline),
+                Err(err) => self.request.fail(self.write_error(err)),
+            }
+            self.request.holds(true);
         }
         self.changed_at = Some(self.request.tick());
     }
 
-    /// A change to the session as a whole: this view's own changes go
-    /// first, then the change, then the view reads the result.
-    fn change_whole(&mut self, op: Op) -> Result<(), SaveError> {
+    /// A change made through a method: this view's own changes go first,
+    /// then the change, applied at once; then the view reads the result.
+    fn change(&mut self, changes: Vec<Change>) -> Result<(), SaveError> {
         self.hand_over()?;
-        let applied = self.request.apply(op);
+        let applied = self.request.apply_now(changes);
         self.reread();
-        applied
+        applied.map(drop)
+    }
+
+    fn change_or_fail(&mut self, changes: Vec<Change>) {
+        if let Err(err) = self.change(changes) {
+            self.request.fail(err);
+        }
     }
 
     /// Ends the whole session: forgets the login and all other data,
@@ -239,17 +248,13 @@ where
     /// }
     /// ```
     pub fn end(&mut self) {
-        if let Err(err) = self.change_whole(Op::Reset { end: true }) {
-            self.request.fail(err);
-        }
+        self.change_or_fail(vec![Change::Reset { end: true }]);
     }
 
     /// Removes every key, through every view. The cookie is kept (holding
     /// `{}`); use [`end`](Self::end) to remove it.
     pub fn clear(&mut self) {
-        if let Err(err) = self.change_whole(Op::Reset { end: false }) {
-            self.request.fail(err);
-        }
+        self.change_or_fail(vec![Change::Reset { end: false }]);
     }
 
     /// Logs a user in: stores `id` under `"id"`, where muffin-session keeps
@@ -270,12 +275,14 @@ where
     ///
     /// [`SaveError::Json`] if `id` does not serialize.
     pub fn login(&mut self, id: impl Serialize) -> Result<(), SaveError> {
-        let id = serde_json::to_value(id)?;
-        self.change_whole(Op::Keys(vec![
-            (USER_ID_KEY.to_owned(), Some(id)),
-            (AUTH_HASH_KEY.to_owned(), None),
-        ]))?;
-        self.change_whole(Op::Lifetime(None))
+        let id = serde_json::to_string(&id)?;
+        self.change(vec![
+            Change::Keys(vec![
+                (USER_ID_KEY.to_owned(), Some(id)),
+                (AUTH_HASH_KEY.to_owned(), None),
+            ]),
+            Change::Lifetime(None),
+        ])
     }
 
     /// Logs `user` in under `id`, as [`login`](Self::login) does, and
@@ -302,10 +309,9 @@ where
         id: impl Serialize,
         user: &U,
     ) -> Result<(), SaveError> {
-        let id = serde_json::to_value(id)?;
+        let id = serde_json::to_string(&id)?;
         let keys = login_keys(self.request.config(), id, user)?;
-        self.change_whole(Op::Keys(keys))?;
-        self.change_whole(Op::Lifetime(None))
+        self.change(vec![Change::Keys(keys), Change::Lifetime(None)])
     }
 
     /// Logs the user out the way muffin-session does: forgets the user (the
@@ -316,16 +322,13 @@ where
     /// To end the whole session on logout, as axum-login's `logout` does,
     /// call [`end`](Self::end) instead.
     pub fn logout(&mut self) {
-        let forget = Op::Keys(vec![
-            (USER_ID_KEY.to_owned(), None),
-            (AUTH_HASH_KEY.to_owned(), None),
+        self.change_or_fail(vec![
+            Change::Keys(vec![
+                (USER_ID_KEY.to_owned(), None),
+                (AUTH_HASH_KEY.to_owned(), None),
+            ]),
+            Change::Lifetime(None),
         ]);
-        let result = self
-            .change_whole(forget)
-            .and_then(|()| self.change_whole(Op::Lifetime(None)));
-        if let Err(err) = result {
-            self.request.fail(err);
-        }
     }
 
     /// Gives this session a lifetime of its own ("remember me"), or with
@@ -354,9 +357,7 @@ where
     /// ```
     pub fn set_lifetime(&mut self, lifetime: Option<Duration>) {
         let seconds = lifetime.map(|lifetime| lifetime.as_secs());
-        if let Err(err) = self.change_whole(Op::Lifetime(seconds)) {
-            self.request.fail(err);
-        }
+        self.change_or_fail(vec![Change::Lifetime(seconds)]);
     }
 
     /// The lifetime of its own this session has, as
@@ -371,9 +372,7 @@ where
     /// handed to the request's session first (saved by the layer); changes
     /// made to the returned value are not saved.
     pub fn into_inner(mut self) -> T {
-        if let Err(err) = self.hand_over() {
-            self.request.fail(err);
-        }
+        self.hand_over_or_fail();
         std::mem::take(&mut self.value)
     }
 }
@@ -390,46 +389,26 @@ impl<T: Serialize + 'static> Session<T> {
 
     /// The logged-in user's id, as saving would store it.
     pub fn user_id<I: DeserializeOwned>(&self) -> Option<I> {
-        let id = match self.as_object() {
-            Some(object) => object.get(USER_ID_KEY).cloned(),
-            None => self.named_id().or_else(|| self.rest_id()),
+        let held = self.held_changes().ok().and_then(|changes| {
+            changes
+                .into_iter()
+                .find(|(key, _)| key == USER_ID_KEY)
+                .map(|(_, value)| value)
+        });
+        let id = match held {
+            Some(value) => value.and_then(|text| serde_json::from_str(&text).ok()),
+            None => self.request.login().id,
         };
         id.and_then(|id| I::deserialize(id).ok())
     }
 
-    /// The id as `T` holds it, if `T` names `"id"`.
-    fn named_id(&self) -> Option<Value> {
-        let named = match self.shape {
-            Shape::Struct(fields) => fields.contains(&USER_ID_KEY),
-            Shape::Map | Shape::NotAnObject => true,
+    /// The changes this view holds and has not handed back.
+    fn held_changes(&self) -> Result<Vec<(String, Option<String>)>, SaveError> {
+        let Some(baseline) = &self.baseline else {
+            return Ok(Vec::new());
         };
-        if !named {
-            return None;
-        }
-        let id = object::to_object(&self.value).ok()?.remove(USER_ID_KEY);
-        match &self.misfit {
-            // Saving writes only what differs from the default: else the
-            // stored id stays.
-            Some(default) if default.get(USER_ID_KEY) == id.as_ref() => {
-                let keys = self.request.keys(Shape::Map, false);
-                object::login(&self.read_from, keys.claims, keys.claims_unless_string)
-                    .ok()?
-                    .0
-                    .id
-            }
-            _ => id,
-        }
-    }
-
-    /// The id among the keys `T` does not name.
-    fn rest_id(&self) -> Option<Value> {
-        let (_, raw) = self.rest.iter().find(|(key, _)| key == USER_ID_KEY)?;
-        serde_json::from_str(raw.get()).ok()
-    }
-
-    /// `value`, when `T` is the default map.
-    fn as_object(&self) -> Option<&Object> {
-        (&self.value as &dyn Any).downcast_ref::<Object>()
+        let now = view::capture(&self.value).map_err(|err| self.write_error(err))?;
+        Ok(view::diff(baseline, &now))
     }
 
     /// Hands this view's changes, if any, to the request's session.
@@ -437,68 +416,27 @@ impl<T: Serialize + 'static> Session<T> {
         let Some(time) = self.changed_at.take() else {
             return Ok(());
         };
-        let request = Arc::clone(&self.request);
-        let handed = request.hand_over(self.generation, time, |whole| self.changes(whole))?;
-        match handed {
-            Some(snapshot) => {
-                self.read_from = snapshot.json;
-                self.generation = snapshot.generation;
-            }
-            None => self.generation = STALE,
+        self.request.holds(false);
+        let changes = self.held_changes();
+        self.baseline = None;
+        self.generation = STALE;
+        let changes = changes?;
+        if !changes.is_empty() {
+            self.request.apply(vec![Change::Keys(changes)], time)?;
         }
         Ok(())
     }
 
-    /// This view's changes: its whole JSON text if `whole` allows it, else
-    /// the keys it changed since it read the session.
-    fn changes(&self, whole: bool) -> Result<Handover, SaveError> {
-        if whole && self.misfit.is_none() {
-            self.check_keys()?;
-            let mut json = Vec::with_capacity(self.read_from.len() + 16);
-            object::write(&self.value, &self.rest, &mut json).map_err(self.write_error())?;
-            return Ok(Handover::Whole(json));
+    fn hand_over_or_fail(&mut self) {
+        if let Err(err) = self.hand_over() {
+            self.request.fail(err);
         }
-        let now = object::to_object(&self.value).map_err(self.write_error())?;
-        let read;
-        let before = match &self.misfit {
-            Some(default) => default,
-            None => {
-                read = serde_json::from_slice::<Object>(&self.read_from)?;
-                &read
-            }
-        };
-        Ok(Handover::Keys(diff(before, &now, self.shape)))
     }
 
-    /// Refuses keys the configuration reserves for claims, before the whole
-    /// text is handed back (keys handed back one by one are checked then).
-    fn check_keys(&self) -> Result<(), SaveError> {
-        let checked = self.request.checked_keys();
-        let may_hold = match self.shape {
-            Shape::Struct(fields) => fields.iter().any(|field| checked.contains(field)),
-            Shape::Map | Shape::NotAnObject => true,
-        };
-        if !may_hold || checked.is_empty() {
-            return Ok(());
-        }
-        let owned;
-        let object = match self.as_object() {
-            Some(object) => object,
-            None => {
-                owned = object::to_object(&self.value).map_err(self.write_error())?;
-                &owned
-            }
-        };
-        checked
-            .iter()
-            .filter_map(|key| Some((*key, object.get(*key)?)))
-            .try_for_each(|(key, value)| self.request.check_key(key, value))
-    }
-
-    fn write_error(&self) -> impl Fn(object::WriteError) -> SaveError {
-        |error| match error {
-            object::WriteError::Json(error) => SaveError::Json(error),
-            object::WriteError::NotAnObject => {
+    fn write_error(&self, error: WriteError) -> SaveError {
+        match error {
+            WriteError::Json(error) => SaveError::Json(error),
+            WriteError::NotAnObject => {
                 SaveError::NotAnObject(std::any::type_name::<T>().to_owned())
             }
         }
@@ -530,32 +468,35 @@ impl Session {
 
     /// Stores `value` under `key`, returning the previous value. Any
     /// `Serialize` value works: strings, numbers, structs, vectors,
-    /// [`serde_json::json!`] values.
+    /// [`serde_json::json!`] values. The change applies at once: every view
+    /// read after it sees it.
     ///
     /// # Errors
     ///
-    /// [`SaveError::Json`] if `value` does not serialize; the session is
-    /// then unchanged.
+    /// [`SaveError::Json`] if `value` does not serialize, and
+    /// [`SaveError::ReservedKey`] for a key the crate writes itself; the
+    /// session is then unchanged.
     pub fn insert(
         &mut self,
         key: impl Into<String>,
         value: impl Serialize,
     ) -> Result<Option<Value>, SaveError> {
-        let (key, value) = (key.into(), serde_json::to_value(value)?);
-        if self.value.get(&key) == Some(&value) {
-            return Ok(Some(value));
+        let key = key.into();
+        let text = serde_json::to_string(&value)?;
+        let value: Value = serde_json::from_str(&text)?;
+        let previous = self.value.get(&key).cloned();
+        if previous.as_ref() == Some(&value) {
+            return Ok(previous);
         }
-        self.begin_change();
-        Ok(self.value.insert(key, value))
+        self.change(vec![Change::Keys(vec![(key, Some(text))])])?;
+        Ok(previous)
     }
 
-    /// Removes `key`, returning its value.
+    /// Removes `key`, returning its value. The change applies at once.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        if !self.value.contains_key(key) {
-            return None;
-        }
-        self.begin_change();
-        self.value.remove(key)
+        let previous = self.value.get(key).cloned()?;
+        self.change_or_fail(vec![Change::Keys(vec![(key.to_owned(), None)])]);
+        Some(previous)
     }
 }
 
@@ -568,8 +509,8 @@ impl<T: Serialize + DeserializeOwned + Default + 'static> Deref for Session<T> {
 }
 
 impl<T: Serialize + DeserializeOwned + Default + 'static> DerefMut for Session<T> {
-    /// Marks the session as possibly changed; whether it did is decided at
-    /// save time, by comparing its JSON with what the cookie held.
+    /// Marks the view as possibly changed; what changed is found when it
+    /// hands its changes back, field by field.
     fn deref_mut(&mut self) -> &mut T {
         self.begin_change();
         &mut self.value
@@ -577,12 +518,10 @@ impl<T: Serialize + DeserializeOwned + Default + 'static> DerefMut for Session<T
 }
 
 impl<T: Serialize + 'static> Drop for Session<T> {
-    /// Hands unsaved changes back to the request's session, where the layer
-    /// (auto mode) or a returned view (manual mode) saves them.
+    /// Hands changes back to the request's session, where the layer (auto
+    /// mode) or a returned view (manual mode) saves them.
     fn drop(&mut self) {
-        if let Err(err) = self.hand_over() {
-            self.request.fail(err);
-        }
+        self.hand_over_or_fail();
     }
 }
 
@@ -591,39 +530,9 @@ impl<T: Serialize + 'static> fmt::Debug for Session<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("type", &std::any::type_name::<T>())
-            .field("changed", &self.changed_at.is_some())
+            .field("holds_changes", &self.changed_at.is_some())
             .finish_non_exhaustive()
     }
-}
-
-/// The keys whose values differ between `before` and `now`, among the keys
-/// a view of `shape` owns: `Some(value)` to set, `None` to remove.
-fn diff(before: &Object, now: &Object, shape: Shape) -> Vec<(String, Option<Value>)> {
-    let mut keys = Vec::new();
-    match shape {
-        Shape::Map | Shape::NotAnObject => {
-            keys.extend(
-                before
-                    .keys()
-                    .filter(|key| !now.contains_key(*key))
-                    .map(|key| (key.clone(), None)),
-            );
-            keys.extend(
-                now.iter()
-                    .filter(|(key, value)| before.get(*key) != Some(*value))
-                    .map(|(key, value)| (key.clone(), Some(value.clone()))),
-            );
-        }
-        Shape::Struct(fields) => {
-            for field in fields {
-                let value = now.get(*field);
-                if before.get(*field) != value {
-                    keys.push(((*field).to_owned(), value.cloned()));
-                }
-            }
-        }
-    }
-    keys
 }
 
 impl<S, T> FromRequestParts<S> for Session<T>

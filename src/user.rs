@@ -17,8 +17,8 @@ use serde_json::Value;
 use crate::auth_hash::Verified;
 use crate::config::SessionConfig;
 use crate::error::{BoxError, SaveError, UserRejection};
-use crate::object::{AUTH_HASH_KEY, USER_ID_KEY};
-use crate::request::{request_session, Mode, Op, RequestSession};
+use crate::state::shared::{request_session, RequestSession};
+use crate::wire::object::{AUTH_HASH_KEY, USER_ID_KEY};
 
 /// The query parameter that carries the page to return to after login.
 pub const NEXT_PARAM: &str = "next";
@@ -313,7 +313,8 @@ where
         .ok_or(UserRejection::NoUserLoader {
             user_type: std::any::type_name::<U>(),
         })?;
-    let login = request.login(&parts.headers);
+    request.load(&parts.headers);
+    let login = request.login();
     let user = match &login.id {
         None | Some(Value::Null) => None,
         Some(id) => loader.load(id).await.map_err(UserRejection::Loader)?,
@@ -345,25 +346,16 @@ fn auth_hash_holds<U>(
         None if !config.require_auth_hash() => Verified::FallbackKey,
         _ => Verified::Mismatch,
     };
-    let change = match verified {
-        Verified::Current => return true,
-        // In manual mode only the handler saves: a digest added here would
-        // be a change it did not make, and warned about as unsaved.
-        Verified::FallbackKey if request.mode() == Mode::Manual => return true,
-        Verified::FallbackKey => {
-            let digest = config.auth_digest().digest(&hash).map(Value::String);
-            Op::Keys(vec![(AUTH_HASH_KEY.to_owned(), digest)])
-        }
+    match verified {
+        Verified::Current => request.digest_checked(None),
+        Verified::FallbackKey => request.digest_checked(config.auth_digest().digest(&hash)),
         Verified::Mismatch => {
             tracing::debug!(
                 "session auth hash does not match the user's: the login was revoked, ending the \
                  session"
             );
-            Op::Reset { end: true }
+            request.revoke();
         }
-    };
-    if let Err(err) = request.apply(change) {
-        request.fail(err);
     }
     verified != Verified::Mismatch
 }
@@ -372,16 +364,16 @@ fn auth_hash_holds<U>(
 /// the id, and the digest of the user's auth hash if the loader gives one.
 pub(crate) fn login_keys<U: 'static>(
     config: &SessionConfig,
-    id: Value,
+    id: String,
     user: &U,
-) -> Result<Vec<(String, Option<Value>)>, SaveError> {
+) -> Result<Vec<(String, Option<String>)>, SaveError> {
     let loader = config.user_loader::<U>().ok_or(SaveError::NoUserLoader {
         user_type: std::any::type_name::<U>(),
     })?;
     let digest = loader
         .auth_hash(user)
         .and_then(|hash| config.auth_digest().digest(&hash))
-        .map(Value::String);
+        .and_then(|digest| serde_json::to_string(&digest).ok());
     Ok(vec![
         (USER_ID_KEY.to_owned(), Some(id)),
         (AUTH_HASH_KEY.to_owned(), digest),

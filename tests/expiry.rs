@@ -57,11 +57,14 @@ impl TestClock {
 
 /// `/write?k=v` stores the query's keys; `/read` answers the session.
 fn app(config: SessionConfig) -> Router {
-    async fn write(mut session: Session, Query(query): Query<Map<String, Value>>) -> &'static str {
+    async fn write(
+        mut session: Session,
+        Query(query): Query<Map<String, Value>>,
+    ) -> Result<&'static str, SaveError> {
         for (key, value) in query {
-            session.insert(key, value).unwrap();
+            session.insert(key, value)?;
         }
-        "written"
+        Ok("written")
     }
     async fn read(session: Session) -> Json<Map<String, Value>> {
         Json(session.into_inner())
@@ -375,7 +378,7 @@ async fn with_compatibility_off_jwts_carry_registered_iat_and_exp() {
 }
 
 #[tokio::test]
-async fn claims_that_would_break_muffin_session_are_refused_at_save() {
+async fn claims_that_would_break_muffin_session_are_refused_when_stored() {
     let config = TestClock::new().builder(SessionType::Jwt).build().unwrap();
     for (key, value) in [
         ("exp", json!(START + HOUR)),
@@ -386,14 +389,15 @@ async fn claims_that_would_break_muffin_session_are_refused_at_save() {
         ("jti", json!(7)),
     ] {
         let mut session: Session = config.load_from_request(&HeaderMap::new()).unwrap();
-        session.insert(key, value).unwrap();
-        let err = config
-            .save_to_response(session, &mut HeaderMap::new())
-            .unwrap_err();
+        let err = session.insert(key, value).unwrap_err();
         assert!(
             matches!(&err, SaveError::ReservedKey { key: k, .. } if k == key),
             "{key}: {err}"
         );
+        // Refused at once: the session is unchanged, and saves nothing.
+        assert!(!config
+            .save_to_response(session, &mut HeaderMap::new())
+            .unwrap());
     }
     // String `sub` and `jti` pass PyJWT's checks.
     let token = common::encode(&config, json!({"sub": "alice", "jti": "1"}));

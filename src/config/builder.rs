@@ -7,13 +7,15 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Deserializer};
 
+use super::clock::Clock;
 use super::{Inner, SameSite, SessionConfig, INSECURE_SECRET};
 use crate::auth_hash::AuthDigest;
-use crate::codec::{Codec, SessionType};
-use crate::cookie::{self, Attributes, CookieFormat};
-use crate::csrf::Origin;
+use crate::csrf::origin::Origin;
 use crate::error::ConfigError;
-use crate::expiry::{Clock, Expiry};
+use crate::wire::claims::ClaimScheme;
+use crate::wire::codec::{Codec, SessionType};
+use crate::wire::cookie::{self, Attributes, CookieFormat};
+use crate::wire::expiry::Expiry;
 
 /// Every option, as the builder, the environment and serde see them; once
 /// validated, the configuration keeps them as they are.
@@ -551,17 +553,23 @@ impl Options {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let claims = ClaimScheme::new(
+            codec.issue_time_in_token(),
+            codec.pyjwt_claims(),
+            self.muffin_compat,
+        );
         let expiry = Expiry::new(
             self.lifetime.or(self.max_age),
             self.max_lifetime,
             self.sliding_expiration,
-            self.muffin_compat,
+            claims.requires_issue_time(),
         );
         Ok(SessionConfig {
             inner: Arc::new(Inner {
                 options: self,
                 codec,
                 auth_digest,
+                claims,
                 expiry,
                 cookie,
                 trusted_origins,

@@ -6,6 +6,7 @@
 //! and serde (`#[derive(Deserialize)]` on your own config struct).
 
 mod builder;
+mod clock;
 mod env;
 
 use std::any::Any;
@@ -14,15 +15,15 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::HeaderValue;
 use serde::{Deserialize, Serialize};
 
 use crate::auth_hash::AuthDigest;
-use crate::codec::{Codec, SessionType};
-use crate::cookie::CookieFormat;
-use crate::csrf::Origin;
-use crate::error::{ConfigError, SaveError, UserRejection};
-use crate::expiry::Expiry;
+use crate::csrf::origin::Origin;
+use crate::error::{ConfigError, UserRejection};
+use crate::wire::claims::ClaimScheme;
+use crate::wire::codec::{Codec, SessionType};
+use crate::wire::cookie::CookieFormat;
+use crate::wire::expiry::Expiry;
 use builder::Options;
 pub use builder::SessionConfigBuilder;
 
@@ -130,6 +131,7 @@ struct Inner {
     options: Options,
     codec: Codec,
     auth_digest: AuthDigest,
+    claims: ClaimScheme,
     expiry: Expiry,
     cookie: CookieFormat,
     /// `options.trusted_origins`, parsed.
@@ -240,33 +242,15 @@ impl SessionConfig {
         self.inner.options.clock.now()
     }
 
-    /// The length of the attributes written after each `name=value`, with
-    /// `max_age` instead of the configured one if given.
-    pub(crate) fn attributes_len(&self, max_age: Option<u64>) -> usize {
-        self.inner.cookie.attributes_len(max_age)
+    /// How cookies carry their issue time and lifetime, chosen once for
+    /// the codec.
+    pub(crate) fn claims(&self) -> ClaimScheme {
+        self.inner.claims
     }
 
-    /// The `Set-Cookie` value that stores `value` in the cookie `name`, with
-    /// the session cookie's attributes, and `max_age` instead of the
-    /// configured one if given.
-    pub(crate) fn cookie_header(
-        &self,
-        name: &str,
-        value: &str,
-        max_age: Option<u64>,
-    ) -> Result<HeaderValue, SaveError> {
-        self.inner.cookie.header(name, value, max_age)
-    }
-
-    /// The `Set-Cookie` value that deletes the session cookie.
-    pub(crate) fn removal_cookie(&self) -> HeaderValue {
-        self.inner.cookie.removal()
-    }
-
-    /// The `Set-Cookie` value that deletes the cookie `name` (a chunk of the
-    /// session cookie), with the session cookie's path and domain.
-    pub(crate) fn removal_header(&self, name: &str) -> Option<HeaderValue> {
-        self.inner.cookie.removal_header(name)
+    /// The session cookie's name and rendered attributes.
+    pub(crate) fn cookie_format(&self) -> &CookieFormat {
+        &self.inner.cookie
     }
 }
 

@@ -29,6 +29,7 @@ import jwt
 from cryptography.fernet import Fernet
 
 import compat
+from make_vectors import PYTHON_ONLY_CASES
 
 COOKIE = "session"
 UPDATED_BODY = "Session updated."
@@ -233,6 +234,20 @@ def garbage_tokens(rng: random.Random, codec: str, secret: str, token: str):
     yield "valid envelope, broken JSON", raw_token(codec, key, b'{"var": "x"')
 
 
+def python_only_tokens(codec: str, secret: str):
+    """(case, payload, token) for each of make_vectors.py's python_only cases
+    (JSON only Python writes: lone surrogates, NaN, 2**70, ...) that
+    muffin-session mints for `codec`; base64 and fernet (orjson) refuse lone
+    surrogates and integers beyond 64 bits, and write NaN as null."""
+    for case, payload in PYTHON_ONLY_CASES:
+        payload = {**payload, "var": f"python-only {case}"}
+        try:
+            token = compat.mint(codec, secret, payload)
+        except TypeError:  # orjson.JSONEncodeError: muffin-session cannot mint it
+            continue
+        yield case, payload, token
+
+
 @contextlib.contextmanager
 def example_server(binary: str, codec: str, secret: str, *, args: tuple[str, ...] = (),
                    env: dict[str, str] | None = None):
@@ -285,6 +300,18 @@ def run_codec(c: Checks, binary: str, codec: str, rng: random.Random, rounds: in
         for i, (payload, token) in enumerate(payloads):
             check_update(c, port, codec, secret, token, {**payload, "var": "value"}, f"round {i}")
         c.end_group(f"[{codec}] /update cookie read back by muffin-session ({rounds} payloads)")
+
+        odd = list(python_only_tokens(codec, secret))
+        for case, payload, token in odd:
+            check_load(c, port, token, payload["var"], f"python_only {case}")
+        c.end_group(f"[{codec}] /load reads python_only cookies ({len(odd)} cases)")
+
+        for case, _, token in odd:
+            # Expected: what muffin-session reads from its own token (for
+            # base64 and fernet, NaN came back as null), with var updated.
+            expected = {**compat.decode(codec, secret, token), "var": "value"}
+            check_update(c, port, codec, secret, token, expected, f"python_only {case}")
+        c.end_group(f"[{codec}] /update keeps python_only values ({len(odd)} cases)")
 
         for i, (_, token) in enumerate(payloads):
             for label, bad in garbage_tokens(rng, codec, secret, token):

@@ -1,4 +1,4 @@
-"""Write golden cookie vectors produced by the real muffin-session 2.6.0.
+r"""Write golden cookie vectors produced by the real muffin-session 2.6.0.
 
 Usage: python make_vectors.py OUT.json [--seed N]
 
@@ -6,14 +6,48 @@ Each vector is {"codec", "secret", "payload", "token"}: `token` is what
 muffin-session puts in the `session` cookie for `payload`. base64 and jwt tokens
 are deterministic; fernet tokens carry a random IV and a timestamp, so they
 differ on every run and can only be checked by decoding.
+
+The `python_only` group (not seeded: the same cases on every run) holds
+sessions with values that strict JSON has no text for, or that serde_json
+cannot hold: lone surrogates, NaN and the infinities, integers beyond 64 bits,
+plus -0.0, "\u0000" and a non-BMP character. Their JSON cannot be written as a
+`payload` (the file is strict JSON), so each vector records the JSON text
+muffin-session wrote instead:
+
+    {"codec", "secret", "case", "token",
+     "json":    the exact JSON text inside `token` (the claims, the base64
+                text or the Fernet plaintext), as muffin-session encoded it,
+     "entries": [{"key", "text", "python_only", "value"}]: one per top-level
+                key, in order; `text` is that entry's exact text in `json`
+                ("{" + ",".join(texts) + "}" == json). `python_only` is true when
+                serde_json cannot load the value (a lone surrogate, NaN,
+                Infinity, an integer outside i64/u64); otherwise `value` is
+                the value as JSON,
+     "round_trips": whether muffin-session decodes `token` back to the
+                session it was given}
+
+Which text muffin-session writes depends on the codec: jwt claims are encoded
+by PyJWT with Python's json.dumps (ASCII-only: a lone surrogate is written as
+the escape \ud800, NaN as NaN, 2**70 in full, a non-BMP character as a
+surrogate-pair escape). base64 and fernet are encoded by asgi-tools with
+orjson (a hard dependency of muffin): it writes NaN and the infinities as
+null (lossy: round_trips is false) and refuses lone surrogates and integers
+beyond 64 bits with a TypeError, so a muffin app cannot mint those sessions at
+all. Each refused (codec, case) is listed in `python_only_refused` with the
+error muffin-session raised.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+import math
 import random
 import sys
+
+import asgi_sessions
+import jwt
 
 import compat
 
@@ -66,6 +100,126 @@ def vector(codec: str, secret: str, payload: dict) -> dict:
     return {"codec": codec, "secret": secret, "payload": payload, "token": token}
 
 
+# --------------------------------------------------------------------------
+# python_only: JSON only Python writes
+# --------------------------------------------------------------------------
+
+# One case per odd value, each beside an ordinary key the Rust side can read.
+# Top-level keys differ between cases, so `all_together` is their union, and
+# no top-level entry's text occurs inside another (nested keys are distinct).
+PYTHON_ONLY_SINGLE = [
+    ("lone_high_surrogate", {"var": "value", "s_hi": "\ud800"}),
+    ("lone_low_surrogate", {"var": "value", "s_lo": "\udc00"}),
+    ("nested_lone_surrogates", {"var": "value",
+                                "nested": {"list": ["ok", "\ud800", {"deep": "a\udc00b"}],
+                                           "lo_hi": "\udc00\ud800"}}),
+    ("nan", {"var": "value", "nan": float("nan")}),
+    ("infinity", {"var": "value", "inf": float("inf")}),
+    ("negative_infinity", {"var": "value", "ninf": float("-inf")}),
+    ("int_2_pow_70", {"var": "value", "big": 2**70}),
+    ("int_minus_2_pow_70", {"var": "value", "nbig": -(2**70)}),
+    ("ints_just_beyond_64_bits", {"var": "value", "u64max_plus_1": 2**64,
+                                  "i64min_minus_1": -(2**63) - 1}),
+    ("negative_zero", {"var": "value", "negzero": -0.0}),
+    ("nul_char", {"var": "value", "nul": "\u0000"}),
+    ("non_bmp", {"var": "value", "emoji": "😀"}),
+]
+
+
+def _union(only_what_orjson_writes: bool = False) -> dict:
+    merged = {}
+    for _, payload in PYTHON_ONLY_SINGLE:
+        if only_what_orjson_writes:
+            try:
+                asgi_sessions.json_dumps(payload)
+            except TypeError:
+                continue
+        merged.update(payload)
+    return merged
+
+
+PYTHON_ONLY_CASES = PYTHON_ONLY_SINGLE + [
+    ("all_together", _union()),
+    # base64 and fernet refuse all_together (see the module docs): this is
+    # every case they do write, together.
+    ("all_that_every_codec_writes", _union(only_what_orjson_writes=True)),
+    ("logged_in_lone_surrogate", {"id": 1, "weird": "\ud800"}),
+    ("logged_in_nan", {"id": 1, "n": float("nan")}),
+]
+
+
+def session_json(codec: str, secret: str, token: str) -> bytes:
+    """The JSON text inside a muffin-session token (signature/MAC checked)."""
+    if codec == "base64":
+        return base64.urlsafe_b64decode(token)
+    if codec == "jwt":
+        return jwt.PyJWS().decode(token, key=secret, algorithms=["HS256"])
+    return compat.plugin(codec, secret).create_from_token(None).f.decrypt(token.encode())
+
+
+def entry_text(codec: str, key: str, value) -> str:
+    """The text of one top-level entry, written by the encoder muffin-session
+    uses for `codec` (PyJWT's json.dumps for jwt, asgi-tools' orjson else)."""
+    if codec == "jwt":
+        whole = jwt.PyJWT()._encode_payload({key: value})
+    else:
+        whole = asgi_sessions.json_dumps({key: value})
+    return whole.decode("utf-8")[1:-1]
+
+
+def serde_can_hold(value) -> bool:
+    """Whether serde_json (strict JSON, no arbitrary precision) loads `value`."""
+    if isinstance(value, bool) or value is None:
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**64
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return not any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, list):
+        return all(serde_can_hold(v) for v in value)
+    return all(serde_can_hold(k) and serde_can_hold(v) for k, v in value.items())
+
+
+def python_only_vector(codec: str, secret: str, case: str, payload: dict, token: str) -> dict:
+    text = session_json(codec, secret, token).decode("utf-8")
+    entries = []
+    for key in payload:
+        etext = entry_text(codec, key, payload[key])
+        # What Python wrote (null for NaN under orjson), read with Python's json.
+        written = json.loads("{" + etext + "}")[key]
+        entry = {"key": key, "text": etext, "python_only": not serde_can_hold(written)}
+        if not entry["python_only"]:
+            entry["value"] = written
+        entries.append(entry)
+    assert text == "{" + ",".join(e["text"] for e in entries) + "}", (codec, case, text)
+    for e in entries:  # each entry's text is found once: a substring check is exact
+        assert text.count(e["text"]) == 1, (codec, case, e["text"])
+    round_trips = compat.strict_diff(payload, compat.decode(codec, secret, token)) is None
+    return {"codec": codec, "secret": secret, "case": case, "token": token,
+            "json": text, "entries": entries, "round_trips": round_trips}
+
+
+def python_only_group() -> tuple[list[dict], list[dict]]:
+    """(vectors, refused): every case minted by muffin-session for every codec."""
+    vectors, refused = [], []
+    for codec in compat.CODECS:
+        secret = SECRETS[codec][0]
+        for case, payload in PYTHON_ONLY_CASES:
+            try:
+                token = compat.mint(codec, secret, payload)
+            except TypeError as err:  # orjson.JSONEncodeError: muffin-session refuses
+                refused.append({"codec": codec, "case": case,
+                                "error": f"{type(err).__name__}: {err}"})
+                continue
+            vectors.append(python_only_vector(codec, secret, case, payload, token))
+    # jwt (json.dumps) writes every case, and they are the ones only Python writes.
+    jwt_cases = {v["case"] for v in vectors if v["codec"] == "jwt"}
+    assert jwt_cases == {case for case, _ in PYTHON_ONLY_CASES}, jwt_cases
+    return vectors, refused
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
@@ -82,12 +236,15 @@ def main() -> int:
             secret = rng.choice(SECRETS[codec])
             vectors.append(vector(codec, secret, compat.random_payload(rng)))
 
-    doc = {"generator": "muffin-session 2.6.0", "vectors": vectors}
+    python_only, refused = python_only_group()
+    doc = {"generator": "muffin-session 2.6.0", "vectors": vectors,
+           "python_only": python_only, "python_only_refused": refused}
     with open(args.out, "w", encoding="utf-8") as f:
         # Python's json writes floats with repr(), which round-trips exactly.
         json.dump(doc, f, ensure_ascii=False, indent=1, allow_nan=False)
         f.write("\n")
-    print(f"wrote {len(vectors)} vectors to {args.out} (seed {args.seed})")
+    print(f"wrote {len(vectors)} vectors and {len(python_only)} python_only vectors "
+          f"({len(refused)} refused by muffin-session) to {args.out} (seed {args.seed})")
     return 0
 
 

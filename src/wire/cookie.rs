@@ -28,6 +28,8 @@ const MAX_AGE: &str = "; Max-Age=";
 
 /// The session cookie's pre-rendered format.
 pub(crate) struct CookieFormat {
+    /// The session cookie's name.
+    name: String,
     /// `; HttpOnly; SameSite=Lax; Path=/...`: everything after `name=value`.
     attributes: String,
     /// The same without the configured `Max-Age`, for a session with a
@@ -40,6 +42,11 @@ pub(crate) struct CookieFormat {
 }
 
 impl CookieFormat {
+    /// The session cookie's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Renders the attributes once. Fails (`Err(())`) only if the removal
     /// cookie is not a valid header value, which checked names and attribute
     /// values never cause.
@@ -69,6 +76,7 @@ impl CookieFormat {
         let removal = HeaderValue::try_from(format!("{}={removal_attributes}", attributes.name))
             .map_err(|_| ())?;
         Ok(Self {
+            name: attributes.name.to_owned(),
             attributes: after_name(&rendered),
             attributes_without_max_age: after_name(&without_max_age),
             removal_attributes,

@@ -129,14 +129,3 @@ fn check_header(header: &str) -> Result<(), DecodeError> {
     }
     Ok(())
 }
-
-/// Whether PyJWT checks this claim on every decode, so that muffin-session
-/// could fail on it: the time claims and `aud` always, `sub` and `jti` unless
-/// they are strings.
-pub(crate) fn pyjwt_checks(key: &str, value: &serde_json::Value) -> bool {
-    match key {
-        "exp" | "nbf" | "iat" | "aud" => true,
-        "sub" | "jti" => !value.is_string(),
-        _ => false,
-    }
-}

@@ -12,9 +12,9 @@
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 
-use crate::config::SessionConfig;
+use super::cookie::CookieFormat;
+use super::rejection::Rejection;
 use crate::error::SaveError;
-use crate::rejection::Rejection;
 
 /// The most a browser keeps of one cookie: its `Set-Cookie` line (name, value
 /// and attributes), as RFC 6265 measures it.
@@ -191,44 +191,44 @@ fn chunk_name(name: &str, index: usize) -> String {
 /// given; and deletions for the request's chunks (`stale`) that the new
 /// cookie does not overwrite.
 pub(crate) fn store(
-    config: &SessionConfig,
+    cookie: &CookieFormat,
     token: &str,
     max_age: Option<u64>,
     stale: usize,
 ) -> Result<(Vec<HeaderValue>, usize), SaveError> {
-    let name = config.cookie_name();
-    let attributes = config.attributes_len(max_age);
+    let name = cookie.name();
+    let attributes = cookie.attributes_len(max_age);
     let mut headers = Vec::with_capacity(1 + stale);
     let chunks = if name.len() + 1 + token.len() + attributes <= MAX_COOKIE_SIZE {
-        headers.push(config.cookie_header(name, token, max_age)?);
+        headers.push(cookie.header(name, token, max_age)?);
         0
     } else {
         let parts = split(token, name, attributes)?;
         let head = format!("{CHUNKS_PREFIX}{}", parts.len());
-        headers.push(config.cookie_header(name, &head, max_age)?);
+        headers.push(cookie.header(name, &head, max_age)?);
         for (index, part) in parts.iter().enumerate() {
-            headers.push(config.cookie_header(&chunk_name(name, index + 1), part, max_age)?);
+            headers.push(cookie.header(&chunk_name(name, index + 1), part, max_age)?);
         }
         parts.len()
     };
-    headers.extend(removals(config, chunks + 1..=stale));
+    headers.extend(removals(cookie, chunks + 1..=stale));
     Ok((headers, chunks))
 }
 
 /// The `Set-Cookie` headers that delete the session cookie and its `chunks`.
-pub(crate) fn remove(config: &SessionConfig, chunks: usize) -> Vec<HeaderValue> {
+pub(crate) fn remove(cookie: &CookieFormat, chunks: usize) -> Vec<HeaderValue> {
     let mut headers = Vec::with_capacity(1 + chunks);
-    headers.push(config.removal_cookie());
-    headers.extend(removals(config, 1..=chunks));
+    headers.push(cookie.removal());
+    headers.extend(removals(cookie, 1..=chunks));
     headers
 }
 
 fn removals(
-    config: &SessionConfig,
+    cookie: &CookieFormat,
     indexes: std::ops::RangeInclusive<usize>,
 ) -> impl Iterator<Item = HeaderValue> + '_ {
-    let name = config.cookie_name();
-    indexes.filter_map(move |index| config.removal_header(&chunk_name(name, index)))
+    let name = cookie.name();
+    indexes.filter_map(move |index| cookie.removal_header(&chunk_name(name, index)))
 }
 
 /// Splits a token into chunks that each fit one cookie, checking that

@@ -3,7 +3,7 @@
 //! cookie is an empty session; the reason is logged at debug level and
 //! never shown to the client.
 
-use crate::codec::DecodeError;
+use super::codec::DecodeError;
 
 /// Why a cookie was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,8 +39,6 @@ mod fernet {
     }
 }
 
-pub(crate) use jwt::pyjwt_checks;
-
 use std::fmt;
 use std::str::FromStr;
 
