@@ -363,12 +363,9 @@ async fn python_only_cookies_load_through_the_map_view() {
 /// answers 200 with a `Set-Cookie`, and the new cookie's JSON, read without
 /// the crate (base64 decoded, the JWT's middle part, the Fernet token
 /// decrypted with muffin-session's key), holds `"rust":true` and every
-/// original entry:
-/// - an entry only Python writes (`"s_hi":"\ud800"`, `"nan":NaN`,
-///   `"big":1180591620717411303424`, ...) byte for byte, as Python wrote it;
-/// - an entry serde_json can hold either byte for byte, or as serde_json
-///   writes the same key and value (the crate may rewrite escapes in its
-///   own spelling: `"\ud83d\ude00"` as `"😀"`).
+/// original entry byte for byte, as Python wrote it: those only Python
+/// writes (`"s_hi":"\ud800"`, `"nan":NaN`, `"big":1180591620717411303424`)
+/// and the others (`"\ud83d\ude00"` stays an escape pair).
 ///
 /// Then the crate reads its own cookie back: 200, `"rust": true`, and the
 /// ordinary entries as before.
@@ -419,5 +416,64 @@ async fn python_only_entries_survive_a_rust_insert() {
                 entry.key
             );
         }
+    }
+}
+
+/// A logged-in Python session holding JSON only Python writes: the user
+/// loads (200, never 500), `Session` and `CurrentUser` agree on the login,
+/// and the auth digest the crate stamps into the login keeps the Python
+/// entries byte for byte.
+#[tokio::test]
+async fn python_only_logins_load_their_user_and_keep_their_data() {
+    use axum_cookie_session::{CurrentUser, UserLoader};
+
+    #[derive(Clone)]
+    struct Users;
+    impl UserLoader for Users {
+        type User = i64;
+        type Id = i64;
+        type Error = std::convert::Infallible;
+        async fn load_user(&self, id: i64) -> Result<Option<i64>, Self::Error> {
+            Ok(Some(id))
+        }
+        fn session_auth_hash(&self, user: &i64) -> Option<Vec<u8>> {
+            Some(user.to_be_bytes().to_vec())
+        }
+    }
+
+    let logged_in = python_only_vectors()
+        .into_iter()
+        .filter(|vector| vector.entries.iter().any(|entry| entry.key == "id"))
+        // Users load from signed sessions only.
+        .filter(|vector| vector.codec != SessionType::Base64)
+        .collect::<Vec<_>>();
+    assert!(!logged_in.is_empty());
+    for vector in logged_in {
+        let what = vector.label();
+        let config = vector.config().with_user_loader(Users);
+        let app = Router::new()
+            .route(
+                "/me",
+                get(
+                    |CurrentUser(user): CurrentUser<i64>, session: Session| async move {
+                        format!("user {user}, session id {:?}", session.user_id::<i64>())
+                    },
+                ),
+            )
+            .layer(SessionLayer::new(config.clone()));
+        let cookie = format!("{}={}", config.cookie_name(), vector.token);
+        let reply = common::get(&app, "/me", Some(&cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{what}: {}", reply.body);
+        assert_eq!(reply.body, "user 1, session id Some(1)", "{what}");
+        let token = reply.cookie_value().expect("the digest is stamped");
+        let text = session_json(vector.codec, &vector.secret, &token);
+        for entry in &vector.entries {
+            assert!(
+                text.contains(&entry.text),
+                "{what}: {} lost in {text}",
+                entry.text
+            );
+        }
+        assert!(text.contains(r#""_auth":"#), "{what}: {text}");
     }
 }

@@ -313,6 +313,9 @@ codec_tests!(
     a_session_type_that_is_not_an_object_is_a_500,
     a_session_that_cannot_be_saved_is_a_500,
     values_of_any_serialize_type,
+    a_typed_view_at_its_defaults_writes_nothing,
+    a_field_the_cookie_held_keeps_being_written,
+    a_middleware_change_is_seen_by_its_handler,
 );
 
 /// An unsigned cookie with trailing bytes after its object, read by a view
@@ -337,4 +340,113 @@ async fn trailing_garbage_read_by_a_misfit_view_is_an_empty_session() {
     let config = common::config(SessionType::Base64);
     let saved = common::decode(&config, &reply.cookie_value().unwrap());
     assert_eq!(Value::Object(saved), json!({"theme": "dark"}));
+}
+
+/// Flash messages kept the axum-login way, taken with `std::mem::take`, and
+/// a pending value taken with `Option::take`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Flash {
+    #[serde(default)]
+    messages: Vec<String>,
+    #[serde(default)]
+    pending: Option<String>,
+}
+
+/// `/take` takes the messages and the pending value, returning the view
+/// (which in auto mode saves nothing itself); `/seed?k=v` stores through
+/// the map; `/json` answers the session.
+fn flash_app(codec: SessionType, manual: bool) -> Router {
+    async fn take(mut flash: Session<Flash>) -> (Session<Flash>, String) {
+        let messages = std::mem::take(&mut flash.messages);
+        let pending = flash.pending.take();
+        (flash, format!("{} {pending:?}", messages.len()))
+    }
+    async fn seed(
+        mut session: Session,
+        axum::extract::Query(query): axum::extract::Query<Map<String, Value>>,
+    ) -> (Session, &'static str) {
+        for (key, value) in query {
+            let value: Value = serde_json::from_str(value.as_str().unwrap()).unwrap();
+            session.insert(key, value).unwrap();
+        }
+        (session, "seeded")
+    }
+    async fn read(session: Session) -> Json<Map<String, Value>> {
+        Json(session.into_inner())
+    }
+    let config = common::config(codec);
+    let layer = if manual {
+        SessionLayer::manual(config)
+    } else {
+        SessionLayer::new(config)
+    };
+    Router::new()
+        .route("/take", get(take))
+        .route("/seed", get(seed))
+        .route("/json", get(read))
+        .layer(layer)
+}
+
+async fn a_typed_view_at_its_defaults_writes_nothing(codec: SessionType) {
+    for manual in [false, true] {
+        let mut client = Client::new(flash_app(codec, manual));
+        let reply = client.get("/take").await;
+        assert_eq!(reply.body, "0 None");
+        assert_eq!(reply.set_cookie(), None, "no cookie, manual={manual}");
+        client.get("/seed?other=1").await;
+        let reply = client.get("/take").await;
+        assert_eq!(reply.set_cookie(), None, "other data, manual={manual}");
+        assert_eq!(client.get("/json").await.json(), json!({"other": 1}));
+    }
+}
+
+async fn a_field_the_cookie_held_keeps_being_written(codec: SessionType) {
+    for manual in [false, true] {
+        let mut client = Client::new(flash_app(codec, manual));
+        // `messages=["hi"]&pending="p"`, percent-encoded.
+        client
+            .get("/seed?messages=%5B%22hi%22%5D&pending=%22p%22")
+            .await;
+        let reply = client.get("/take").await;
+        assert_eq!(reply.body, r#"1 Some("p")"#);
+        assert!(reply.set_cookie().is_some(), "manual={manual}");
+        assert_eq!(
+            client.get("/json").await.json(),
+            json!({"messages": [], "pending": null}),
+            "manual={manual}"
+        );
+    }
+}
+
+/// A `from_fn` middleware that counts visits through the map, then calls
+/// the handler, which reads the count: the handler sees this request's.
+async fn a_middleware_change_is_seen_by_its_handler(codec: SessionType) {
+    use axum::extract::Request;
+    use axum::middleware::{from_fn, Next};
+    use axum::response::Response;
+
+    async fn count(mut session: Session, request: Request, next: Next) -> Response {
+        let visits = session.get_as::<u64>("visits").unwrap_or(0);
+        session.insert("visits", visits + 1).unwrap();
+        next.run(request).await
+    }
+    async fn visits(session: Session) -> (Session, String) {
+        let visits = session.get_as::<u64>("visits").unwrap_or(0);
+        (session, visits.to_string())
+    }
+    for manual in [false, true] {
+        let config = common::config(codec);
+        let layer = if manual {
+            SessionLayer::manual(config)
+        } else {
+            SessionLayer::new(config)
+        };
+        let app = Router::new()
+            .route("/", get(visits))
+            .layer(from_fn(count))
+            .layer(layer);
+        let mut client = Client::new(app);
+        assert_eq!(client.get("/").await.body, "1", "manual={manual}");
+        assert_eq!(client.get("/").await.body, "2", "manual={manual}");
+    }
 }

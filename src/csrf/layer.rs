@@ -42,7 +42,7 @@ fn is_safe(method: &Method) -> bool {
 /// 3. Neither header: the request passes. Browsers since 2020 send one of
 ///    them on every cross-origin `POST`, so this is not a browser, and it
 ///    carries no visitor's cookies by accident. For forms that must also
-///    hold against older browsers, [`CsrfToken::verify`] checks a token.
+///    hold against older browsers, [`CsrfToken::verify`](crate::CsrfToken::verify) checks a token.
 ///
 /// Put it on every route that changes state for a logged-in visitor, and on
 /// the login form's target too (login CSRF logs a victim into the

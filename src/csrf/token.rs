@@ -24,7 +24,7 @@ pub const CSRF_FIELD: &str = "csrf_token";
 const TOKEN_BYTES: usize = 32;
 
 /// The session's CSRF token, for forms: the fallback defence for browsers
-/// that send neither `Sec-Fetch-Site` nor `Origin`, when [`CsrfLayer`]'s
+/// that send neither `Sec-Fetch-Site` nor `Origin`, when [`CsrfLayer`](crate::CsrfLayer)'s
 /// header checks cannot tell where a request came from.
 ///
 /// Extracting it (behind [`SessionLayer`](crate::SessionLayer)) makes a
@@ -93,7 +93,7 @@ impl CsrfToken {
 
     /// Checks a state-changing request: `Ok` when its `Sec-Fetch-Site` or
     /// `Origin` header says it comes from this site (or a trusted origin), as
-    /// [`CsrfLayer`] judges; [`CsrfRejection::CrossSite`] when it says
+    /// [`CsrfLayer`](crate::CsrfLayer) judges; [`CsrfRejection::CrossSite`] when it says
     /// another site. With neither header, the request needs `submitted` to be
     /// the session's token if the session holds one: a browser that was
     /// served a form must send its token back. A client that never loaded a
