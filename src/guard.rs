@@ -113,6 +113,7 @@ enum Anonymous {
 /// - The user is loaded once per request, shared with
 ///   [`CurrentUser`](crate::CurrentUser) extractors; the check runs only on
 ///   the routes the guard covers.
+#[must_use = "a guard protects nothing until it is added with `.route_layer(..)`"]
 pub struct RequireUser<U> {
     check: Check<U>,
     anonymous: Anonymous,

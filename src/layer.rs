@@ -70,6 +70,7 @@ use crate::state::shared::{Mode, RequestSession};
 /// axum::serve(listener, ServiceExt::<Request>::into_make_service(app)).await
 /// # }
 /// ```
+#[must_use = "a layer does nothing until it is added with `.layer(..)`"]
 #[derive(Debug, Clone)]
 pub struct SessionLayer {
     config: SessionConfig,

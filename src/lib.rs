@@ -183,6 +183,17 @@
 //! [muffin-session]: https://pypi.org/project/muffin-session/
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Library code never panics on input: no `unwrap` or `expect` outside tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::print_stdout,
+        clippy::print_stderr
+    )
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth_hash;

@@ -29,10 +29,10 @@ mod decode_counter {
     use tracing::{Event, Metadata, Subscriber};
 
     #[derive(Clone, Default)]
-    pub struct Decodes(pub Arc<AtomicUsize>);
+    pub(crate) struct Decodes(pub Arc<AtomicUsize>);
 
     impl Decodes {
-        pub fn take(&self) -> usize {
+        pub(crate) fn take(&self) -> usize {
             self.0.swap(0, Ordering::SeqCst)
         }
     }

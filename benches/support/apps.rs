@@ -30,11 +30,11 @@ use tower_sessions::{MemoryStore, SessionManagerLayer};
 use super::BenchSession;
 
 /// The secret every bench signs and encrypts with.
-pub const SECRET: &str = "a-benchmark-secret-of-32-bytes!!";
+pub(crate) const SECRET: &str = "a-benchmark-secret-of-32-bytes!!";
 
 /// What a row sends its requests to.
 #[derive(Clone)]
-pub enum App {
+pub(crate) enum App {
     /// A `Router`, with its layers added by `Router::layer`.
     Router(Router),
     /// `SessionLayer` wrapped around a whole `Router`, from outside.
@@ -48,7 +48,7 @@ impl From<Router> for App {
 }
 
 /// Sends `GET /` with `cookie` through `app`.
-pub fn request(app: &App, cookie: Option<&HeaderValue>) -> Response<Body> {
+pub(crate) fn request(app: &App, cookie: Option<&HeaderValue>) -> Response<Body> {
     request_to(app, "/", cookie)
 }
 
@@ -114,7 +114,7 @@ impl Visits for BenchSession {
 // ---- the crate ----------------------------------------------------------
 
 /// The crate's config for `codec`, with the in-memory user loader.
-pub fn config(codec: SessionType) -> SessionConfig {
+pub(crate) fn config(codec: SessionType) -> SessionConfig {
     SessionConfig::builder()
         .session_type(codec)
         .secret_key(SECRET)
@@ -553,7 +553,7 @@ fn check_floor(config: &SessionConfig, codec: impl FloorCodec + Clone, cookie: &
 }
 
 /// One row of the request benches.
-pub struct Scenario {
+pub(crate) struct Scenario {
     pub name: &'static str,
     pub app: App,
     pub cookie: HeaderValue,
@@ -562,7 +562,7 @@ pub struct Scenario {
 }
 
 /// Every row, for one payload, in the order the tables show them.
-pub fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
+pub(crate) fn scenarios(payload: &Map<String, Value>) -> Vec<Scenario> {
     let jwt = config(SessionType::Jwt);
     let fernet = config(SessionType::Fernet);
     let jwt_cookie = crate_cookie(&jwt, payload);

@@ -3,7 +3,7 @@
 //! criterion's own estimates.
 #![allow(dead_code)]
 
-pub mod apps;
+pub(crate) mod apps;
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 /// payloads (they are built from it), so the map rows and the typed rows read
 /// the same cookies and differ only in the view they take of them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct BenchSession {
+pub(crate) struct BenchSession {
     pub id: u64,
     pub name: String,
     pub email: String,
@@ -34,7 +34,7 @@ pub struct BenchSession {
 }
 
 /// A typical logged-in user: about 180 bytes of JSON.
-pub fn small_session() -> BenchSession {
+pub(crate) fn small_session() -> BenchSession {
     BenchSession {
         id: 42,
         name: "mike".into(),
@@ -50,7 +50,7 @@ pub fn small_session() -> BenchSession {
 }
 
 /// The small session plus the pages recently viewed: about 2.5 KB of JSON.
-pub fn large_session() -> BenchSession {
+pub(crate) fn large_session() -> BenchSession {
     let recent = (0..42)
         .map(|i| {
             format!(
@@ -73,27 +73,27 @@ fn object_of(session: &BenchSession) -> Map<String, Value> {
 }
 
 /// The small session as the map view sees it.
-pub fn small_payload() -> Map<String, Value> {
+pub(crate) fn small_payload() -> Map<String, Value> {
     object_of(&small_session())
 }
 
 /// The large session as the map view sees it.
-pub fn large_payload() -> Map<String, Value> {
+pub(crate) fn large_payload() -> Map<String, Value> {
     object_of(&large_session())
 }
 
 /// The payloads by name, with their JSON size.
-pub fn payloads() -> [(&'static str, Map<String, Value>); 2] {
+pub(crate) fn payloads() -> [(&'static str, Map<String, Value>); 2] {
     [("small", small_payload()), ("large", large_payload())]
 }
 
-pub fn json_len(payload: &Map<String, Value>) -> usize {
+pub(crate) fn json_len(payload: &Map<String, Value>) -> usize {
     serde_json::to_vec(payload).map_or(0, |json| json.len())
 }
 
 /// Runs a future that completes without waiting (an in-process Router
 /// request), polling it on this thread: no runtime's scheduling in the figures.
-pub fn run<F: Future>(future: F) -> F::Output {
+pub(crate) fn run<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());
     for _ in 0..1_000_000 {
@@ -106,7 +106,7 @@ pub fn run<F: Future>(future: F) -> F::Output {
 
 /// One row of criterion's estimates, in nanoseconds.
 #[derive(Debug, Clone, Copy)]
-pub struct Estimate {
+pub(crate) struct Estimate {
     pub median: f64,
     /// The median absolute deviation.
     pub mad: f64,
@@ -119,7 +119,7 @@ fn criterion_dir() -> PathBuf {
 }
 
 /// The estimate criterion saved for `group/bench` in this run.
-pub fn estimate(id: &str) -> Option<Estimate> {
+pub(crate) fn estimate(id: &str) -> Option<Estimate> {
     let path = criterion_dir().join(id).join("new").join("estimates.json");
     let json: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
     Some(Estimate {
@@ -129,19 +129,19 @@ pub fn estimate(id: &str) -> Option<Estimate> {
 }
 
 /// Criterion's directory name for a benchmark id (it replaces `/` in names).
-pub fn id(group: &str, bench: &str) -> String {
+pub(crate) fn id(group: &str, bench: &str) -> String {
     format!("{group}/{bench}")
 }
 
 /// A named routine to time.
-pub type Routine<'a> = (String, Box<dyn FnMut() + 'a>);
+pub(crate) type Routine<'a> = (String, Box<dyn FnMut() + 'a>);
 
 /// Medians, in nanoseconds per call, of routines timed round-robin: in each
 /// of `rounds` rounds every routine runs a batch of calls. A machine whose
 /// speed drifts during the run (shared cores, frequency changes) then slows
 /// every routine alike, so their ratios stay true even when criterion's
 /// one-after-the-other figures drift apart.
-pub fn interleaved(routines: &mut [Routine<'_>], rounds: usize) -> Vec<(String, f64)> {
+pub(crate) fn interleaved(routines: &mut [Routine<'_>], rounds: usize) -> Vec<(String, f64)> {
     // Batches of about 2 ms, sized from one timed call each.
     let batches: Vec<usize> = routines
         .iter_mut()
@@ -179,7 +179,7 @@ pub fn interleaved(routines: &mut [Routine<'_>], rounds: usize) -> Vec<(String, 
 /// then each target ratio, computed from the interleaved medians, with
 /// whether it holds. Printed, and saved next to criterion's output as
 /// `<name>.md` for BENCHMARKS.md.
-pub struct Report {
+pub(crate) struct Report {
     name: &'static str,
     out: String,
     interleaved: Vec<(String, f64)>,
@@ -187,7 +187,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(name: &'static str) -> Self {
+    pub(crate) fn new(name: &'static str) -> Self {
         Self {
             name,
             out: String::new(),
@@ -205,7 +205,7 @@ impl Report {
 
     /// Times `routines` (named by bench) round-robin and adds their table
     /// for one payload of a group.
-    pub fn measure(
+    pub(crate) fn measure(
         &mut self,
         group: &str,
         payload: &Map<String, Value>,
@@ -224,7 +224,7 @@ impl Report {
     }
 
     /// One table; `rows` are ids (`group/bench`) with their interleaved medians.
-    pub fn table(&mut self, title: &str, rows: Vec<(String, f64)>) {
+    pub(crate) fn table(&mut self, title: &str, rows: Vec<(String, f64)>) {
         let base = rows.first().map(|(id, ns)| (short(id).to_owned(), *ns));
         let _ = writeln!(self.out, "\n### {title}\n");
         let base_name = base.as_ref().map_or("", |(name, _)| name.as_str());
@@ -248,7 +248,7 @@ impl Report {
         self.interleaved.extend(rows);
     }
 
-    pub fn targets_header(&mut self) {
+    pub(crate) fn targets_header(&mut self) {
         let _ = writeln!(
             self.out,
             "\n### Targets (ratios of interleaved medians, same run)\n"
@@ -258,7 +258,13 @@ impl Report {
     }
 
     /// The sum of `numerator` over the sum of `denominator` must be at most `limit`.
-    pub fn target(&mut self, what: &str, numerator: &[&str], denominator: &[&str], limit: f64) {
+    pub(crate) fn target(
+        &mut self,
+        what: &str,
+        numerator: &[&str],
+        denominator: &[&str],
+        limit: f64,
+    ) {
         let sum = |ids: &[&str]| {
             ids.iter()
                 .map(|id| self.interleaved(id))
@@ -280,7 +286,7 @@ impl Report {
         );
     }
 
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         println!("{}", self.out);
         if self.failures > 0 {
             println!("{} target ratio(s) missed", self.failures);

@@ -14,7 +14,7 @@ use tracing_subscriber::EnvFilter;
 const SECRET_VAR: &str = "SESSION_SECRET_KEY";
 
 /// Logs with `RUST_LOG` (default `info`), in colour only on a terminal.
-pub fn init_tracing() {
+pub(crate) fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -24,7 +24,7 @@ pub fn init_tracing() {
 
 /// Why the session config could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigFailure {
+pub(crate) enum ConfigFailure {
     /// A `SESSION_*` variable has a bad value.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -36,7 +36,7 @@ pub enum ConfigFailure {
 /// The config from `SESSION_*` variables. Without `SESSION_SECRET_KEY`, a
 /// fresh random secret is used and announced once: logins then last only as
 /// long as this process, and other instances cannot read its cookies.
-pub fn session_config() -> Result<SessionConfig, ConfigFailure> {
+pub(crate) fn session_config() -> Result<SessionConfig, ConfigFailure> {
     if std::env::var_os(SECRET_VAR).is_some() {
         return Ok(SessionConfig::from_env()?);
     }
@@ -61,7 +61,7 @@ fn random_secret() -> Result<String, ConfigFailure> {
 /// Serves `app` on `ADDR` (else `default_addr`) until Ctrl-C. An address
 /// that cannot be listened on is one line naming it and `ADDR`, and exit
 /// status 1.
-pub async fn serve(app: Router, default_addr: &str) -> Result<(), Box<dyn Error>> {
+pub(crate) async fn serve(app: Router, default_addr: &str) -> Result<(), Box<dyn Error>> {
     let addr = std::env::var("ADDR").unwrap_or_else(|_| default_addr.to_owned());
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(listener) => listener,

@@ -112,7 +112,7 @@ impl Options {
             "PATH" => self.path = value.trim().to_owned(),
             "DOMAIN" => self.domain = optional(value),
             "SECURE" => {
-                self.secure = parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?
+                self.secure = parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
             }
             "HTTP_ONLY" => {
                 self.http_only = parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;

@@ -69,6 +69,7 @@ fn is_safe(method: &Method) -> bool {
 ///     .layer(SessionLayer::new(config));
 /// # Ok(()) }
 /// ```
+#[must_use = "a layer protects nothing until it is added with `.layer(..)`"]
 #[derive(Debug, Clone)]
 pub struct CsrfLayer {
     trusted: Arc<[Origin]>,

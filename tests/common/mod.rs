@@ -14,10 +14,10 @@ use serde_json::{Map, Value};
 use tower::ServiceExt;
 
 /// The secret of muffin-session's own test suite.
-pub const SECRET: &str = "SECRET-TESTS";
+pub(crate) const SECRET: &str = "SECRET-TESTS";
 
 /// Every codec this build has.
-pub fn codecs() -> Vec<SessionType> {
+pub(crate) fn codecs() -> Vec<SessionType> {
     let mut codecs = vec![SessionType::Base64, SessionType::Jwt];
     if cfg!(feature = "fernet") {
         codecs.push(SessionType::Fernet);
@@ -26,18 +26,18 @@ pub fn codecs() -> Vec<SessionType> {
 }
 
 /// The signing codecs this build has.
-pub fn keyed_codecs() -> Vec<SessionType> {
+pub(crate) fn keyed_codecs() -> Vec<SessionType> {
     codecs()
         .into_iter()
         .filter(|codec| *codec != SessionType::Base64)
         .collect()
 }
 
-pub fn config(codec: SessionType) -> SessionConfig {
+pub(crate) fn config(codec: SessionType) -> SessionConfig {
     config_with_secret(codec, SECRET)
 }
 
-pub fn config_with_secret(codec: SessionType, secret: &str) -> SessionConfig {
+pub(crate) fn config_with_secret(codec: SessionType, secret: &str) -> SessionConfig {
     SessionConfig::builder()
         .session_type(codec)
         .secret_key(secret)
@@ -47,7 +47,7 @@ pub fn config_with_secret(codec: SessionType, secret: &str) -> SessionConfig {
 
 /// A response, read whole.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
@@ -55,7 +55,7 @@ pub struct Reply {
 
 impl Reply {
     /// The `Set-Cookie` headers of the response.
-    pub fn set_cookies(&self) -> Vec<&str> {
+    pub(crate) fn set_cookies(&self) -> Vec<&str> {
         self.headers
             .get_all(SET_COOKIE)
             .iter()
@@ -64,26 +64,26 @@ impl Reply {
     }
 
     /// The one `Set-Cookie` of the response, if any.
-    pub fn set_cookie(&self) -> Option<&str> {
+    pub(crate) fn set_cookie(&self) -> Option<&str> {
         let cookies = self.set_cookies();
         assert!(cookies.len() <= 1, "more than one Set-Cookie: {cookies:?}");
         cookies.first().copied()
     }
 
     /// The value of the one `Set-Cookie`.
-    pub fn cookie_value(&self) -> Option<String> {
+    pub(crate) fn cookie_value(&self) -> Option<String> {
         let set_cookie = self.set_cookie()?;
         let pair = set_cookie.split(';').next().unwrap();
         Some(pair.split_once('=').unwrap().1.to_owned())
     }
 
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|err| panic!("{err}: {}", self.body))
     }
 }
 
 /// Sends `GET uri` with an optional `Cookie` header.
-pub async fn get(app: &Router, uri: &str, cookie: Option<&str>) -> Reply {
+pub(crate) async fn get(app: &Router, uri: &str, cookie: Option<&str>) -> Reply {
     let mut request = Request::get(uri);
     if let Some(cookie) = cookie {
         request = request.header(COOKIE, cookie);
@@ -91,7 +91,7 @@ pub async fn get(app: &Router, uri: &str, cookie: Option<&str>) -> Reply {
     send(app, request.body(Body::empty()).unwrap()).await
 }
 
-pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+pub(crate) async fn send(app: &Router, request: Request<Body>) -> Reply {
     let response = app.clone().oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let body = body.collect().await.unwrap().to_bytes();
@@ -104,13 +104,13 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
 
 /// A client that keeps cookies between requests, as a browser does: each
 /// `Set-Cookie` stores its cookie, or deletes it when it carries `Max-Age=0`.
-pub struct Client {
+pub(crate) struct Client {
     pub app: Router,
     pub jar: BTreeMap<String, String>,
 }
 
 impl Client {
-    pub fn new(app: Router) -> Self {
+    pub(crate) fn new(app: Router) -> Self {
         Self {
             app,
             jar: BTreeMap::new(),
@@ -118,7 +118,7 @@ impl Client {
     }
 
     /// The `Cookie` header the client would send.
-    pub fn cookie_header(&self) -> Option<String> {
+    pub(crate) fn cookie_header(&self) -> Option<String> {
         let pairs: Vec<String> = self
             .jar
             .iter()
@@ -127,14 +127,14 @@ impl Client {
         (!pairs.is_empty()).then(|| pairs.join("; "))
     }
 
-    pub async fn get(&mut self, uri: &str) -> Reply {
+    pub(crate) async fn get(&mut self, uri: &str) -> Reply {
         let reply = get(&self.app, uri, self.cookie_header().as_deref()).await;
         self.store(&reply);
         reply
     }
 
     /// Stores (or deletes) the cookies a reply sets.
-    pub fn store(&mut self, reply: &Reply) {
+    pub(crate) fn store(&mut self, reply: &Reply) {
         for set_cookie in reply.set_cookies() {
             let pair = set_cookie.split(';').next().unwrap();
             let (name, value) = pair.split_once('=').unwrap();
@@ -148,7 +148,7 @@ impl Client {
 }
 
 /// Decodes a cookie value with `config`, through the public API.
-pub fn decode(config: &SessionConfig, token: &str) -> Map<String, Value> {
+pub(crate) fn decode(config: &SessionConfig, token: &str) -> Map<String, Value> {
     let mut headers = HeaderMap::new();
     let cookie = format!("{}={token}", config.cookie_name());
     headers.insert(COOKIE, HeaderValue::from_str(&cookie).unwrap());
@@ -157,7 +157,7 @@ pub fn decode(config: &SessionConfig, token: &str) -> Map<String, Value> {
 }
 
 /// Encodes `data` into a cookie value with `config`, through the public API.
-pub fn encode(config: &SessionConfig, data: Value) -> String {
+pub(crate) fn encode(config: &SessionConfig, data: Value) -> String {
     let mut session: Session = config.load_from_request(&HeaderMap::new()).unwrap();
     let Value::Object(data) = data else {
         panic!("not an object")
@@ -173,11 +173,11 @@ pub fn encode(config: &SessionConfig, data: Value) -> String {
 }
 
 /// The JWT header PyJWT writes.
-pub const PYJWT_HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+pub(crate) const PYJWT_HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
 /// A JWT with any header, its HMAC-SHA256 signature made with `secret`, as
 /// an attacker who knows (or guesses) a key would make it.
-pub fn sign_jwt(secret: &str, header: &str, claims: &Value) -> String {
+pub(crate) fn sign_jwt(secret: &str, header: &str, claims: &Value) -> String {
     jwt_signed_with(header, claims, |message| {
         hmac::<hmac::Hmac<sha2::Sha256>>(secret, message)
     })
@@ -185,7 +185,11 @@ pub fn sign_jwt(secret: &str, header: &str, claims: &Value) -> String {
 
 /// A JWT with any header and claims, whose signature `sign` makes from the
 /// signed message (`header.claims`, base64url).
-pub fn jwt_signed_with(header: &str, claims: &Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
+pub(crate) fn jwt_signed_with(
+    header: &str,
+    claims: &Value,
+    sign: impl Fn(&[u8]) -> Vec<u8>,
+) -> String {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
 
@@ -199,14 +203,14 @@ pub fn jwt_signed_with(header: &str, claims: &Value, sign: impl Fn(&[u8]) -> Vec
 }
 
 /// The MAC `M` (HMAC with some hash) of `message` keyed by `secret`.
-pub fn hmac<M: hmac::Mac + hmac::digest::KeyInit>(secret: &str, message: &[u8]) -> Vec<u8> {
+pub(crate) fn hmac<M: hmac::Mac + hmac::digest::KeyInit>(secret: &str, message: &[u8]) -> Vec<u8> {
     let mut mac = <M as hmac::Mac>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(message);
     mac.finalize().into_bytes().to_vec()
 }
 
 /// What the crate logs at `level` or above while `f` runs.
-pub fn logs_of(level: tracing::Level, f: impl FnOnce()) -> String {
+pub(crate) fn logs_of(level: tracing::Level, f: impl FnOnce()) -> String {
     #[derive(Clone, Default)]
     struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
     impl std::io::Write for Buffer {
