@@ -66,7 +66,9 @@ use crate::wire::object::{Object, AUTH_HASH_KEY, USER_ID_KEY};
 /// after them sees them, in the same middleware or handler or in the ones
 /// it calls. Changes made through `DerefMut` (`cart.items.push(..)`) are
 /// handed to the session when the view is dropped (or saved, or changed
-/// again after another view's change).
+/// again after another view's change). Change one view through `DerefMut`
+/// at a time: while two views hold such changes, which one wins a key they
+/// share is not ordered (the crate logs a warning).
 ///
 /// So the one case a middleware must handle itself is a typed view changed
 /// through `DerefMut` and still held while it calls `next.run(request)`: the
@@ -202,6 +204,12 @@ where
             self.reread();
         }
         if self.baseline.is_none() {
+            if self.request.holding() > 0 {
+                tracing::warn!(
+                    "two session views are changed through DerefMut at once: which change wins \
+                     a key they share is not ordered. Change one view at a time, or use insert"
+                );
+            }
             match view::capture(&self.value) {
                 Ok(baseline) => self.baseline = Some(baseline),
                 Err(err) => self.request.fail(self.write_error(err)),
@@ -218,6 +226,15 @@ where
         let applied = self.request.apply_now(changes);
         self.reread();
         applied.map(drop)
+    }
+
+    /// Hands back this view's changes and reads the session again if
+    /// another view changed it since, so a method sees what it replaces.
+    fn catch_up(&mut self) {
+        self.hand_over_or_fail();
+        if self.request.generation() != self.generation {
+            self.reread();
+        }
     }
 
     fn change_or_fail(&mut self, changes: Vec<Change>) {
@@ -483,20 +500,20 @@ impl Session {
     ) -> Result<Option<Value>, SaveError> {
         let key = key.into();
         let text = serde_json::to_string(&value)?;
-        let value: Value = serde_json::from_str(&text)?;
+        self.catch_up();
         let previous = self.value.get(&key).cloned();
-        if previous.as_ref() == Some(&value) {
-            return Ok(previous);
-        }
+        // Applied even when the value is the same: it is still the latest
+        // write of the key, which a change handed back later must not undo.
         self.change(vec![Change::Keys(vec![(key, Some(text))])])?;
         Ok(previous)
     }
 
     /// Removes `key`, returning its value. The change applies at once.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let previous = self.value.get(key).cloned()?;
+        self.catch_up();
+        let previous = self.value.get(key).cloned();
         self.change_or_fail(vec![Change::Keys(vec![(key.to_owned(), None)])]);
-        Some(previous)
+        previous
     }
 }
 

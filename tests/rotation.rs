@@ -223,6 +223,28 @@ async fn a_login_is_not_resigned_without_its_user(codec: SessionType) {
     }
 }
 
+/// A login muffin-session minted under the old key carries no issue time:
+/// renewing its digest does not re-issue it with a fresh one while a
+/// lifetime is set, or it would outlive the old key. (Fernet tokens always
+/// carry their own time.)
+#[tokio::test]
+async fn an_old_key_login_without_an_issue_time_gets_no_fresh_one() {
+    let muffin = SessionConfig::builder()
+        .session_type(SessionType::Jwt)
+        .secret_key(OLD)
+        .build()
+        .unwrap();
+    let token = common::encode(&muffin, serde_json::json!({"id": 1}));
+    for manual in [false, true] {
+        let site = Site::new(SessionType::Jwt);
+        let mut client = Client::new(site.app(SECRET, &[OLD], manual));
+        client.jar.insert("session".to_owned(), token.clone());
+        let reply = client.get("/me").await;
+        assert_eq!(reply.body, "user 1");
+        assert!(reply.set_cookie().is_none(), "manual={manual}");
+    }
+}
+
 keyed_codec_tests!(
     auto_mode_rotation_keeps_a_remembered_login,
     manual_mode_rotation_keeps_a_remembered_login,

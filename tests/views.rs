@@ -316,6 +316,7 @@ codec_tests!(
     a_typed_view_at_its_defaults_writes_nothing,
     a_field_the_cookie_held_keeps_being_written,
     a_middleware_change_is_seen_by_its_handler,
+    a_method_sees_what_another_view_changed,
 );
 
 /// An unsigned cookie with trailing bytes after its object, read by a view
@@ -449,4 +450,33 @@ async fn a_middleware_change_is_seen_by_its_handler(codec: SessionType) {
         assert_eq!(client.get("/").await.body, "1", "manual={manual}");
         assert_eq!(client.get("/").await.body, "2", "manual={manual}");
     }
+}
+
+/// `a` and `b` are read before the handler runs: `b` sets a key, then `a`
+/// sets it back to what `a` read, or removes a key only `b` stored. The
+/// handler's last change wins.
+async fn a_method_sees_what_another_view_changed(codec: SessionType) {
+    async fn set_back(mut a: Session, mut b: Session) -> &'static str {
+        b.insert("k", 2).unwrap();
+        a.insert("k", 1).unwrap();
+        b.insert("flash", "x").unwrap();
+        assert_eq!(a.remove("flash"), Some(json!("x")));
+        "done"
+    }
+    async fn read(session: Session) -> Json<Map<String, Value>> {
+        Json(session.into_inner())
+    }
+    async fn seed(mut session: Session) -> &'static str {
+        session.insert("k", 1).unwrap();
+        "seeded"
+    }
+    let app = Router::new()
+        .route("/seed", get(seed))
+        .route("/set-back", get(set_back))
+        .route("/json", get(read))
+        .layer(SessionLayer::new(common::config(codec)));
+    let mut client = Client::new(app);
+    client.get("/seed").await;
+    client.get("/set-back").await;
+    assert_eq!(client.get("/json").await.json(), json!({"k": 1}));
 }

@@ -257,10 +257,18 @@ impl RequestSession {
         let Some(digest) = renewed else {
             return;
         };
+        let unlimited = self.config.lifetime().is_none();
         if let Some(loaded) = state.loaded.as_mut() {
             let value = serde_json::to_string(&digest).unwrap_or_default();
             loaded.object.set(AUTH_HASH_KEY, &value);
-            if loaded.reissue == Reissue::No {
+            // As in `load`: a cookie from a fallback key with no issue time
+            // to keep is not re-issued while a lifetime is set, or a fresh
+            // issue time would let it outlive the old key.
+            let by_fallback_key = loaded
+                .received
+                .is_some_and(|received| received.fallback_key);
+            let keeps_time = !by_fallback_key || loaded.claims.issued_at.is_some() || unlimited;
+            if loaded.reissue == Reissue::No && keeps_time {
                 loaded.reissue = Reissue::KeepIssueTime;
             }
         }

@@ -14,8 +14,9 @@
 //! Python's dialect and gives the text of each entry; it only validates and
 //! cuts, and every value is still parsed by `serde_json`.
 
-/// How deep arrays and objects may nest, as in `serde_json`.
-const MAX_DEPTH: usize = 128;
+/// How deep arrays and objects may nest inside the session object: what
+/// `serde_json` reads (128 levels, the session object being one).
+const MAX_DEPTH: usize = 127;
 
 /// One top-level entry of an object, borrowed from its text.
 #[derive(Debug, PartialEq, Eq)]

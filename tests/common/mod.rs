@@ -229,7 +229,12 @@ pub(crate) fn logs_of(level: tracing::Level, f: impl FnOnce()) -> String {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    tracing::subscriber::with_default(subscriber, f);
+    tracing::subscriber::with_default(subscriber, || {
+        // Tests running beside this one, with no subscriber, may have left
+        // a callsite cached as disabled: ask every callsite again.
+        tracing::callsite::rebuild_interest_cache();
+        f();
+    });
     let bytes = buffer.0.lock().unwrap().clone();
     String::from_utf8(bytes).unwrap()
 }
