@@ -237,6 +237,17 @@ where
         }
     }
 
+    /// After this view, current, applied a change of its own to `value`
+    /// too: it matches the session of generation `applied`, unless another
+    /// view changed it in between.
+    fn applied(&mut self, applied: u64) {
+        if self.generation.checked_add(1) == Some(applied) {
+            self.generation = applied;
+        } else {
+            self.reread();
+        }
+    }
+
     fn change_or_fail(&mut self, changes: Vec<Change>) {
         if let Err(err) = self.change(changes) {
             self.request.fail(err);
@@ -500,20 +511,35 @@ impl Session {
     ) -> Result<Option<Value>, SaveError> {
         let key = key.into();
         let text = serde_json::to_string(&value)?;
+        let value: Value = serde_json::from_str(&text)?;
         self.catch_up();
-        let previous = self.value.get(&key).cloned();
         // Applied even when the value is the same: it is still the latest
         // write of the key, which a change handed back later must not undo.
-        self.change(vec![Change::Keys(vec![(key, Some(text))])])?;
+        let applied = self
+            .request
+            .apply_now(vec![Change::Keys(vec![(key.clone(), Some(text))])])?;
+        let previous = self.value.insert(key, value);
+        self.applied(applied);
         Ok(previous)
     }
 
     /// Removes `key`, returning its value. The change applies at once.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         self.catch_up();
-        let previous = self.value.get(key).cloned();
-        self.change_or_fail(vec![Change::Keys(vec![(key.to_owned(), None)])]);
-        previous
+        match self
+            .request
+            .apply_now(vec![Change::Keys(vec![(key.to_owned(), None)])])
+        {
+            Ok(applied) => {
+                let previous = self.value.remove(key);
+                self.applied(applied);
+                previous
+            }
+            Err(err) => {
+                self.request.fail(err);
+                None
+            }
+        }
     }
 }
 

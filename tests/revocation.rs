@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
 
 use axum::extract::Query;
 use axum::routing::get;
@@ -15,49 +13,10 @@ use axum_cookie_session::{
     CurrentUser, SaveError, Session, SessionConfig, SessionLayer, SessionType, UserLoader,
     AUTH_HASH_KEY,
 };
+use common::users::{User, Users};
 use common::{decode, encode, get as send_get, Client, SECRET};
 use serde::Deserialize;
 use serde_json::json;
-
-#[derive(Clone)]
-struct User {
-    id: i64,
-    password_hash: String,
-}
-
-/// Users in memory, whose password hash a test can change.
-#[derive(Clone, Default)]
-struct Users(Arc<Mutex<HashMap<i64, String>>>);
-
-impl Users {
-    fn with(id: i64, password_hash: &str) -> Self {
-        let users = Self::default();
-        users.set_password(id, password_hash);
-        users
-    }
-
-    fn set_password(&self, id: i64, password_hash: &str) {
-        self.0.lock().unwrap().insert(id, password_hash.to_owned());
-    }
-}
-
-impl UserLoader for Users {
-    type User = User;
-    type Id = i64;
-    type Error = Infallible;
-
-    async fn load_user(&self, id: i64) -> Result<Option<User>, Infallible> {
-        let users = self.0.lock().unwrap();
-        Ok(users.get(&id).map(|hash| User {
-            id,
-            password_hash: hash.clone(),
-        }))
-    }
-
-    fn session_auth_hash(&self, user: &User) -> Option<Vec<u8>> {
-        Some(user.password_hash.clone().into_bytes())
-    }
-}
 
 #[derive(Deserialize)]
 struct Params {

@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
@@ -17,6 +15,7 @@ use axum::Router;
 use axum_cookie_session::{
     CurrentUser, SaveError, Session, SessionConfig, SessionLayer, SessionType, UserLoader,
 };
+use common::users::{User, Users};
 use common::{Client, SECRET};
 
 const OLD: &str = "an-older-secret-of-this-app-0123";
@@ -24,35 +23,8 @@ const START: u64 = 1_700_000_000;
 const DAY: u64 = 24 * 3600;
 const REMEMBER: u64 = 30 * DAY;
 
-#[derive(Clone)]
-struct User {
-    id: i64,
-    password_hash: String,
-}
-
-/// One user, whose password hash is the digested auth hash.
-#[derive(Clone)]
-struct Users(HashMap<i64, String>);
-
-impl UserLoader for Users {
-    type User = User;
-    type Id = i64;
-    type Error = Infallible;
-
-    async fn load_user(&self, id: i64) -> Result<Option<User>, Infallible> {
-        Ok(self.0.get(&id).map(|hash| User {
-            id,
-            password_hash: hash.clone(),
-        }))
-    }
-
-    fn session_auth_hash(&self, user: &User) -> Option<Vec<u8>> {
-        Some(user.password_hash.clone().into_bytes())
-    }
-}
-
 fn users() -> Users {
-    Users(HashMap::from([(1, "hash-1".to_owned())]))
+    Users::with(1, "hash-1")
 }
 
 /// Configs at one shared test clock.

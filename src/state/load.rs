@@ -68,7 +68,7 @@ pub(crate) fn load(config: &SessionConfig, headers: &HeaderMap, now: u64) -> Loa
                 lifetime: decoded.claims.lifetime,
                 fallback_key: decoded.by_fallback_key,
             });
-            loaded.reissue = reissue(config, &decoded);
+            loaded.reissue = reissue(&decoded);
             loaded.object = decoded.object;
             loaded.claims = decoded.claims;
         }
@@ -107,17 +107,12 @@ fn decode(config: &SessionConfig, token: &str, now: u64) -> Result<Decoded, Reje
 
 /// Why an accepted cookie is re-issued: renewal wins over a fallback key,
 /// since both write the current key and renewal also moves the issue time.
-///
-/// A fallback-key cookie without an issue time is not re-issued while a
-/// lifetime is set: it has no time to keep, and a fresh one would let it
-/// outlive the old key by up to a lifetime. It keeps working under the old
-/// key until that key is dropped (or the session changes, which writes a
-/// fresh cookie, as any change does).
-fn reissue(config: &SessionConfig, decoded: &Decoded) -> Reissue {
-    let keeps_time = decoded.claims.issued_at.is_some() || config.lifetime().is_none();
+/// Whether a re-issue is written after all is decided at save time (see
+/// `shared::reissue`).
+fn reissue(decoded: &Decoded) -> Reissue {
     if decoded.renew {
         Reissue::Renew
-    } else if decoded.by_fallback_key && keeps_time {
+    } else if decoded.by_fallback_key {
         Reissue::KeepIssueTime
     } else {
         Reissue::No

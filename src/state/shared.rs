@@ -257,18 +257,10 @@ impl RequestSession {
         let Some(digest) = renewed else {
             return;
         };
-        let unlimited = self.config.lifetime().is_none();
         if let Some(loaded) = state.loaded.as_mut() {
             let value = serde_json::to_string(&digest).unwrap_or_default();
             loaded.object.set(AUTH_HASH_KEY, &value);
-            // As in `load`: a cookie from a fallback key with no issue time
-            // to keep is not re-issued while a lifetime is set, or a fresh
-            // issue time would let it outlive the old key.
-            let by_fallback_key = loaded
-                .received
-                .is_some_and(|received| received.fallback_key);
-            let keeps_time = !by_fallback_key || loaded.claims.issued_at.is_some() || unlimited;
-            if loaded.reissue == Reissue::No && keeps_time {
+            if loaded.reissue == Reissue::No {
                 loaded.reissue = Reissue::KeepIssueTime;
             }
         }
@@ -371,7 +363,7 @@ impl RequestSession {
                 claims: &loaded.claims,
                 changed: *changed,
                 ended: *ended,
-                reissue: reissue(loaded, *digest_checked),
+                reissue: reissue(loaded, *digest_checked, self.config.lifetime().is_some()),
                 present: loaded.present,
                 chunks: loaded.chunks,
                 now: loaded.now,
@@ -389,16 +381,26 @@ impl RequestSession {
     }
 }
 
-/// The re-issue the cookie gets. A login that came under a fallback key with
-/// an auth digest nobody checked this request is not re-signed: its digest
-/// may be the old key's too, and can only be renewed with its user at hand.
-/// Re-signed alone, it would be refused once the old key is dropped.
-fn reissue(loaded: &Loaded, digest_checked: bool) -> Reissue {
+/// The re-issue the cookie gets, if any: every rule that holds a re-issue
+/// back is here.
+///
+/// A cookie that came under a fallback key is not re-signed when
+/// - it has no issue time to keep while a lifetime is set: a fresh one would
+///   let it outlive the old key by up to a lifetime (it keeps working under
+///   the old key until that key is dropped, or the session changes);
+/// - it holds an auth digest nobody checked this request: the digest may be
+///   the old key's too, and can only be renewed with its user at hand;
+///   re-signed alone, it would be refused once the old key is dropped.
+fn reissue(loaded: &Loaded, digest_checked: bool, lifetime: bool) -> Reissue {
     let by_fallback_key = loaded
         .received
         .is_some_and(|received| received.fallback_key);
+    if !by_fallback_key {
+        return loaded.reissue;
+    }
+    let no_time_to_keep = lifetime && loaded.claims.issued_at.is_none();
     let unchecked_digest = !digest_checked && loaded.object.get(AUTH_HASH_KEY).is_some();
-    if by_fallback_key && unchecked_digest {
+    if no_time_to_keep || unchecked_digest {
         Reissue::No
     } else {
         loaded.reissue

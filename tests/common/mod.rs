@@ -2,6 +2,8 @@
 //! over a `Router`, and decoding cookies through the public API.
 #![allow(dead_code)]
 
+pub(crate) mod users;
+
 use std::collections::BTreeMap;
 
 use axum::body::Body;
