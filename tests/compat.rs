@@ -477,3 +477,29 @@ async fn python_only_logins_load_their_user_and_keep_their_data() {
         assert!(text.contains(r#""_auth":"#), "{what}: {text}");
     }
 }
+
+/// How a view shows what only Python writes: `NaN` and `Infinity` as
+/// `null`, a lone surrogate as U+FFFD, an integer beyond 64 bits as a float;
+/// the rest of the session as it is.
+#[tokio::test]
+async fn values_only_python_writes_read_as_their_nearest_json() {
+    let text = r#"{"n":NaN,"i":-Infinity,"s":"a\ud800","big":1180591620717411303424,"id":1}"#;
+    let message = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(common::PYJWT_HEADER),
+        URL_SAFE_NO_PAD.encode(text)
+    );
+    let signature = common::hmac::<hmac::Hmac<sha2::Sha256>>(common::SECRET, message.as_bytes());
+    let token = format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature));
+    let app = Router::new()
+        .route(
+            "/",
+            get(|session: Session| async move { Json(session.into_inner()) }),
+        )
+        .layer(SessionLayer::new(common::config(SessionType::Jwt)));
+    let reply = common::get(&app, "/", Some(&format!("session={token}"))).await;
+    assert_eq!(
+        reply.json(),
+        json!({"n": null, "i": null, "s": "a\u{fffd}", "big": 1.1805916207174113e21, "id": 1})
+    );
+}

@@ -480,3 +480,43 @@ async fn a_method_sees_what_another_view_changed(codec: SessionType) {
     client.get("/set-back").await;
     assert_eq!(client.get("/json").await.json(), json!({"k": 1}));
 }
+
+/// The one case a middleware must handle itself: a typed view changed
+/// through `DerefMut` and still held across `next.run`. The handler does not
+/// see the change (it is saved afterwards), and the crate says so.
+#[test]
+fn a_view_held_across_next_run_is_warned_about() {
+    use axum::extract::Request;
+    use axum::middleware::{from_fn, Next};
+    use axum::response::Response;
+
+    async fn count(mut cart: Session<Cart>, request: Request, next: Next) -> Response {
+        cart.items.push("held".into());
+        next.run(request).await
+    }
+    async fn items(cart: Session<Cart>) -> String {
+        cart.items.len().to_string()
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    // A thread-local subscriber can miss an event while tests beside this
+    // one change tracing's global interest: a few tries, each checked whole.
+    for _ in 0..3 {
+        let app = Router::new()
+            .route("/", get(items))
+            .layer(from_fn(count))
+            .layer(SessionLayer::new(common::config(SessionType::Jwt)));
+        let mut client = Client::new(app);
+        let logs = common::logs_of(tracing::Level::WARN, || {
+            let reply = runtime.block_on(client.get("/"));
+            assert_eq!(reply.body, "0", "the handler does not see the held change");
+        });
+        // Saved all the same, once the middleware dropped its view.
+        assert_eq!(runtime.block_on(client.get("/")).body, "1");
+        if logs.contains("holds changes made through DerefMut") {
+            return;
+        }
+    }
+    panic!("the held view was never warned about");
+}
