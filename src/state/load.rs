@@ -92,7 +92,7 @@ struct Decoded {
 fn decode(config: &SessionConfig, token: &str, now: u64) -> Result<Decoded, Rejection> {
     let decoded = config.codec().decode(token, now)?;
     let text = String::from_utf8(decoded.json).map_err(|_| Rejection::NotAnObject)?;
-    let mut object = Object::parse(&text).map_err(|_| Rejection::NotAnObject)?;
+    let mut object = Object::parse(text).map_err(|_| Rejection::NotAnObject)?;
     let claims = config.claims().take(&mut object, decoded.timestamp, now)?;
     let renew = config
         .expiry()

@@ -6,10 +6,11 @@
 //! - [`shared`]: the per-request state every view reads from and hands its
 //!   changes to, in the order the handler made them;
 //! - [`view`]: how a Rust type reads its keys from the session, and what it
-//!   changed;
+//!   changed; `capture`: what it serializes to, entry by entry;
 //! - [`save`]: the session and what happened to it in, `Set-Cookie` values
 //!   out (a plain function).
 
+mod capture;
 pub(crate) mod load;
 pub(crate) mod save;
 pub(crate) mod shared;

@@ -224,7 +224,7 @@ impl RequestSession {
                     }
                     *changed |= match &value {
                         Some(value) => loaded.object.set(&key, value),
-                        None => loaded.object.remove(&key).is_some(),
+                        None => loaded.object.remove(&key),
                     };
                     key_times.retain(|(written, _)| *written != key);
                     key_times.push((key, time));

