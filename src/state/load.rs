@@ -57,7 +57,7 @@ pub(crate) fn load(config: &SessionConfig, headers: &HeaderMap, now: u64) -> Loa
     };
     loaded.present = true;
     loaded.chunks = found.chunks;
-    let size = found.token.as_ref().map_or(0, String::len);
+    let size = found.token.as_ref().map_or(0, |token| token.len());
     match found.token.and_then(|token| decode(config, &token, now)) {
         Ok(decoded) => {
             tracing::trace!("session cookie decoded");

@@ -9,6 +9,8 @@
 //! header is refused with [`SaveError::TooLarge`]. muffin-session does not read
 //! chunked cookies: sessions shared with it must fit in one cookie.
 
+use std::borrow::Cow;
+
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 
@@ -42,9 +44,10 @@ const CHUNKS_PREFIX: &str = "chunks-";
 pub const MAX_REQUEST_COOKIES: usize = 512;
 
 /// The session cookie a request carried.
-pub(crate) struct Found {
-    /// The whole token, chunks put back together.
-    pub(crate) token: Result<String, Rejection>,
+pub(crate) struct Found<'a> {
+    /// The whole token: borrowed from the request when it is one cookie,
+    /// chunks put back together otherwise.
+    pub(crate) token: Result<Cow<'a, str>, Rejection>,
     /// How many chunk cookies it was split into (0: one plain cookie).
     pub(crate) chunks: usize,
 }
@@ -52,26 +55,25 @@ pub(crate) struct Found {
 /// What one cookie name (the session cookie, or one of its chunks) held
 /// across the request's cookies.
 #[derive(Default)]
-enum Seen {
+enum Seen<'a> {
     #[default]
     None,
     /// One value, however many times it was sent.
-    One(String),
+    One(&'a [u8]),
     /// Larger than `limit`: refused without being kept.
     Oversized,
     /// Two different values: which one the browser meant cannot be known.
     Ambiguous,
 }
 
-impl Seen {
+impl<'a> Seen<'a> {
     /// Records a value sent under this name; values over `limit` bytes are
     /// not kept.
-    fn record(&mut self, value: &[u8], limit: usize) {
-        let value_is = |kept: &str| kept.as_bytes() == value;
+    fn record(&mut self, value: &'a [u8], limit: usize) {
         *self = match std::mem::take(self) {
             Self::None if value.len() > limit => Self::Oversized,
-            Self::None => Self::One(String::from_utf8_lossy(value).into_owned()),
-            Self::One(kept) if value_is(&kept) => Self::One(kept),
+            Self::None => Self::One(value),
+            Self::One(kept) if kept == value => Self::One(kept),
             Self::Oversized if value.len() > limit => Self::Oversized,
             Self::Ambiguous | Self::One(_) | Self::Oversized => Self::Ambiguous,
         };
@@ -87,9 +89,9 @@ impl Seen {
 /// for a parent domain or another path by a sibling site, beside the real
 /// one) are refused as ambiguous: the session is empty, rather than one the
 /// browser may not have meant. The same value sent twice is one cookie.
-pub(crate) fn find(headers: &HeaderMap, name: &str) -> Option<Found> {
+pub(crate) fn find<'a>(headers: &'a HeaderMap, name: &str) -> Option<Found<'a>> {
     let mut session = Seen::None;
-    let mut parts: [Seen; MAX_CHUNKS] = Default::default();
+    let mut parts: [Seen<'_>; MAX_CHUNKS] = Default::default();
     let mut count = 0;
     for header in headers.get_all(COOKIE) {
         for pair in header.as_bytes().split(|byte| *byte == b';') {
@@ -117,13 +119,17 @@ pub(crate) fn find(headers: &HeaderMap, name: &str) -> Option<Found> {
     }
     let value = match session {
         Seen::None => return None,
-        Seen::One(value) => value,
+        // A token is ASCII: anything else is no token of any codec.
+        Seen::One(value) => match std::str::from_utf8(value) {
+            Ok(value) => value,
+            Err(_) => return Some(refused(Rejection::Malformed)),
+        },
         Seen::Oversized => return Some(refused(Rejection::Oversized)),
         Seen::Ambiguous => return Some(refused(Rejection::Ambiguous)),
     };
     let Some(count) = value.strip_prefix(CHUNKS_PREFIX) else {
         return Some(Found {
-            token: Ok(value),
+            token: Ok(Cow::Borrowed(value)),
             chunks: 0,
         });
     };
@@ -132,13 +138,13 @@ pub(crate) fn find(headers: &HeaderMap, name: &str) -> Option<Found> {
         _ => return Some(refused(Rejection::Chunks)),
     };
     Some(Found {
-        token: join(parts, chunks),
+        token: join(parts, chunks).map(Cow::Owned),
         chunks,
     })
 }
 
 /// A session cookie refused before any decoding.
-fn refused(rejection: Rejection) -> Found {
+fn refused(rejection: Rejection) -> Found<'static> {
     Found {
         token: Err(rejection),
         chunks: 0,
@@ -146,11 +152,13 @@ fn refused(rejection: Rejection) -> Found {
 }
 
 /// Chunks `1..=count`, in order, as one token.
-fn join(parts: [Seen; MAX_CHUNKS], count: usize) -> Result<String, Rejection> {
+fn join(parts: [Seen<'_>; MAX_CHUNKS], count: usize) -> Result<String, Rejection> {
     let mut token = String::new();
     for part in parts.into_iter().take(count) {
         match part {
-            Seen::One(value) => token.push_str(&value),
+            Seen::One(value) => {
+                token.push_str(std::str::from_utf8(value).map_err(|_| Rejection::Malformed)?);
+            }
             Seen::None => return Err(Rejection::Chunks),
             Seen::Oversized => return Err(Rejection::Oversized),
             Seen::Ambiguous => return Err(Rejection::Ambiguous),
