@@ -283,6 +283,29 @@ mod tests {
     }
 
     #[test]
+    fn keys_taken_out_of_the_object_are_not_read_from_its_text() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Claimy {
+            a: u32,
+            #[serde(default, rename = "_iat")]
+            issued: Option<u64>,
+        }
+        let mut object = Object::parse(r#"{"a":1,"_iat":5}"#).unwrap();
+        let shape = shape_of::<Claimy>();
+        assert_eq!(parse::<Claimy>(&object, shape).unwrap().issued, Some(5));
+        object.remove("_iat");
+        assert_eq!(
+            parse::<Claimy>(&object, shape).unwrap(),
+            Claimy { a: 1, issued: None }
+        );
+        let map: Map<String, Value> = parse(&object, Shape::Map).unwrap();
+        assert_eq!(map.len(), 1);
+        // A set entry is not in the text at all: read from the entries.
+        object.set("a", "2");
+        assert_eq!(parse::<Claimy>(&object, shape).unwrap().a, 2);
+    }
+
+    #[test]
     fn only_what_changed_is_a_change() {
         let before = capture(&Cart::default()).unwrap();
         assert!(diff(&before, &capture(&Cart::default()).unwrap()).is_empty());
