@@ -113,7 +113,8 @@ async fn is_none_for_a_refused_cookie(codec: SessionType) {
     assert_eq!(reply.json(), Value::Null, "an expired cookie");
 }
 
-keyed_codec_tests!(
+codec_tests!(
+    keyed:
     describes_the_cookie_as_it_came,
     counts_the_chunks_of_a_large_session,
     says_when_a_fallback_key_verified_it,

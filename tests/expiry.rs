@@ -439,7 +439,8 @@ codec_tests!(
     sliding_expiration_reissues_past_half_the_lifetime,
 );
 
-keyed_codec_tests!(a_fallback_key_reissue_keeps_the_issue_time);
+codec_tests!(
+    keyed:a_fallback_key_reissue_keeps_the_issue_time);
 
 /// An expired cookie whose issue time is not at the end of its object (as
 /// 0.1 wrote them, and as muffin-session keeps them after adding keys) stays

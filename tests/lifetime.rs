@@ -256,4 +256,5 @@ codec_tests!(
     the_claim_is_reserved,
 );
 
-keyed_codec_tests!(a_key_rotation_keeps_it_and_its_issue_time);
+codec_tests!(
+    keyed:a_key_rotation_keeps_it_and_its_issue_time);

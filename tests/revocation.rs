@@ -264,7 +264,8 @@ async fn manual_mode_revokes_too(codec: SessionType) {
     );
 }
 
-keyed_codec_tests!(
+codec_tests!(
+    keyed:
     manual_mode_revokes_too,
     a_password_change_logs_out_every_other_browser,
     the_digest_is_keyed_and_reveals_no_hash,

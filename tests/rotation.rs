@@ -217,7 +217,8 @@ async fn an_old_key_login_without_an_issue_time_gets_no_fresh_one() {
     }
 }
 
-keyed_codec_tests!(
+codec_tests!(
+    keyed:
     auto_mode_rotation_keeps_a_remembered_login,
     manual_mode_rotation_keeps_a_remembered_login,
     auto_mode_stamps_a_login_without_a_digest,

@@ -725,4 +725,5 @@ codec_tests!(
     bad_cookies_are_an_empty_session,
 );
 
-keyed_codec_tests!(a_cookie_made_with_a_fallback_key_loads_and_is_reissued_with_the_current_key);
+codec_tests!(
+    keyed:a_cookie_made_with_a_fallback_key_loads_and_is_reissued_with_the_current_key);

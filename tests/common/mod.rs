@@ -242,55 +242,33 @@ pub(crate) fn logs_of(level: tracing::Level, f: impl FnOnce()) -> String {
 }
 
 /// Runs each `async fn name(codec: SessionType)` once per codec this build
-/// has, as tests named `name::base64`, `name::jwt` and `name::fernet`.
+/// has, as tests named `name::base64`, `name::jwt` and `name::fernet`; with
+/// `keyed:` first, once per signing codec (`name::jwt`, `name::fernet`): the
+/// behaviours that need a key, which `Base64` does not take.
 #[macro_export]
 macro_rules! codec_tests {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                use axum_cookie_session::SessionType;
-
-                #[tokio::test]
-                async fn base64() {
-                    super::$name(SessionType::Base64).await
-                }
-
-                #[tokio::test]
-                async fn jwt() {
-                    super::$name(SessionType::Jwt).await
-                }
-
-                #[cfg(feature = "fernet")]
-                #[tokio::test]
-                async fn fernet() {
-                    super::$name(SessionType::Fernet).await
-                }
-            }
-        )*
+    (keyed: $($name:ident),* $(,)?) => {
+        $( $crate::codec_tests!(@each $name: jwt Jwt, fernet Fernet); )*
     };
-}
-
-/// Runs each `async fn name(codec: SessionType)` once per signing codec this
-/// build has, as tests named `name::jwt` and `name::fernet`: the behaviours
-/// that need a key, which `Base64` does not take.
-#[macro_export]
-macro_rules! keyed_codec_tests {
     ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                use axum_cookie_session::SessionType;
-
-                #[tokio::test]
-                async fn jwt() {
-                    super::$name(SessionType::Jwt).await
-                }
-
-                #[cfg(feature = "fernet")]
-                #[tokio::test]
-                async fn fernet() {
-                    super::$name(SessionType::Fernet).await
-                }
-            }
-        )*
+        $( $crate::codec_tests!(@each $name: base64 Base64, jwt Jwt, fernet Fernet); )*
+    };
+    (@each $name:ident: $($test:ident $codec:ident),*) => {
+        mod $name {
+            $( $crate::codec_tests!(@test $name $test $codec); )*
+        }
+    };
+    (@test $name:ident fernet $codec:ident) => {
+        #[cfg(feature = "fernet")]
+        #[tokio::test]
+        async fn fernet() {
+            super::$name(axum_cookie_session::SessionType::$codec).await
+        }
+    };
+    (@test $name:ident $test:ident $codec:ident) => {
+        #[tokio::test]
+        async fn $test() {
+            super::$name(axum_cookie_session::SessionType::$codec).await
+        }
     };
 }
