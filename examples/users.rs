@@ -5,8 +5,9 @@
 //!
 //! Like muffin-session's snippet, it logs in and out on `GET`, so that the
 //! two answer the same URLs. Any site can trigger a `GET` with a link or an
-//! image: a real app changes the session only on `POST`, behind
-//! `CsrfLayer`, as the demo (`cargo run -p demo`) does.
+//! image: a real app changes the session only on `POST`, which
+//! `SessionLayer` refuses from other sites, as the demo (`cargo run -p demo`)
+//! does.
 //!
 //! ```sh
 //! cargo run --example users   # on http://127.0.0.1:3003; a random secret unless SESSION_SECRET_KEY is set

@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 
+use crate::headers::chosen_by_caller_kind;
+
 /// A boxed error from a [`UserLoader`](crate::UserLoader).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -58,6 +60,41 @@ pub enum ConfigError {
         compat: String,
         /// Why muffin-session cannot use it.
         why: &'static str,
+    },
+    /// A secret or fallback key is shorter than 32 bytes (RFC 7518 asks
+    /// HS256 keys of at least 256 bits), and the app did not acknowledge
+    /// it with [`allow_weak_secret`](crate::SessionConfigBuilder::allow_weak_secret).
+    #[error(
+        "`{option}` {why} To keep an existing Muffin app's secret until it can change, set \
+         `{allow}` to true (a warning is then logged at every start). The value is not shown"
+    )]
+    WeakSecret {
+        /// The option or variable name of the key.
+        option: String,
+        /// The option or variable name of the opt-in.
+        allow: String,
+        /// Why the key is weak.
+        why: &'static str,
+    },
+    /// A secret or fallback key starts or ends with whitespace: easily lost
+    /// when it is copied, or moved to the fallback keys (which a comma
+    /// separates, with spaces allowed around it).
+    #[error(
+        "`{option}` holds a key that starts or ends with whitespace: remove it, in this app and \
+         in any app sharing the cookies (the value is not shown)"
+    )]
+    SecretWhitespace {
+        /// The option or variable name of the key.
+        option: String,
+    },
+    /// A duration is zero: no session could last.
+    #[error(
+        "`{option}` is 0 seconds: no session could last. Give it a number of seconds above 0, or \
+         leave it unset for its default"
+    )]
+    ZeroDuration {
+        /// The option or variable name.
+        option: String,
     },
     /// The session type is not one of `base64`, `jwt`, `fernet`.
     #[error("`{option}` is `{value}`: expected one of `base64`, `jwt`, `fernet`")]
@@ -139,11 +176,13 @@ pub enum ConfigError {
         value: String,
     },
     /// The login URL is neither a path on this site (one leading `/`) nor an
-    /// `http(s)` URL, or holds control characters: a redirect to it would be
-    /// broken, or go somewhere no login page is (`javascript:`, `//host`).
+    /// `http(s)` URL, or holds control characters or a fragment: a redirect
+    /// to it would be broken, go somewhere no login page is (`javascript:`,
+    /// `//host`), or lose its `next` (`/login#top?next=..`).
     #[error(
         "`{option}` is {value:?}: expected a path on this site starting with a single `/` (such \
-         as `/login`) or an `http://` or `https://` URL, without control characters"
+         as `/login`) or an `http://` or `https://` URL, without control characters or a \
+         `#fragment` (the `next` parameter is added after it, and a fragment would swallow it)"
     )]
     InvalidLoginUrl {
         /// The option or variable name.
@@ -151,12 +190,15 @@ pub enum ConfigError {
         /// The value that was given.
         value: String,
     },
-    /// The cookie `Domain` is a single label (`com`, `.com`): a public suffix,
-    /// which browsers refuse, or which would share the session with every
-    /// site under it.
+    /// The cookie `Domain` is not a bare host name of two labels or more:
+    /// a single label (`com`, `.com`) is a public suffix, and a port, a
+    /// scheme, a path, a space or a `*` makes browsers drop the cookie, so
+    /// no login would ever stick.
     #[error(
-        "`{option}` is `{value}`: a cookie domain must be a host name with at least two labels \
-         (`example.com`); leave it unset for a cookie sent to this host only"
+        "`{option}` is `{value}`: a cookie domain is a bare host name with at least two labels \
+         (`example.com`), without scheme, port, path, `*` or spaces (browsers drop the cookie \
+         otherwise, so every login would silently fail); leave it unset for a cookie sent to \
+         this host only"
     )]
     InvalidDomain {
         /// The option or variable name.
@@ -168,7 +210,8 @@ pub enum ConfigError {
     /// `https` scheme.
     #[error(
         "`{option}` holds `{value}`: a trusted origin is `https://host` or `http://host`, with \
-         `:port` when it is not the default, and no path, query, user or `*`"
+         `:port` (digits, no leading zero) when it is not the default, and no path, query, \
+         fragment, user or `*`"
     )]
     InvalidOrigin {
         /// The option or variable name.
@@ -360,11 +403,19 @@ pub enum UserRejection {
 impl IntoResponse for UserRejection {
     fn into_response(self) -> Response {
         match self {
-            Self::LoginRequired { location, status } => redirect(&location, status),
+            Self::LoginRequired { location, status } => {
+                let mut response = redirect(&location, status);
+                chosen_by_caller_kind(response.headers_mut());
+                response
+            }
             Self::Unauthorized {
                 login_url,
                 cookie_name,
-            } => unauthorized(&login_url, &cookie_name),
+            } => {
+                let mut response = unauthorized(&login_url, &cookie_name);
+                chosen_by_caller_kind(response.headers_mut());
+                response
+            }
             Self::Session(rejection) => rejection.into_response(),
             Self::NoUserLoader { .. } | Self::UnsignedLogins { .. } | Self::Loader(_) => {
                 tracing::error!(error = %self, "user not loaded");

@@ -25,6 +25,18 @@ pub(crate) fn add_set_cookies(headers: &mut HeaderMap, set_cookies: Vec<HeaderVa
     }
 }
 
+/// Marks an answer chosen by what kind of caller sent the request (a `401`
+/// for an API call, a redirect for a page navigation): it varies on the
+/// headers that tell them apart, and no cache stores it, since it also
+/// depends on who is logged in.
+pub(crate) fn chosen_by_caller_kind(headers: &mut HeaderMap) {
+    headers.append(
+        VARY,
+        HeaderValue::from_static("Accept, Sec-Fetch-Mode, X-Requested-With"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
 /// Cache directives aimed at CDNs only, which take precedence over
 /// `Cache-Control` there.
 const CDN_CACHE_CONTROLS: [&str; 2] = ["cdn-cache-control", "surrogate-control"];

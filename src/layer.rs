@@ -1,20 +1,76 @@
-//! [`SessionLayer`]: auto-managed sessions (muffin-session's `auto_manage=True`).
+//! [`SessionLayer`]: one shared session per request, saved after the
+//! handler, behind the cross-origin check.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use http::{Request, Response, StatusCode};
+use axum::response::{IntoResponse, Response};
+use http::{Request, StatusCode};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::config::SessionConfig;
+use crate::csrf::check::check;
 use crate::headers::add_set_cookies;
 use crate::state::shared::{Mode, RequestSession};
 
-/// A tower layer that saves the session after every request.
+/// A tower layer that refuses cross-origin state-changing requests and
+/// saves the session after every request.
+///
+/// # Cross-origin requests are refused
+///
+/// Before the handler runs, a request whose method changes state (every
+/// method but `GET`, `HEAD` and `OPTIONS`) and that a browser marks as sent
+/// by another site is answered `403 Forbidden`, and nothing else happens:
+/// no handler, no session. The checks, in order (those of Go's
+/// `http.CrossOriginProtection`):
+///
+/// 1. `Sec-Fetch-Site` (sent by every current browser): `same-origin` or
+///    `none` (the user's own navigation) passes; `same-site` (a sibling
+///    subdomain) and `cross-site` pass only from a
+///    [trusted origin](crate::SessionConfigBuilder::trusted_origins).
+/// 2. Without it, `Origin`: it passes if its host and port are the
+///    request's `Host` (or, behind a proxy, a trusted origin: the site's
+///    public origin); anything else, `null` included, is refused. The
+///    scheme is not compared: behind a TLS-terminating proxy the server
+///    cannot know its own.
+/// 3. Neither header: the request passes. Browsers since 2020 send one of
+///    them on every cross-origin `POST`, so this is not a browser, and it
+///    carries no visitor's cookies by accident. For forms that must also
+///    hold against older browsers, [`CsrfToken`](crate::CsrfToken) checks
+///    a token.
+///
+/// Every route behind the layer is covered, whatever order the routes and
+/// layers were added in: a route outside it cannot read the session at all
+/// (its extractors answer `500` naming the missing layer). So a webhook
+/// that other servers post to goes outside the layer:
+///
+/// ```
+/// use axum::{routing::post, Router};
+/// use axum_cookie_session::{Session, SessionConfig, SessionLayer};
+///
+/// async fn update(session: Session) {}
+/// async fn webhook(body: String) {}
+///
+/// # fn main() -> Result<(), axum_cookie_session::ConfigError> {
+/// let config = SessionConfig::builder().secret_key("s".repeat(32)).build()?;
+/// let app: Router = Router::new()
+///     .route("/account", post(update)) // cross-origin posts: 403
+///     .layer(SessionLayer::new(config))
+///     .route("/webhooks/payments", post(webhook)); // no session, no check
+/// # Ok(()) }
+/// ```
+///
+/// Refusals are logged at warn level with the `Origin`, `Sec-Fetch-Site`
+/// and `Host` compared. Keep `GET` handlers free of side effects: they are
+/// not checked, as `SameSite=Lax` cookies are sent with them.
+/// [`cross_origin_protection(false)`](crate::SessionConfigBuilder::cross_origin_protection)
+/// turns the check off.
+///
+/// # One shared session
 ///
 /// It gives each request one shared session that every
 /// [`Session<T>`](crate::Session) extractor of that request uses. The cookie is
@@ -124,10 +180,9 @@ pub struct SessionService<S> {
     mode: Mode,
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+impl<S, ReqBody> Service<Request<ReqBody>> for SessionService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: Default,
+    S: Service<Request<ReqBody>, Response = Response>,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -138,11 +193,28 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        if let Some(judge) = self.config.cross_origin() {
+            match check(judge, &request) {
+                Ok(Some(verdict)) => {
+                    request.extensions_mut().insert(verdict);
+                }
+                Ok(None) => {}
+                Err(refused) => {
+                    return ResponseFuture {
+                        state: FutureState::Refused {
+                            response: Some(refused.into_response()),
+                        },
+                    }
+                }
+            }
+        }
         let session = Arc::new(RequestSession::new(self.config.clone(), self.mode));
         request.extensions_mut().insert(Arc::clone(&session));
         ResponseFuture {
-            inner: self.inner.call(request),
-            session,
+            state: FutureState::Inner {
+                future: self.inner.call(request),
+                session,
+            },
         }
     }
 }
@@ -151,8 +223,17 @@ pin_project! {
     /// The response future of [`SessionService`].
     pub struct ResponseFuture<F> {
         #[pin]
-        inner: F,
-        session: Arc<RequestSession>,
+        state: FutureState<F>,
+    }
+}
+
+pin_project! {
+    #[project = StateProjection]
+    enum FutureState<F> {
+        // The handler's answer, then the session saved into it.
+        Inner { #[pin] future: F, session: Arc<RequestSession> },
+        // The cross-origin refusal, taken once.
+        Refused { response: Option<Response> },
     }
 }
 
@@ -162,20 +243,25 @@ impl<F> std::fmt::Debug for ResponseFuture<F> {
     }
 }
 
-impl<F, ResBody, E> Future for ResponseFuture<F>
+impl<F, E> Future for ResponseFuture<F>
 where
-    F: Future<Output = Result<Response<ResBody>, E>>,
-    ResBody: Default,
+    F: Future<Output = Result<Response, E>>,
 {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut response = ready!(this.inner.poll(cx))?;
-        if this.session.was_read() {
-            save(this.session, &mut response);
+        match self.project().state.project() {
+            StateProjection::Inner { future, session } => {
+                let mut response = ready!(future.poll(cx))?;
+                if session.was_read() {
+                    save(session, &mut response);
+                }
+                Poll::Ready(Ok(response))
+            }
+            StateProjection::Refused { response } => {
+                Poll::Ready(Ok(response.take().unwrap_or_default()))
+            }
         }
-        Poll::Ready(Ok(response))
     }
 }
 
@@ -183,7 +269,7 @@ where
 /// Manual mode: the handler saved it, or it warns. Either way, a session that
 /// could not be saved turns the response into a bare `500`, rather than
 /// letting the handler's success reach a client whose session was lost.
-fn save<B: Default>(session: &RequestSession, response: &mut Response<B>) {
+fn save(session: &RequestSession, response: &mut Response) {
     let saved = match session.mode() {
         Mode::Auto => session.take_set_cookies(),
         Mode::Manual => session.check_saved().map(|()| Vec::new()),
@@ -192,8 +278,7 @@ fn save<B: Default>(session: &RequestSession, response: &mut Response<B>) {
         Ok(set_cookies) => add_set_cookies(response.headers_mut(), set_cookies),
         Err(err) => {
             tracing::error!(error = %err, "session not saved");
-            *response = Response::new(B::default());
-            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            *response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     }
 }

@@ -132,14 +132,15 @@
 //!
 //! # Cross-site request forgery
 //!
-//! [`CsrfLayer`] refuses state-changing requests from other sites (by
-//! `Sec-Fetch-Site`, then `Origin`); [`CsrfToken`] is a session-bound form
-//! token for browsers that send neither header. `SameSite=Lax` alone does not
-//! stop login CSRF, state-changing `GET`s or sibling subdomains:
+//! [`SessionLayer`] refuses state-changing requests from other sites before
+//! the handler runs (by `Sec-Fetch-Site`, then `Origin`), on every route it
+//! covers, by default; [`CsrfToken`] is a session-bound form token for
+//! browsers that send neither header. `SameSite=Lax` alone does not stop
+//! login CSRF, state-changing `GET`s or sibling subdomains:
 //!
 //! ```
 //! use axum::{routing::post, Router};
-//! use axum_cookie_session::{CsrfLayer, Session, SessionConfig, SessionLayer};
+//! use axum_cookie_session::{Session, SessionConfig, SessionLayer};
 //!
 //! async fn logout(mut session: Session) -> &'static str {
 //!     session.logout();
@@ -148,8 +149,7 @@
 //!
 //! fn app(config: SessionConfig) -> Router {
 //!     Router::new()
-//!         .route("/logout", post(logout))
-//!         .layer(CsrfLayer::new(&config)) // a cross-site POST is a 403
+//!         .route("/logout", post(logout)) // a cross-site POST is a 403
 //!         .layer(SessionLayer::new(config))
 //! }
 //! ```
@@ -210,11 +210,12 @@ mod state;
 mod user;
 mod wire;
 
-pub use config::{SameSite, SessionConfig, SessionConfigBuilder, ENV_PREFIX, INSECURE_SECRET};
-pub use cookie_info::CookieInfo;
-pub use csrf::{
-    CsrfFuture, CsrfLayer, CsrfRejection, CsrfService, CsrfToken, CSRF_FIELD, CSRF_TOKEN_KEY,
+pub use config::{
+    SameSite, SessionConfig, SessionConfigBuilder, DEFAULT_LIFETIME, ENV_PREFIX, INSECURE_SECRET,
+    MIN_SECRET_BYTES,
 };
+pub use cookie_info::CookieInfo;
+pub use csrf::{CsrfRejection, CsrfToken, CSRF_FIELD, CSRF_TOKEN_KEY};
 pub use error::{BoxError, ConfigError, SaveError, SessionRejection, UserRejection};
 pub use guard::{safe_next, RequireUser, RequireUserService};
 pub use layer::{ResponseFuture, SessionLayer, SessionService};

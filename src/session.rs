@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::config::SessionConfig;
 use crate::cookie_info::CookieInfo;
+use crate::csrf::random::{new_token, CSRF_TOKEN_KEY};
 use crate::error::{SaveError, SessionRejection};
 use crate::headers::add_set_cookies;
 use crate::state::shared::{request_session, Change, Mode, RequestSession};
@@ -304,13 +305,11 @@ where
     /// [`SaveError::Json`] if `id` does not serialize.
     pub fn login(&mut self, id: impl Serialize) -> Result<(), SaveError> {
         let id = serde_json::to_string(&id)?;
-        self.change(vec![
-            Change::Keys(vec![
-                (USER_ID_KEY.to_owned(), Some(id)),
-                (AUTH_HASH_KEY.to_owned(), None),
-            ]),
-            Change::Lifetime(None),
-        ])
+        let keys = vec![
+            (USER_ID_KEY.to_owned(), Some(id)),
+            (AUTH_HASH_KEY.to_owned(), None),
+        ];
+        self.change_login(keys)
     }
 
     /// Logs `user` in under `id`, as [`login`](Self::login) does, and
@@ -339,6 +338,21 @@ where
     ) -> Result<(), SaveError> {
         let id = serde_json::to_string(&id)?;
         let keys = login_keys(self.request.config(), id, user)?;
+        self.change_login(keys)
+    }
+
+    /// Applies a login's keys, with a fresh CSRF token when the request
+    /// uses them, and resets the session's own lifetime.
+    fn change_login(&mut self, mut keys: Vec<(String, Option<String>)>) -> Result<(), SaveError> {
+        if self.request.uses_csrf_tokens() {
+            let token = new_token().and_then(|token| serde_json::to_string(&token).ok());
+            if token.is_none() {
+                tracing::error!(
+                    "no CSRF token stored at login: the operating system gave no random bytes"
+                );
+            }
+            keys.push((CSRF_TOKEN_KEY.to_owned(), token));
+        }
         self.change(vec![Change::Keys(keys), Change::Lifetime(None)])
     }
 

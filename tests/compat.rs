@@ -250,8 +250,20 @@ async fn read_map(app: &Router, config: &SessionConfig, token: &str, what: &str)
         "{what}: /read: {}",
         reply.body
     );
-    // Asserts: reading is not a change, so nothing is written back.
-    assert_eq!(reply.set_cookie(), None, "{what}: /read set a cookie");
+    // Asserts: reading is not a change. A Python cookie has no issue time,
+    // so it is written back once, stamped with one: the same session, which
+    // then reads without being written again.
+    if let Some(stamped) = reply.cookie_value() {
+        let cookie = format!("{}={stamped}", config.cookie_name());
+        let again = common::get(app, "/read", Some(&cookie)).await;
+        assert_eq!(again.status, StatusCode::OK, "{what}: stamped /read");
+        assert_eq!(again.set_cookie(), None, "{what}: stamped twice");
+        assert_eq!(
+            again.json(),
+            reply.json(),
+            "{what}: the stamp changed the session"
+        );
+    }
     reply.json()
 }
 

@@ -109,7 +109,7 @@ fn errors_never_show_the_secret() {
 #[test]
 fn debug_never_shows_the_secret() {
     let config = builder()
-        .secret_key("hunter2-hunter2-hunter2-hunter2")
+        .secret_key("hunter2-hunter2-hunter2-hunter2!")
         .fallback_keys(["old-hunter2-old-hunter2-old-hunter2"])
         .build()
         .unwrap();
@@ -304,7 +304,7 @@ fn from_vars_reads_expiry_and_rotation_variables() {
         ),
         (
             "SESSION_FALLBACK_KEYS",
-            "old-key-old-key-old-key-old-key-old, older",
+            "old-key-old-key-old-key-old-key-old, older-key-older-key-older-key-older",
         ),
         ("SESSION_MAX_AGE", "3600"),
         ("SESSION_LIFETIME", "600"),
@@ -326,7 +326,20 @@ fn from_vars_reads_expiry_and_rotation_variables() {
     let config = from_vars(&[("SESSION_MAX_AGE", "60")]).unwrap();
     assert_eq!(config.lifetime(), Some(Duration::from_secs(60)));
     assert!(config.muffin_compat());
-    let config = SessionConfig::from_vars([("SESSION_SECRET_KEY", "k")]).unwrap();
+    // Else 14 days, on the server only: the cookie stays a browser-session
+    // one. No limit at all must be asked for.
+    let config = from_vars(&[]).unwrap();
+    assert_eq!(config.lifetime(), Some(Duration::from_secs(14 * 24 * 3600)));
+    assert_eq!(config.max_age(), None);
+    let config = from_vars(&[("SESSION_LIFETIME", "none")]).unwrap();
+    assert_eq!(config.lifetime(), None);
+    let config = builder().unlimited_lifetime().build().unwrap();
+    assert_eq!(config.lifetime(), None);
+    let config: SessionConfig = serde_json::from_str(&format!(
+        r#"{{"secret_key": "{}", "lifetime": "none"}}"#,
+        common::SECRET
+    ))
+    .unwrap();
     assert_eq!(config.lifetime(), None);
 
     let err = env_error("SESSION_LIFETIME", "an hour");
@@ -336,7 +349,10 @@ fn from_vars_reads_expiry_and_rotation_variables() {
 #[test]
 fn fallback_keys_deserialize_from_a_list_or_a_comma_separated_string() {
     // A cookie signed with the second old key loads: both keys were read.
-    let old = builder().secret_key("old-2").build().unwrap();
+    let old = builder()
+        .secret_key("old-2-old-2-old-2-old-2-old-2-old-2")
+        .build()
+        .unwrap();
     let mut session: axum_cookie_session::Session =
         old.load_from_request(&HeaderMap::new()).unwrap();
     session.insert("id", 1).unwrap();
@@ -348,8 +364,17 @@ fn fallback_keys_deserialize_from_a_list_or_a_comma_separated_string() {
         COOKIE,
         set_cookie.split(';').next().unwrap().parse().unwrap(),
     );
-    for keys in [r#"["old-1", "old-2"]"#, r#""old-1, old-2""#] {
-        let json = format!(r#"{{"secret_key": "current", "fallback_keys": {keys}}}"#);
+    let (one, two) = (
+        "old-1-old-1-old-1-old-1-old-1-old-1",
+        "old-2-old-2-old-2-old-2-old-2-old-2",
+    );
+    for keys in [
+        format!(r#"["{one}", "{two}"]"#),
+        format!(r#""{one}, {two}""#),
+    ] {
+        let json = format!(
+            r#"{{"secret_key": "current-current-current-current!", "fallback_keys": {keys}}}"#
+        );
         let config: SessionConfig = serde_json::from_str(&json).unwrap();
         let session: axum_cookie_session::Session = config.load_from_request(&request).unwrap();
         assert_eq!(session.get("id"), Some(&serde_json::json!(1)), "{keys}");
@@ -377,58 +402,156 @@ fn warnings_of(build: impl FnOnce()) -> String {
 }
 
 #[test]
-fn weak_secrets_are_warned_about_without_being_shown() {
-    let build = |codec: SessionType, secret: &'static str, fallback: &'static str| {
+fn weak_secrets_are_refused_unless_allowed_and_then_warned_about() {
+    let strong = "0123456789abcdef0123456789abcdef";
+    let try_build = |codec: SessionType, secret: &str, fallback: &str, allow: bool| {
+        builder()
+            .session_type(codec)
+            .secret_key(secret)
+            .fallback_keys([fallback])
+            .allow_weak_secret(allow)
+            .build()
+    };
+    let warnings_with = |codec: SessionType, secret: &'static str, fallback: &'static str| {
         warnings_of(move || {
-            builder()
-                .session_type(codec)
-                .secret_key(secret)
-                .fallback_keys([fallback])
-                .build()
-                .unwrap();
+            try_build(codec, secret, fallback, true).unwrap();
         })
     };
-    let strong = "0123456789abcdef0123456789abcdef";
-    assert_eq!(build(SessionType::Jwt, strong, strong), "");
-    let warnings = build(SessionType::Jwt, "short-jwt-secret", strong);
+    assert_eq!(warnings_with(SessionType::Jwt, strong, strong), "");
+    // Refused, naming the option and the opt-in, never the secret: the
+    // secret and the fallback keys by one rule, every codec that signs.
+    let cases = [
+        (SessionType::Jwt, "short-jwt-secret", strong, "secret_key"),
+        (
+            SessionType::Jwt,
+            strong,
+            "short-old-secret",
+            "fallback_keys",
+        ),
+        (SessionType::Jwt, INSECURE_SECRET, strong, "secret_key"),
+        (SessionType::Jwt, strong, INSECURE_SECRET, "fallback_keys"),
+        (
+            SessionType::Fernet,
+            "sixteen-chars-16",
+            strong,
+            "secret_key",
+        ),
+        (
+            SessionType::Fernet,
+            strong,
+            "tiny-fernet-key",
+            "fallback_keys",
+        ),
+    ];
+    for (codec, secret, fallback, option) in cases {
+        if codec == SessionType::Fernet && !cfg!(feature = "fernet") {
+            continue;
+        }
+        let err = try_build(codec, secret, fallback, false).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::WeakSecret { option: named, allow, .. }
+                if named == option && allow == "allow_weak_secret"),
+            "{codec} {option}: {err:?}"
+        );
+        let message = format!("{err} {err:?}");
+        for shown in [secret, fallback] {
+            assert!(shown == strong || !message.contains(shown), "{message}");
+        }
+    }
+    let err = SessionConfig::from_vars([
+        ("SESSION_SECRET_KEY", strong),
+        ("SESSION_FALLBACK_KEYS", "hunter2"),
+    ])
+    .unwrap_err();
+    assert!(err.to_string().contains("`SESSION_FALLBACK_KEYS`"), "{err}");
+    assert!(
+        err.to_string().contains("`SESSION_ALLOW_WEAK_SECRET`"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    SessionConfig::from_vars([
+        ("SESSION_SECRET_KEY", strong),
+        ("SESSION_FALLBACK_KEYS", "hunter2"),
+        ("SESSION_ALLOW_WEAK_SECRET", "true"),
+    ])
+    .unwrap();
+
+    // Allowed: a warning at every build, naming the key's option.
+    let warnings = warnings_with(SessionType::Jwt, "short-jwt-secret", strong);
     assert!(
         warnings.contains("`secret_key` is shorter than 32 bytes"),
         "{warnings}"
     );
     assert!(!warnings.contains("short-jwt-secret"), "{warnings}");
-    let warnings = build(SessionType::Jwt, strong, "short-old-secret");
+    let warnings = warnings_with(SessionType::Jwt, strong, "short-old-secret");
     assert!(
         warnings.contains("`fallback_keys` is shorter"),
         "{warnings}"
     );
-
-    let warnings = build(SessionType::Fernet, "sixteen-chars-16", strong);
-    assert!(warnings.contains("AES half"), "{warnings}");
-    assert!(!warnings.contains("sixteen-chars-16"), "{warnings}");
-    let warnings = build(SessionType::Fernet, "twenty-four-characters!!", strong);
-    assert!(
-        warnings.contains("shorter than 32 characters"),
-        "{warnings}"
-    );
+    if cfg!(feature = "fernet") {
+        let warnings = warnings_with(SessionType::Fernet, "sixteen-chars-16", strong);
+        assert!(warnings.contains("AES half"), "{warnings}");
+        assert!(!warnings.contains("sixteen-chars-16"), "{warnings}");
+        let warnings = warnings_with(SessionType::Fernet, "twenty-four-characters!!", strong);
+        assert!(
+            warnings.contains("shorter than 32 characters"),
+            "{warnings}"
+        );
+        // A real Fernet key, and secrets stretched by HKDF, are not weak
+        // (and are Rust-only: see the next test).
+        let fernet_key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
+        let rust_only = warnings_of(|| {
+            builder()
+                .session_type(SessionType::Fernet)
+                .secret_key(fernet_key)
+                .muffin_compat(false)
+                .build()
+                .unwrap();
+        });
+        assert_eq!(rust_only, "");
+    }
     // The public default as a fallback key lets anyone forge sessions.
-    let warnings = build(SessionType::Jwt, strong, INSECURE_SECRET);
+    let warnings = warnings_with(SessionType::Jwt, strong, INSECURE_SECRET);
     assert!(
         warnings.contains("`fallback_keys` holds the insecure default"),
         "{warnings}"
     );
-    // A real Fernet key, and secrets stretched by HKDF, are not weak (and
-    // are Rust-only: see the next test).
-    let fernet_key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
-    let rust_only = warnings_of(|| {
-        builder()
-            .session_type(SessionType::Fernet)
-            .secret_key(fernet_key)
-            .muffin_compat(false)
+    // base64 takes no key: nothing is weak.
+    try_build(SessionType::Base64, "x", "y", false).unwrap();
+}
+
+#[test]
+fn keys_with_whitespace_at_either_end_are_refused_by_one_rule() {
+    let strong = "0123456789abcdef0123456789abcdef";
+    for padded in [
+        format!(" {strong}"),
+        format!("{strong}\n"),
+        format!("\t{strong} "),
+    ] {
+        let err = builder().secret_key(padded.clone()).build().unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::SecretWhitespace {
+                option: "secret_key".into()
+            }
+        );
+        let err = builder()
+            .fallback_keys([padded.clone()])
             .build()
-            .unwrap();
-    });
-    assert_eq!(rust_only, "");
-    assert_eq!(build(SessionType::Base64, "x", "y"), "");
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::SecretWhitespace {
+                option: "fallback_keys".into()
+            }
+        );
+        let err = env_error("SESSION_SECRET_KEY", &padded);
+        assert!(err.to_string().contains("`SESSION_SECRET_KEY`"), "{err}");
+    }
+    // In the variable's list, spaces around a comma only separate keys: the
+    // key is the same one the secret was.
+    let config = from_vars(&[("SESSION_FALLBACK_KEYS", &format!(" {strong} , {strong}x "))]);
+    config.unwrap();
 }
 
 #[test]
@@ -453,11 +576,13 @@ fn a_fernet_secret_muffin_session_cannot_read_is_refused_while_compatible() {
         assert!(message.contains("at most 32 characters"), "{message}");
         assert!(message.contains("could not read"), "{message}");
         assert!(!message.contains(secret), "the secret is shown: {message}");
-        // The app says no Muffin app shares the cookies: the key is its own.
+        // The app says no Muffin app shares the cookies: the key is its own
+        // (the short one still acknowledged as weak).
         builder()
             .session_type(SessionType::Fernet)
             .secret_key(secret)
             .muffin_compat(false)
+            .allow_weak_secret(secret.len() < 32)
             .build()
             .unwrap();
     }
@@ -483,6 +608,7 @@ fn a_fernet_secret_muffin_session_cannot_read_is_refused_while_compatible() {
             .session_type(SessionType::Fernet)
             .secret_key(secret)
             .fallback_keys([fernet_key])
+            .allow_weak_secret(true)
             .build()
             .unwrap();
     }
@@ -563,13 +689,19 @@ fn the_public_default_secret_is_used_only_when_asked_for_and_loudly() {
         3,
         "{opted_in}"
     );
-    // A Muffin app left at its default secret, while it migrates: explicit.
+    // A Muffin app left at its default secret, while it migrates: explicit,
+    // and acknowledged as the weak key it is.
     let explicit = warnings_of(|| {
         SessionConfig::builder()
             .secret_key(INSECURE_SECRET)
+            .allow_weak_secret(true)
             .build()
             .unwrap();
-        SessionConfig::from_vars([("SESSION_SECRET_KEY", INSECURE_SECRET)]).unwrap();
+        SessionConfig::from_vars([
+            ("SESSION_SECRET_KEY", INSECURE_SECRET),
+            ("SESSION_ALLOW_WEAK_SECRET", "1"),
+        ])
+        .unwrap();
     });
     assert_eq!(explicit.matches("PUBLIC DEFAULT").count(), 2, "{explicit}");
     assert!(explicit.contains("`SESSION_SECRET_KEY`"), "{explicit}");

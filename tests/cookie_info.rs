@@ -88,7 +88,7 @@ async fn counts_the_chunks_of_a_large_session(codec: SessionType) {
 }
 
 async fn says_when_a_fallback_key_verified_it(codec: SessionType) {
-    let old = "the-previous-secret-of-this-app";
+    let old = "the-previous-secret-of-this-app!";
     let mut client = Client::new(app(config_at(codec, ISSUED, old, &[])));
     client.get("/write?size=1").await;
     let rotated = app(config_at(codec, ISSUED + 60, SECRET, &[old]));
@@ -105,7 +105,12 @@ async fn is_none_for_a_refused_cookie(codec: SessionType) {
     let mut client = Client::new(app(config_at(codec, ISSUED, SECRET, &[])));
     client.get("/write?size=1").await;
     let cookie = client.cookie_header().unwrap();
-    let other = app(config_at(codec, ISSUED, "another-secret-entirely", &[]));
+    let other = app(config_at(
+        codec,
+        ISSUED,
+        "another-secret-entirely-another!",
+        &[],
+    ));
     let reply = send_get(&other, "/info", Some(&cookie)).await;
     assert_eq!(reply.json(), Value::Null, "a cookie of another key");
     let expired = app(config_at(codec, ISSUED + HOUR + 60, SECRET, &[]));

@@ -1,9 +1,10 @@
 //! Cross-site request forgery, in the manner of OWASP's CSRF Prevention Cheat
 //! Sheet: forged cross-site form posts, sibling subdomains, `Origin: null`,
 //! other ports, other methods and method overrides are refused by
-//! `CsrfLayer` and change nothing; same-origin requests, the user's own
-//! navigations, trusted origins and clients that are not browsers pass; and
-//! the session-bound form token holds where a browser sends neither header.
+//! `SessionLayer`, by default, and change nothing; same-origin requests, the
+//! user's own navigations, trusted origins and clients that are not browsers
+//! pass; no layer order leaves a session route unchecked; and the
+//! session-bound form token holds where a browser sends neither header.
 
 mod common;
 
@@ -15,8 +16,8 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_cookie_session::{
-    ConfigError, CsrfLayer, CsrfRejection, CsrfToken, Session, SessionConfig, SessionLayer,
-    CSRF_FIELD, CSRF_TOKEN_KEY,
+    ConfigError, CsrfRejection, CsrfToken, Session, SessionConfig, SessionLayer, CSRF_FIELD,
+    CSRF_TOKEN_KEY,
 };
 use common::Reply;
 use http::header::{CONTENT_TYPE, HOST, ORIGIN};
@@ -39,16 +40,22 @@ struct TokenForm {
 }
 
 fn config() -> SessionConfig {
+    config_with(true)
+}
+
+fn config_with(protection: bool) -> SessionConfig {
     SessionConfig::builder()
         .secret_key(common::SECRET)
         .trusted_origins([TRUSTED])
+        .cross_origin_protection(protection)
         .build()
         .unwrap()
 }
 
 /// `/transfer` (any method) changes the session; `/form` renders the token
-/// (`GET`) or checks it (`POST`); `/login` ends the session and logs in.
-fn app(config: SessionConfig, changes: Changes, csrf_layer: bool) -> Router {
+/// (`GET`) or checks it (`POST`); `/login` ends the session and logs in,
+/// `/form-login` too after checking the form's token.
+fn app(config: SessionConfig, changes: Changes) -> Router {
     async fn transfer(State(changes): State<Changes>, mut session: Session) -> &'static str {
         changes.0.fetch_add(1, Ordering::SeqCst);
         session.insert("transferred", true).unwrap();
@@ -73,6 +80,16 @@ fn app(config: SessionConfig, changes: Changes, csrf_layer: bool) -> Router {
         session.login(1).unwrap();
         "logged in"
     }
+    async fn form_login(
+        token: CsrfToken,
+        mut session: Session,
+        Form(form): Form<TokenForm>,
+    ) -> Result<&'static str, CsrfRejection> {
+        token.verify(form.csrf_token.as_deref())?;
+        session.end();
+        session.login(1).unwrap();
+        Ok("logged in")
+    }
     let router = Router::new()
         .route(
             "/transfer",
@@ -85,12 +102,8 @@ fn app(config: SessionConfig, changes: Changes, csrf_layer: bool) -> Router {
         )
         .route("/form", get(page).post(submit))
         .route("/login", post(login))
+        .route("/form-login", post(form_login))
         .with_state(changes);
-    let router = if csrf_layer {
-        router.layer(CsrfLayer::new(&config))
-    } else {
-        router
-    };
     router.layer(SessionLayer::new(config))
 }
 
@@ -124,7 +137,7 @@ const CROSS_SITE: &[(&str, &str)] = &[
 #[tokio::test]
 async fn cross_site_state_changing_requests_are_refused_and_change_nothing() {
     let changes = Changes::default();
-    let app = app(config(), changes.clone(), true);
+    let app = app(config(), changes.clone());
     let post = Method::POST;
     let cases: Vec<Case> = vec![
         // A form on evil.example posting here (the classic attack).
@@ -182,6 +195,22 @@ async fn cross_site_state_changing_requests_are_refused_and_change_nothing() {
             post.clone(),
             vec![("origin", "http://evil-app.example.test")],
         ),
+        // Spellings no browser sends are not this host.
+        (
+            "port with a leading zero",
+            post.clone(),
+            vec![("origin", "http://app.example.test:080")],
+        ),
+        (
+            "port with a sign",
+            post.clone(),
+            vec![("origin", "http://app.example.test:+80")],
+        ),
+        (
+            "Origin with a fragment",
+            post.clone(),
+            vec![("origin", "http://app.example.test#x")],
+        ),
         // The trusted origin is `https`: its `http` twin is another origin.
         (
             "trusted host, other scheme",
@@ -234,7 +263,7 @@ async fn cross_site_state_changing_requests_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn same_origin_trusted_and_non_browser_requests_pass() {
     let changes = Changes::default();
-    let app = app(config(), changes.clone(), true);
+    let app = app(config(), changes.clone());
     let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
         (
             "same-origin form post",
@@ -294,7 +323,7 @@ fn cookie_of(reply: &Reply) -> String {
 async fn the_form_token_is_bound_to_the_session() {
     let changes = Changes::default();
     let config = config();
-    let app = app(config.clone(), changes.clone(), true);
+    let app = app(config.clone(), changes.clone());
 
     // Serving the form stores a token in the session, and keeps it.
     let page = send(&app, Method::GET, "/form", &[], "").await;
@@ -350,18 +379,160 @@ async fn the_form_token_is_bound_to_the_session() {
 }
 
 #[tokio::test]
-async fn without_the_layer_the_token_check_judges_the_headers_itself() {
+async fn with_protection_off_the_token_check_judges_the_headers_itself() {
     let changes = Changes::default();
-    let app = app(config(), changes.clone(), false);
+    let app = app(config_with(false), changes.clone());
     let reply = send(&app, Method::POST, "/form", CROSS_SITE, "").await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let trusted = [("sec-fetch-site", "cross-site"), ("origin", TRUSTED)];
     let reply = send(&app, Method::POST, "/form", &trusted, "").await;
     assert_eq!(reply.status, StatusCode::OK);
-    // The layer is what protects handlers that do not check: without it
-    // the plain handler runs.
+    // The layer's check is what protects handlers that do not check:
+    // turned off, the plain handler runs.
     let reply = send(&app, Method::POST, "/transfer", CROSS_SITE, "").await;
     assert_eq!(reply.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn no_layer_order_leaves_a_session_route_unchecked() {
+    async fn change(mut session: Session) -> &'static str {
+        session.insert("changed", true).unwrap();
+        "changed"
+    }
+    async fn no_session() -> &'static str {
+        "no session"
+    }
+    // Routes added before the layer, nested routers, and route layers
+    // added after the session layer: all behind the check.
+    let nested =
+        Router::new()
+            .route("/change", post(change))
+            .route_layer(axum::middleware::from_fn(
+                |request: axum::extract::Request, next: axum::middleware::Next| next.run(request),
+            ));
+    let app = Router::new()
+        .route("/change", post(change))
+        .nest("/nested", nested)
+        .layer(SessionLayer::new(config()))
+        // Added after the layer: outside it, with no session to change.
+        .route("/late", post(change))
+        .route("/webhook", post(no_session));
+    for uri in ["/change", "/nested/change"] {
+        let reply = send(&app, Method::POST, uri, CROSS_SITE, "").await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{uri}");
+        assert!(reply.set_cookies().is_empty(), "{uri}");
+    }
+    // A route outside the layer cannot read the session: it fails loudly
+    // rather than running unchecked.
+    let reply = send(&app, Method::POST, "/late", CROSS_SITE, "").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(reply.set_cookies().is_empty());
+    // A webhook outside it, which needs no session, is not checked.
+    let reply = send(&app, Method::POST, "/webhook", CROSS_SITE, "").await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_login_leaves_a_fresh_token_and_a_logged_in_session_needs_one() {
+    let changes = Changes::default();
+    let config = config();
+    let app = app(config.clone(), changes.clone());
+    // The login form's page, then its post, from a browser that sends
+    // neither header.
+    let page = send(&app, Method::GET, "/form", &[], "").await;
+    let cookie = cookie_of(&page);
+    let body = format!("{CSRF_FIELD}={}", page.body);
+    let login = send(
+        &app,
+        Method::POST,
+        "/form-login",
+        &[("cookie", &cookie)],
+        &body,
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    let logged_in = cookie_of(&login);
+    let stored = common::decode(&config, logged_in.trim_start_matches("session="));
+    let fresh = stored[CSRF_TOKEN_KEY]
+        .as_str()
+        .expect("a token after login");
+    assert_ne!(fresh, page.body, "a new token at login, not the old one");
+
+    // A header-less post from the logged-in session must carry the token.
+    let with_cookie = [("cookie", logged_in.as_str())];
+    let reply = send(&app, Method::POST, "/form", &with_cookie, "").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let body = format!("{CSRF_FIELD}={fresh}");
+    let reply = send(&app, Method::POST, "/form", &with_cookie, &body).await;
+    assert_eq!(reply.status, StatusCode::OK);
+
+    // A login that took no token keeps none, and its session, holding a
+    // login but no token, is refused header-less posts all the same.
+    let plain = send(&app, Method::POST, "/login", &[], "").await;
+    let plain = cookie_of(&plain);
+    let stored = common::decode(&config, plain.trim_start_matches("session="));
+    assert!(stored.get(CSRF_TOKEN_KEY).is_none(), "{stored:?}");
+    let reply = send(&app, Method::POST, "/form", &[("cookie", &plain)], "").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+#[test]
+fn behind_a_proxy_the_public_origin_is_trusted_and_forwarded_hosts_only_when_told() {
+    // The proxy passes `Host: app:3000`; the browser says `Origin:
+    // https://shop.example.test` and no `Sec-Fetch-Site`.
+    let proxied = |extra: &[(&'static str, &'static str)]| {
+        let mut request = Request::post("/transfer")
+            .header(HOST, "app:3000")
+            .header(ORIGIN, "https://shop.example.test");
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let send = |app: &Router, request| runtime.block_on(common::send(app, request));
+    let build = |builder: axum_cookie_session::SessionConfigBuilder| {
+        app(
+            builder.secret_key(common::SECRET).build().unwrap(),
+            Changes::default(),
+        )
+    };
+    let forwarded = [("x-forwarded-host", "shop.example.test")];
+
+    let plain = build(SessionConfig::builder());
+    let logs = common::logs_of(tracing::Level::WARN, || {
+        let reply = send(&plain, proxied(&[]));
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    });
+    for compared in [
+        "https://shop.example.test",
+        "app:3000",
+        "cross-origin request refused",
+    ] {
+        assert!(logs.contains(compared), "{compared} not in {logs}");
+    }
+    // An `X-Forwarded-Host` anyone can send is not trusted by default.
+    let reply = send(&plain, proxied(&forwarded));
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+
+    let public = build(SessionConfig::builder().trusted_origins(["https://shop.example.test"]));
+    let reply = send(&public, proxied(&[]));
+    assert_eq!(reply.status, StatusCode::OK);
+
+    let trusting = build(SessionConfig::builder().trust_forwarded_host(true));
+    let reply = send(&trusting, proxied(&forwarded));
+    assert_eq!(reply.status, StatusCode::OK);
+    let rfc7239 = [(
+        "forwarded",
+        "for=1.2.3.4;host=shop.example.test;proto=https",
+    )];
+    let reply = send(&trusting, proxied(&rfc7239));
+    assert_eq!(reply.status, StatusCode::OK);
+    let other = [("x-forwarded-host", "evil.example")];
+    let reply = send(&trusting, proxied(&other));
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -395,6 +566,9 @@ fn trusted_origins_are_checked_when_the_config_is_built() {
         "https://*.example.test",
         "null",
         "ftp://files.example.test",
+        "https://admin.example.test:03900",
+        "https://admin.example.test:+3900",
+        "https://admin.example.test#x",
     ] {
         let err = SessionConfig::builder()
             .secret_key(common::SECRET)
@@ -427,8 +601,8 @@ fn trusted_origins_are_checked_when_the_config_is_built() {
     ])
     .unwrap();
     for json in [
-        r#"{"secret_key": "s", "trusted_origins": ["https://a.example"]}"#,
-        r#"{"secret_key": "s", "trusted_origins": "https://a.example,https://b.example"}"#,
+        r#"{"secret_key": "SECRET-TESTS-SECRET-TESTS-SECRET", "trusted_origins": ["https://a.example"]}"#,
+        r#"{"secret_key": "SECRET-TESTS-SECRET-TESTS-SECRET", "trusted_origins": "https://a.example,https://b.example"}"#,
     ] {
         serde_json::from_str::<SessionConfig>(json).unwrap();
     }

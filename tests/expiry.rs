@@ -184,16 +184,83 @@ async fn jwt_issue_time_is_a_private_claim_that_handlers_never_see() {
 }
 
 #[tokio::test]
-async fn without_a_lifetime_jwts_are_byte_for_byte_muffin_tokens() {
-    let config = TestClock::new().builder(SessionType::Jwt).build().unwrap();
+async fn with_no_server_lifetime_jwts_are_byte_for_byte_muffin_tokens() {
+    let config = TestClock::new()
+        .builder(SessionType::Jwt)
+        .unlimited_lifetime()
+        .build()
+        .unwrap();
     let token = common::encode(&config, json!({"user": "alice"}));
     assert_eq!(jwt_claims(&token), json!({"user": "alice"}));
+}
+
+/// Sessions expire on the server by default: every cookie written carries
+/// an issue time, a session older than 14 days is refused and its cookie
+/// removed, and the cookie itself stays a browser-session one.
+#[tokio::test]
+async fn by_default_sessions_expire_on_the_server_after_fourteen_days() {
+    const DAY: u64 = 24 * HOUR;
+    for codec in common::keyed_codecs() {
+        let clock = TestClock::new();
+        let config = clock.builder(codec).build().unwrap();
+        let mut client = Client::new(app(config));
+        let reply = client.get("/write?user=alice").await;
+        let set_cookie = reply.set_cookie().expect("a cookie");
+        assert!(!set_cookie.contains("Max-Age"), "{codec}: {set_cookie}");
+        if codec == SessionType::Jwt {
+            let claims = jwt_claims(&client.jar["session"]);
+            assert_eq!(claims[ISSUED_AT_CLAIM], json!(START), "{codec}");
+        }
+        clock.set(START + 14 * DAY);
+        assert_eq!(
+            client.get("/read").await.json(),
+            json!({"user": "alice"}),
+            "{codec}"
+        );
+        clock.set(START + 14 * DAY + 1);
+        let reply = client.get("/read").await;
+        assert_eq!(reply.json(), json!({}), "{codec}: expired");
+        let removal = reply.set_cookie().expect("the expired cookie is removed");
+        assert!(removal.contains("Max-Age=0"), "{codec}: {removal}");
+    }
+}
+
+/// A cookie muffin-session minted (no issue time) is stamped with one on
+/// its first load, so it expires a lifetime later like any other.
+#[tokio::test]
+async fn a_muffin_cookie_without_an_issue_time_is_stamped_and_then_expires() {
+    const DAY: u64 = 24 * HOUR;
+    let clock = TestClock::new();
+    let muffin = clock
+        .builder(SessionType::Jwt)
+        .unlimited_lifetime()
+        .build()
+        .unwrap();
+    let token = common::encode(&muffin, json!({"id": 1}));
+    assert_eq!(jwt_claims(&token), json!({"id": 1}), "no issue time");
+    let config = clock.builder(SessionType::Jwt).build().unwrap();
+    let mut client = Client::new(app(config));
+    client.jar.insert("session".into(), token);
+    clock.set(START + 100 * DAY);
+    let reply = client.get("/read").await;
+    assert_eq!(reply.json(), json!({"id": 1}));
+    assert!(reply.set_cookie().is_some(), "stamped");
+    let claims = jwt_claims(&client.jar["session"]);
+    assert_eq!(claims, json!({"id": 1, ISSUED_AT_CLAIM: START + 100 * DAY}));
+    assert!(client.get("/read").await.set_cookies().is_empty(), "once");
+    clock.set(START + 114 * DAY + 1);
+    assert_eq!(client.get("/read").await.json(), json!({}), "expired");
 }
 
 #[tokio::test]
 async fn muffin_tokens_without_an_issue_time_are_accepted_while_compatible() {
     let clock = TestClock::new();
-    let muffin = clock.builder(SessionType::Jwt).build().unwrap();
+    // Tokens as muffin-session mints them: no issue time.
+    let muffin = clock
+        .builder(SessionType::Jwt)
+        .unlimited_lifetime()
+        .build()
+        .unwrap();
     let token = common::encode(&muffin, json!({"id": 1}));
     let config = clock.hour(SessionType::Jwt);
     let cookie = format!("session={token}");
@@ -291,7 +358,12 @@ async fn a_fallback_key_reissue_keeps_the_issue_time(codec: SessionType) {
 #[tokio::test]
 async fn a_fallback_key_cookie_without_an_issue_time_cannot_outlive_its_key() {
     let clock = TestClock::new();
-    let muffin = clock.builder(SessionType::Jwt).build().unwrap();
+    // Tokens as muffin-session mints them: no issue time.
+    let muffin = clock
+        .builder(SessionType::Jwt)
+        .unlimited_lifetime()
+        .build()
+        .unwrap();
     let token = common::encode(&muffin, json!({"id": 1}));
     assert_eq!(jwt_claims(&token), json!({"id": 1}), "no issue time");
     let new_key = "new-key-new-key-new-key-new-key!";
@@ -344,6 +416,7 @@ async fn a_fallback_key_cookie_without_an_issue_time_cannot_outlive_its_key() {
         .builder(SessionType::Jwt)
         .secret_key(new_key)
         .fallback_keys([common::SECRET])
+        .unlimited_lifetime()
         .build()
         .unwrap();
     let reply = send_get(

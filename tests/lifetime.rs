@@ -200,7 +200,7 @@ async fn writes_and_renewals_keep_it(codec: SessionType) {
 
 async fn a_key_rotation_keeps_it_and_its_issue_time(codec: SessionType) {
     let clock = Clock::new();
-    let old = "the-previous-secret-of-this-app";
+    let old = "the-previous-secret-of-this-app!";
     let old_config = builder(codec, &clock).secret_key(old).build().unwrap();
     let mut client = Client::new(app(old_config));
     client.get(&format!("/login?remember={}", 2 * DAY)).await;

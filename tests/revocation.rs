@@ -138,11 +138,11 @@ async fn the_digest_is_keyed_and_reveals_no_hash(codec: SessionType) {
     }
     // The same digest under another secret does not pass either.
     let other = app(
-        self::config(codec, "another-secret-of-another-app", &[]),
+        self::config(codec, "another-secret-of-another-app!!!", &[]),
         users,
     );
     let token = encode(
-        &self::config(codec, "another-secret-of-another-app", &[]),
+        &self::config(codec, "another-secret-of-another-app!!!", &[]),
         json!({"id": 1, AUTH_HASH_KEY: digest}),
     );
     let reply = send_get(&other, "/me", Some(&format!("session={token}"))).await;
@@ -191,7 +191,7 @@ fn config_required(codec: SessionType) -> SessionConfig {
 }
 
 async fn a_key_rotation_keeps_users_logged_in(codec: SessionType) {
-    let old = "the-previous-secret-of-this-app";
+    let old = "the-previous-secret-of-this-app!";
     let users = Users::with(1, "hash-1");
     let mut client = Client::new(app(config(codec, old, &[]), users.clone()));
     client.get("/login?id=1").await;

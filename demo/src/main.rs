@@ -28,7 +28,7 @@
 //!   naming him. Any other path is an HTML `404` page.
 //! - Every `POST` from another site (`Sec-Fetch-Site: cross-site` or
 //!   `same-site`, or an `Origin` that is not this host) is a `403` and
-//!   changes nothing (`CsrfLayer`); `SESSION_TRUSTED_ORIGINS` names sites
+//!   changes nothing (`SessionLayer`'s cross-origin check); `SESSION_TRUSTED_ORIGINS` names sites
 //!   that may post. curl and scripts, which send neither header, pass.
 //!
 //! Configured by `SESSION_*` variables (see `SessionConfig::from_env`;

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{middleware, Form, Json, Router};
 use axum_cookie_session::{
-    safe_next, CsrfLayer, CurrentUser, RequireUser, SaveError, Session, SessionConfig, SessionLayer,
+    safe_next, CurrentUser, RequireUser, SaveError, Session, SessionConfig, SessionLayer,
 };
 use maud::Markup;
 use serde::Deserialize;
@@ -30,7 +30,7 @@ const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The whole site. `config` must already have `db` as its user loader.
 ///
-/// `CsrfLayer` answers `403` to every `POST` another site sends (by
+/// `SessionLayer` answers `403` to every `POST` another site sends (by
 /// `Sec-Fetch-Site`, then `Origin`), so no other site can log a visitor in,
 /// out, or change a password; curl and scripts, which send neither header,
 /// pass. No `GET` changes the session.
@@ -49,7 +49,6 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .route("/session", get(session))
         .route("/clear", post(clear))
         .fallback(not_found)
-        .layer(CsrfLayer::new(&config))
         .layer(SessionLayer::new(config))
         .layer(middleware::from_fn(log_request))
         .with_state(db)

@@ -64,7 +64,7 @@ async fn cross_site_posts_are_refused_and_the_sites_own_forms_and_curl_work() {
     let dir = TempDir::new("csrf");
     let database = dir.path().join("users.db");
     let vars = [
-        ("SESSION_SECRET_KEY", "a-secret-for-the-csrf-test-only"),
+        ("SESSION_SECRET_KEY", "a-secret-for-the-csrf-test-only-!"),
         (
             "DATABASE_URL",
             database.to_str().expect("a UTF-8 temp path"),

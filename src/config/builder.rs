@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use super::clock::Clock;
 use super::{Inner, SameSite, SessionConfig, INSECURE_SECRET};
 use crate::auth_hash::AuthDigest;
-use crate::csrf::origin::Origin;
+use crate::csrf::origin::{Judge, Origin};
 use crate::error::ConfigError;
 use crate::wire::claims::ClaimScheme;
 use crate::wire::codec::{Codec, SessionType};
@@ -32,17 +32,18 @@ pub(super) struct Options {
     #[serde(deserialize_with = "explicit_secret")]
     pub(super) secret_key: Option<Secret>,
     pub(super) allow_insecure_secret: bool,
+    pub(super) allow_weak_secret: bool,
     pub(super) allow_unsigned_logins: bool,
     #[serde(deserialize_with = "secrets")]
     pub(super) fallback_keys: Vec<Secret>,
-    pub(super) cookie_name: String,
+    /// `None` until the app names one: see [`Options::cookie_name`].
+    pub(super) cookie_name: Option<String>,
     pub(super) login_url: String,
     pub(super) login_redirect: bool,
     pub(super) api_unauthorized: bool,
     /// In seconds; `None` makes a browser-session cookie.
     pub(super) max_age: Option<u64>,
-    /// In seconds; `None` follows `max_age`.
-    pub(super) lifetime: Option<u64>,
+    pub(super) lifetime: Lifetime,
     /// In seconds: the most a session's own lifetime may be.
     pub(super) max_lifetime: u64,
     pub(super) require_auth_hash: bool,
@@ -54,8 +55,10 @@ pub(super) struct Options {
     #[serde(alias = "same_site")]
     pub(super) samesite: SameSite,
     pub(super) http_only: bool,
+    pub(super) cross_origin_protection: bool,
     #[serde(deserialize_with = "strings")]
     pub(super) trusted_origins: Vec<String>,
+    pub(super) trust_forwarded_host: bool,
     #[serde(skip)]
     pub(super) clock: Clock,
 }
@@ -66,14 +69,15 @@ impl Default for Options {
             session_type: SessionType::Jwt,
             secret_key: None,
             allow_insecure_secret: false,
+            allow_weak_secret: false,
             allow_unsigned_logins: false,
             fallback_keys: Vec::new(),
-            cookie_name: "session".to_owned(),
+            cookie_name: None,
             login_url: "/login".to_owned(),
             login_redirect: true,
             api_unauthorized: true,
             max_age: None,
-            lifetime: None,
+            lifetime: Lifetime::Default,
             max_lifetime: DEFAULT_MAX_LIFETIME,
             require_auth_hash: false,
             sliding_expiration: false,
@@ -83,7 +87,9 @@ impl Default for Options {
             secure: false,
             samesite: SameSite::Lax,
             http_only: true,
+            cross_origin_protection: true,
             trusted_origins: Vec::new(),
+            trust_forwarded_host: false,
             clock: Clock::default(),
         }
     }
@@ -91,6 +97,64 @@ impl Default for Options {
 
 /// The default cap on a session's own lifetime: 30 days.
 const DEFAULT_MAX_LIFETIME: u64 = 30 * 24 * 3600;
+
+/// The default server-side lifetime of a session without a `max_age`: 14
+/// days, Django's default.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// The fewest bytes a secret may have without
+/// [`allow_weak_secret`](SessionConfigBuilder::allow_weak_secret): 256 bits,
+/// as RFC 7518 asks of HS256 keys.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The cookie name when none is set and the prefix fits: `__Host-` cookies
+/// cannot be set by another host, so a sibling subdomain cannot plant one.
+const HOST_COOKIE_NAME: &str = "__Host-session";
+
+/// The cookie name when none is set and `__Host-` does not fit (not
+/// `secure`, a `domain`, or a `path` other than `/`): muffin-session's.
+const PLAIN_COOKIE_NAME: &str = "session";
+
+/// How long a session is accepted on the server after it was issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum Lifetime {
+    /// The `max_age` if set, else [`DEFAULT_LIFETIME`].
+    #[default]
+    Default,
+    /// So many seconds.
+    Seconds(u64),
+    /// No limit on the server: the app said so.
+    Unlimited,
+}
+
+impl Lifetime {
+    /// `"none"` (any case) is [`Lifetime::Unlimited`], a whole number of
+    /// seconds is [`Lifetime::Seconds`], anything else `None`.
+    pub(super) fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("none") {
+            Some(Self::Unlimited)
+        } else {
+            text.parse().ok().map(Self::Seconds)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Lifetime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Seconds(u64),
+            Text(String),
+        }
+        let invalid = || serde::de::Error::custom("expected a number of seconds or \"none\"");
+        match Given::deserialize(deserializer).map_err(|_| invalid())? {
+            Given::Seconds(seconds) => Ok(Self::Seconds(seconds)),
+            Given::Text(text) => Self::parse(&text).ok_or_else(invalid),
+        }
+    }
+}
 
 /// A secret key: its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -219,6 +283,17 @@ impl SessionConfigBuilder {
         self
     }
 
+    /// Accepts a secret or fallback key shorter than 32 bytes
+    /// ([`MIN_SECRET_BYTES`]; default `false`: such a key is
+    /// [`ConfigError::WeakSecret`]). A short HS256 key can be guessed
+    /// offline from one cookie, so this is only for an existing Muffin
+    /// app's secret that cannot change yet; every build then logs a
+    /// warning. Environment: `SESSION_ALLOW_WEAK_SECRET`.
+    pub fn allow_weak_secret(mut self, allow: bool) -> Self {
+        self.options.allow_weak_secret = allow;
+        self
+    }
+
     /// Lets [`CurrentUser`](crate::CurrentUser) and
     /// [`RequireUser`](crate::RequireUser) log users in from `base64`
     /// sessions (default `false`). Anyone can write `{"id": 1}` into such a
@@ -234,10 +309,20 @@ impl SessionConfigBuilder {
         self
     }
 
-    /// Older secrets still accepted when reading a cookie, never used to write
-    /// one: set the new secret, move the old one here, and no one is logged out.
-    /// In `SESSION_FALLBACK_KEYS` they are separated by commas (each trimmed),
-    /// so keys given that way cannot contain a comma.
+    /// Older (or, while a rotation rolls out, newer) secrets still accepted
+    /// when reading a cookie, never used to write one. Each key follows the
+    /// secret's rules: at least 32 bytes (unless
+    /// [`allow_weak_secret`](Self::allow_weak_secret)), no whitespace at
+    /// either end. In `SESSION_FALLBACK_KEYS` they are separated by commas,
+    /// with any spaces around a comma, so keys given that way cannot contain
+    /// a comma.
+    ///
+    /// To rotate the secret across several instances without logging anyone
+    /// out, roll out twice: first add the new key here on every instance,
+    /// then, once all have it, make it the secret (and the old one a
+    /// fallback key) instance by instance. An instance whose secret is the new
+    /// key re-issues cookies under it, which only instances that already
+    /// accept it can read.
     pub fn fallback_keys<I, K>(mut self, keys: I) -> Self
     where
         I: IntoIterator<Item = K>,
@@ -247,9 +332,18 @@ impl SessionConfigBuilder {
         self
     }
 
-    /// The cookie's name (default `session`).
+    /// The cookie's name. Default: `__Host-session` when the cookie is
+    /// [`secure`](Self::secure), on [`path`](Self::path) `/` and without a
+    /// [`domain`](Self::domain) (browsers then refuse the same name from
+    /// any other host, so a sibling subdomain cannot plant a login), else
+    /// `session`.
+    ///
+    /// A secure, host-only name set here without the prefix is accepted,
+    /// with a warning at every build naming the `__Host-` fix; a Muffin app
+    /// sharing the cookie must use the same name
+    /// (`session_cookie_name` in muffin-session).
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.options.cookie_name = name.into();
+        self.options.cookie_name = Some(name.into());
         self
     }
 
@@ -309,19 +403,35 @@ impl SessionConfigBuilder {
     }
 
     /// How long a cookie is accepted after it was issued (default: the
-    /// [`max_age`](Self::max_age), if set). Checked on the server against the
-    /// issue time signed into the token, so a copied or kept cookie stops
-    /// working even if a client ignores `Max-Age`; an expired cookie loads as
-    /// an empty session. The issue time is the last time the server wrote the
-    /// cookie (a re-issue under a new key keeps it, and one without an issue
-    /// time is not re-issued, so it dies with its key); cookies that carry none,
-    /// such as muffin-session's, do not expire on the server.
+    /// [`max_age`](Self::max_age) if set, else 14 days, [`DEFAULT_LIFETIME`]).
+    /// Checked on the server against the issue time signed into the token,
+    /// so a copied or kept cookie stops working even if a client ignores
+    /// `Max-Age`; an expired cookie loads as an empty session and is
+    /// removed. The issue time is the last time the server wrote the cookie
+    /// (a re-issue under a new key keeps it). A cookie that carries none,
+    /// such as muffin-session's, is given one the first time it is read, so
+    /// it expires too; one read by a fallback key is not, and dies with its
+    /// key. It is not the cookie's `Max-Age`: without one, a login still
+    /// ends when the browser closes.
+    ///
+    /// Zero is [`ConfigError::ZeroDuration`]. For no server-side limit,
+    /// say so with [`unlimited_lifetime`](Self::unlimited_lifetime).
     ///
     /// The issue time is Fernet's own timestamp for `fernet`; for `jwt` and
     /// `base64` it is the claim `_iat`, or the registered `iat` and `exp`
     /// when [`muffin_compat`](Self::muffin_compat) is off.
     pub fn lifetime(mut self, lifetime: Duration) -> Self {
-        self.options.lifetime = Some(lifetime.as_secs());
+        self.options.lifetime = Lifetime::Seconds(lifetime.as_secs());
+        self
+    }
+
+    /// Accepts sessions however old they are (default: a
+    /// [`lifetime`](Self::lifetime) of 14 days): a copy of a cookie then
+    /// stays valid until the user's password changes, or forever for a
+    /// session without a login, so every build logs a warning. Environment:
+    /// `SESSION_LIFETIME=none`.
+    pub fn unlimited_lifetime(mut self) -> Self {
+        self.options.lifetime = Lifetime::Unlimited;
         self
     }
 
@@ -441,18 +551,43 @@ impl SessionConfigBuilder {
         self
     }
 
-    /// Other sites whose state-changing requests [`CsrfLayer`](crate::CsrfLayer)
-    /// and [`CsrfToken::verify`](crate::CsrfToken::verify) accept, as
-    /// origins: `https://admin.example.com`, with a port when it is not the
-    /// scheme's default (default none: only this site). A sibling subdomain
-    /// is another site here, though browsers call it same-site. Environment:
-    /// `SESSION_TRUSTED_ORIGINS`, comma-separated.
+    /// Refuses state-changing requests another site sent, in
+    /// [`SessionLayer`](crate::SessionLayer), before the handler (default
+    /// `true`; its docs give the checks). Turn it off only for an app that
+    /// defends itself some other way: every build then logs a warning.
+    /// Environment: `SESSION_CROSS_ORIGIN_PROTECTION`.
+    pub fn cross_origin_protection(mut self, protect: bool) -> Self {
+        self.options.cross_origin_protection = protect;
+        self
+    }
+
+    /// Origins whose state-changing requests the cross-origin check (and
+    /// [`CsrfToken::verify`](crate::CsrfToken::verify)) accepts, as
+    /// `https://admin.example.com`, with a port when it is not the scheme's
+    /// default (default none: only this site). Behind a reverse proxy, name
+    /// the site's own public origin here: a browser that sends `Origin` but
+    /// no `Sec-Fetch-Site` is then accepted whatever `Host` the proxy
+    /// passes. A sibling subdomain is another site here, though browsers
+    /// call it same-site. Environment: `SESSION_TRUSTED_ORIGINS`,
+    /// comma-separated.
     pub fn trusted_origins<I, O>(mut self, origins: I) -> Self
     where
         I: IntoIterator<Item = O>,
         O: Into<String>,
     {
         self.options.trusted_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Compares `Origin` with the host the reverse proxy says the client
+    /// asked for (`X-Forwarded-Host`, else `Forwarded: host=`) rather than
+    /// `Host` (default `false`). Turn it on only behind a proxy that sets
+    /// that header itself: anyone can send it to a server reached directly.
+    /// Naming the public origin in [`trusted_origins`](Self::trusted_origins)
+    /// needs no trust in headers, and is the simpler fix. Environment:
+    /// `SESSION_TRUST_FORWARDED_HOST`.
+    pub fn trust_forwarded_host(mut self, trust: bool) -> Self {
+        self.options.trust_forwarded_host = trust;
         self
     }
 
@@ -469,19 +604,152 @@ impl SessionConfigBuilder {
 impl Options {
     /// Validates every option and builds the config; `name` turns an option's
     /// field name into the name the user knows it by (field or variable).
-    pub(super) fn build(self, name: fn(&str) -> String) -> Result<SessionConfig, ConfigError> {
+    pub(super) fn build(mut self, name: fn(&str) -> String) -> Result<SessionConfig, ConfigError> {
         let secret = self.secret(name)?;
-        if self.fallback_keys.iter().any(Secret::is_blank) {
-            // An empty key would let anyone sign (or read) sessions.
-            return Err(ConfigError::EmptySecret {
-                option: name("fallback_keys"),
+        if self.muffin_compat {
+            if let Some(why) = self.session_type.muffin_incompatibility(&secret.0) {
+                return Err(ConfigError::MuffinIncompatibleSecret {
+                    option: name("secret_key"),
+                    compat: name("muffin_compat"),
+                    why,
+                });
+            }
+        }
+        self.check_keys(&secret, name)?;
+        let cookie_name = self.cookie_name();
+        self.cookie_name = Some(cookie_name.clone());
+        self.check_cookie(&cookie_name, name)?;
+        if !is_login_url(&self.login_url) {
+            return Err(ConfigError::InvalidLoginUrl {
+                option: name("login_url"),
+                value: self.login_url.clone(),
             });
         }
-        self.warn_weak_secrets(&secret, name);
-        if !cookie::is_valid_name(&self.cookie_name) {
+        let lifetime = self.server_lifetime(name)?;
+        let keys: Vec<&str> = std::iter::once(&secret)
+            .chain(&self.fallback_keys)
+            .map(|key| key.0.as_str())
+            .collect();
+        let codec = Codec::new(self.session_type, &keys).map_err(|err| match err {
+            ConfigError::FernetNotEnabled { .. } => ConfigError::FernetNotEnabled {
+                option: name("session_type"),
+            },
+            other => other,
+        })?;
+        let auth_digest = AuthDigest::new(&keys);
+        let cookie = CookieFormat::new(&self.cookie_attributes(&cookie_name)).map_err(|()| {
+            ConfigError::InvalidAttribute {
+                option: name("cookie_name"),
+                value: cookie_name.clone(),
+            }
+        })?;
+        let judge = self.judge(name)?;
+        self.warn_insecure_choices(&secret, &cookie_name, name);
+        let claims = ClaimScheme::new(
+            codec.issue_time_in_token(),
+            codec.pyjwt_claims(),
+            self.muffin_compat,
+        );
+        let expiry = Expiry::new(
+            lifetime,
+            self.max_lifetime,
+            self.sliding_expiration,
+            claims.requires_issue_time(),
+        );
+        Ok(SessionConfig {
+            inner: Arc::new(Inner {
+                options: self,
+                codec,
+                auth_digest,
+                claims,
+                expiry,
+                cookie,
+                judge,
+            }),
+            user_loader: None,
+        })
+    }
+
+    /// The secret to sign with: the one set, else the public default when the
+    /// codec does not use it or the app allowed it.
+    fn secret(&self, name: fn(&str) -> String) -> Result<Secret, ConfigError> {
+        match &self.secret_key {
+            Some(secret) => Ok(secret.clone()),
+            None if self.session_type.keyed() && !self.allow_insecure_secret => {
+                Err(ConfigError::MissingSecret {
+                    option: name("secret_key"),
+                    allow: name("allow_insecure_secret"),
+                })
+            }
+            None => Ok(Secret(INSECURE_SECRET.to_owned())),
+        }
+    }
+
+    /// The one rule every key follows, the secret and each fallback key
+    /// alike: not blank, no whitespace at either end, and (for a codec that
+    /// uses keys) at least [`MIN_SECRET_BYTES`] unless the app allowed
+    /// weaker ones. The public default, when allowed, is warned about
+    /// instead.
+    fn check_keys(&self, secret: &Secret, name: fn(&str) -> String) -> Result<(), ConfigError> {
+        let keys = std::iter::once(("secret_key", secret))
+            .chain(self.fallback_keys.iter().map(|key| ("fallback_keys", key)));
+        for (option, key) in keys {
+            if key.is_blank() {
+                // An empty key would let anyone sign (or read) sessions.
+                return Err(ConfigError::EmptySecret {
+                    option: name(option),
+                });
+            }
+            if key.0.trim() != key.0 {
+                return Err(ConfigError::SecretWhitespace {
+                    option: name(option),
+                });
+            }
+            let public_default = self.secret_key.is_none() && option == "secret_key";
+            if !self.session_type.keyed() || public_default {
+                continue;
+            }
+            let Some(why) = weakness(self.session_type, &key.0) else {
+                continue;
+            };
+            if !self.allow_weak_secret {
+                return Err(ConfigError::WeakSecret {
+                    option: name(option),
+                    allow: name("allow_weak_secret"),
+                    why,
+                });
+            }
+            tracing::warn!(
+                "WEAK SESSION KEY ACCEPTED (`{}`): `{}` {why} Replace it as soon as the apps \
+                 sharing it can move",
+                name("allow_weak_secret"),
+                name(option)
+            );
+        }
+        Ok(())
+    }
+
+    /// The cookie's name: the one set, else `__Host-session` where the
+    /// prefix fits, else `session`.
+    fn cookie_name(&self) -> String {
+        match &self.cookie_name {
+            Some(name) => name.clone(),
+            None if self.host_prefix_fits() => HOST_COOKIE_NAME.to_owned(),
+            None => PLAIN_COOKIE_NAME.to_owned(),
+        }
+    }
+
+    /// Whether a `__Host-` name fits these attributes.
+    fn host_prefix_fits(&self) -> bool {
+        self.secure && self.domain.is_none() && self.path == "/"
+    }
+
+    /// The cookie's name and attributes are ones browsers keep.
+    fn check_cookie(&self, cookie_name: &str, name: fn(&str) -> String) -> Result<(), ConfigError> {
+        if !cookie::is_valid_name(cookie_name) {
             return Err(ConfigError::InvalidCookieName {
                 option: name("cookie_name"),
-                value: self.cookie_name.clone(),
+                value: cookie_name.to_owned(),
             });
         }
         check_attribute(&self.path, name("path"))?;
@@ -489,12 +757,6 @@ impl Options {
             return Err(ConfigError::InvalidPath {
                 option: name("path"),
                 value: self.path.clone(),
-            });
-        }
-        if !is_login_url(&self.login_url) {
-            return Err(ConfigError::InvalidLoginUrl {
-                option: name("login_url"),
-                value: self.login_url.clone(),
             });
         }
         if let Some(domain) = &self.domain {
@@ -511,39 +773,41 @@ impl Options {
                 option: name("samesite"),
             });
         }
-        if !cookie::prefix_allows(&self.cookie_attributes()) {
+        if !cookie::prefix_allows(&self.cookie_attributes(cookie_name)) {
             return Err(ConfigError::InvalidCookiePrefix {
                 option: name("cookie_name"),
-                value: self.cookie_name.clone(),
+                value: cookie_name.to_owned(),
             });
         }
-        let keys: Vec<&str> = std::iter::once(&secret)
-            .chain(&self.fallback_keys)
-            .map(|key| key.0.as_str())
-            .collect();
-        let codec = Codec::new(self.session_type, &keys).map_err(|err| match err {
-            ConfigError::FernetNotEnabled { .. } => ConfigError::FernetNotEnabled {
-                option: name("session_type"),
-            },
-            other => other,
-        })?;
-        if self.muffin_compat {
-            if let Some(why) = self.session_type.muffin_incompatibility(&secret.0) {
-                return Err(ConfigError::MuffinIncompatibleSecret {
-                    option: name("secret_key"),
-                    compat: name("muffin_compat"),
-                    why,
-                });
-            }
+        if self.max_age == Some(0) {
+            return Err(ConfigError::ZeroDuration {
+                option: name("max_age"),
+            });
         }
-        let auth_digest = AuthDigest::new(&keys);
-        let cookie = CookieFormat::new(&self.cookie_attributes()).map_err(|()| {
-            ConfigError::InvalidAttribute {
-                option: name("cookie_name"),
-                value: self.cookie_name.clone(),
-            }
-        })?;
-        let trusted_origins = self
+        Ok(())
+    }
+
+    /// The lifetime checked on the server, in seconds: `None` only when the
+    /// app chose no limit.
+    fn server_lifetime(&self, name: fn(&str) -> String) -> Result<Option<u64>, ConfigError> {
+        if self.max_lifetime == 0 {
+            return Err(ConfigError::ZeroDuration {
+                option: name("max_lifetime"),
+            });
+        }
+        match self.lifetime {
+            Lifetime::Seconds(0) => Err(ConfigError::ZeroDuration {
+                option: name("lifetime"),
+            }),
+            Lifetime::Seconds(seconds) => Ok(Some(seconds)),
+            Lifetime::Default => Ok(Some(self.max_age.unwrap_or(DEFAULT_LIFETIME.as_secs()))),
+            Lifetime::Unlimited => Ok(None),
+        }
+    }
+
+    /// The cross-origin check's trusted origins, parsed.
+    fn judge(&self, name: fn(&str) -> String) -> Result<Judge, ConfigError> {
+        let trusted = self
             .trusted_origins
             .iter()
             .map(|origin| {
@@ -553,53 +817,16 @@ impl Options {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let claims = ClaimScheme::new(
-            codec.issue_time_in_token(),
-            codec.pyjwt_claims(),
-            self.muffin_compat,
-        );
-        let expiry = Expiry::new(
-            self.lifetime.or(self.max_age),
-            self.max_lifetime,
-            self.sliding_expiration,
-            claims.requires_issue_time(),
-        );
-        Ok(SessionConfig {
-            inner: Arc::new(Inner {
-                options: self,
-                codec,
-                auth_digest,
-                claims,
-                expiry,
-                cookie,
-                trusted_origins,
-            }),
-            user_loader: None,
+        Ok(Judge {
+            trusted,
+            forwarded_host: self.trust_forwarded_host,
         })
     }
 
-    /// The secret to sign with: the one set, else the public default when the
-    /// codec does not use it or the app allowed it; never a blank one.
-    fn secret(&self, name: fn(&str) -> String) -> Result<Secret, ConfigError> {
-        match &self.secret_key {
-            Some(secret) if secret.is_blank() => Err(ConfigError::EmptySecret {
-                option: name("secret_key"),
-            }),
-            Some(secret) => Ok(secret.clone()),
-            None if self.session_type.keyed() && !self.allow_insecure_secret => {
-                Err(ConfigError::MissingSecret {
-                    option: name("secret_key"),
-                    allow: name("allow_insecure_secret"),
-                })
-            }
-            None => Ok(Secret(INSECURE_SECRET.to_owned())),
-        }
-    }
-
     /// The options the cookie is written with.
-    fn cookie_attributes(&self) -> Attributes<'_> {
+    fn cookie_attributes<'a>(&'a self, cookie_name: &'a str) -> Attributes<'a> {
         Attributes {
-            name: &self.cookie_name,
+            name: cookie_name,
             path: &self.path,
             domain: self.domain.as_deref(),
             secure: self.secure,
@@ -609,52 +836,94 @@ impl Options {
         }
     }
 
-    /// Warns about each secret too weak for the codec, naming its option,
-    /// never the secret.
-    fn warn_weak_secrets(&self, secret: &Secret, name: fn(&str) -> String) {
-        if !self.session_type.keyed() {
-            if self.allow_unsigned_logins {
-                tracing::warn!(
-                    "LOGINS OVER UNSIGNED `{}` SESSIONS ARE ALLOWED (`{}`): anyone can write any \
-                     user id into the cookie and be that user. Move to `jwt` or `fernet` as soon \
-                     as the apps sharing the cookies can.",
-                    self.session_type,
-                    name("allow_unsigned_logins")
-                );
-            }
-            return;
-        }
-        if secret.0 == INSECURE_SECRET {
+    /// Warns, at every build, about each insecure choice the app made
+    /// explicitly, naming its option and never a secret.
+    fn warn_insecure_choices(&self, secret: &Secret, cookie_name: &str, name: fn(&str) -> String) {
+        if self.session_type.keyed() && secret.0 == INSECURE_SECRET {
             tracing::warn!(
                 "SESSION SECRET IS THE PUBLIC DEFAULT `{INSECURE_SECRET}`: anyone can forge \
                  sessions and log in as any user. Set `{}` to a long random string \
-                 (`openssl rand -base64 32`) as soon as the apps sharing it can move.",
+                 (`openssl rand -base64 24`) as soon as the apps sharing it can move",
                 name("secret_key")
             );
-            return;
         }
-        let keys = std::iter::once(("secret_key", secret))
-            .chain(self.fallback_keys.iter().map(|key| ("fallback_keys", key)));
-        for (option, key) in keys {
-            if key.0 == INSECURE_SECRET {
-                tracing::warn!(
-                    "`{}` holds the insecure default `{INSECURE_SECRET}`: anyone can forge \
-                     sessions while it is accepted, and they are re-issued under the current key",
-                    name(option)
-                );
-            } else if let Some(weakness) = self.session_type.weakness(&key.0) {
-                tracing::warn!("`{}` {weakness}", name(option));
-            }
+        if self.session_type.keyed()
+            && self
+                .fallback_keys
+                .iter()
+                .any(|key| key.0 == INSECURE_SECRET)
+        {
+            tracing::warn!(
+                "`{}` holds the insecure default `{INSECURE_SECRET}`: anyone can forge sessions \
+                 while it is accepted, and they are re-issued under the current key",
+                name("fallback_keys")
+            );
+        }
+        if !self.session_type.keyed() && self.allow_unsigned_logins {
+            tracing::warn!(
+                "LOGINS OVER UNSIGNED `{}` SESSIONS ARE ALLOWED (`{}`): anyone can write any user \
+                 id into the cookie and be that user. Move to `jwt` or `fernet` as soon as the \
+                 apps sharing the cookies can.",
+                self.session_type,
+                name("allow_unsigned_logins")
+            );
+        }
+        if self.lifetime == Lifetime::Unlimited {
+            tracing::warn!(
+                "sessions never expire on the server (`{}` is none): a copied cookie stays valid \
+                 until the user's password changes. Set a lifetime in seconds",
+                name("lifetime")
+            );
+        }
+        if !self.cross_origin_protection {
+            tracing::warn!(
+                "CROSS-ORIGIN PROTECTION IS OFF (`{}`): other sites can post forms to this app \
+                 with the visitor's cookies. Turn it back on unless every state-changing route \
+                 checks a CSRF token",
+                name("cross_origin_protection")
+            );
+        }
+        let host_prefixed = cookie_name
+            .get(..7)
+            .is_some_and(|start| start.eq_ignore_ascii_case("__Host-"));
+        if self.host_prefix_fits() && !host_prefixed {
+            tracing::warn!(
+                "the session cookie `{cookie_name}` (`{}`) can be planted by a sibling subdomain, \
+                 logging visitors in as the attacker: name it `__Host-{cookie_name}` (a \
+                 muffin-session app sharing it needs the same name)",
+                name("cookie_name")
+            );
+        }
+        if let Some(domain) = &self.domain {
+            tracing::warn!(
+                "the session cookie is sent to every host under `{domain}` (`{}`): any of them \
+                 can read it, or plant a session of its own and log visitors in as the attacker. \
+                 Leave it unset unless every such host is trusted",
+                name("domain")
+            );
         }
     }
+}
+
+/// Why a key is too weak for the codec, if it is: the codec's own reason,
+/// else under [`MIN_SECRET_BYTES`].
+fn weakness(session_type: SessionType, key: &str) -> Option<&'static str> {
+    session_type.weakness(key).or_else(|| {
+        (key.len() < MIN_SECRET_BYTES).then_some(
+            "is shorter than 32 bytes: a key that short can be guessed offline from one cookie. \
+             Use a random string of 32 bytes or more (`openssl rand -base64 24` gives 32 \
+             characters).",
+        )
+    })
 }
 
 /// A login URL a redirect can go to: a path on this site (one leading `/`;
 /// `//host` and `/\host` are other hosts to browsers), or an absolute
 /// `http(s)` URL with a host. Anything else (`javascript:`, `login`) is a
-/// mistake. No control characters either way.
+/// mistake. No control characters or fragment either way: `next` is added
+/// at the end, and would be lost in a fragment.
 fn is_login_url(url: &str) -> bool {
-    if url.chars().any(char::is_control) {
+    if url.chars().any(char::is_control) || url.contains('#') {
         return false;
     }
     if let Some(rest) = url.strip_prefix('/') {

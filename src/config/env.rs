@@ -1,7 +1,7 @@
 //! `SESSION_*` environment variables: [`SessionConfig::from_env`] and
 //! [`SessionConfig::from_vars`].
 
-use super::builder::{split_keys, split_list, Options, Secret};
+use super::builder::{split_keys, split_list, Lifetime, Options, Secret};
 use super::{SessionConfig, ENV_PREFIX};
 use crate::error::ConfigError;
 
@@ -61,6 +61,7 @@ impl Options {
     fn set_from_env(&mut self, option: &str, value: &str) -> Result<(), ConfigError> {
         let name = || format!("{ENV_PREFIX}{option}");
         let optional = |value: &str| (!value.trim().is_empty()).then(|| value.trim().to_owned());
+        let flag = || parse_bool(value).ok_or_else(|| invalid_bool(name(), value));
         let name = &name;
         match option {
             "SESSION_TYPE" => {
@@ -71,51 +72,54 @@ impl Options {
             }
             "SECRET_KEY" => self.secret_key = Some(Secret(value.to_owned())),
             "ALLOW_INSECURE_SECRET" => {
-                self.allow_insecure_secret =
-                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+                self.allow_insecure_secret = flag()?;
             }
             "ALLOW_UNSIGNED_LOGINS" => {
-                self.allow_unsigned_logins =
-                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+                self.allow_unsigned_logins = flag()?;
             }
+            "ALLOW_WEAK_SECRET" => self.allow_weak_secret = flag()?,
             "FALLBACK_KEYS" => self.fallback_keys = split_keys(value),
-            "COOKIE_NAME" => self.cookie_name = value.trim().to_owned(),
+            "COOKIE_NAME" => self.cookie_name = optional(value),
             "LOGIN_URL" => self.login_url = value.trim().to_owned(),
             "MAX_AGE" => self.max_age = parse_seconds(value, name)?,
-            "LIFETIME" => self.lifetime = parse_seconds(value, name)?,
+            "LIFETIME" if value.trim().is_empty() => self.lifetime = Lifetime::Default,
+            "LIFETIME" => {
+                self.lifetime =
+                    Lifetime::parse(value).ok_or_else(|| ConfigError::InvalidNumber {
+                        option: name(),
+                        value: value.to_owned(),
+                    })?;
+            }
             "MAX_LIFETIME" => {
                 if let Some(seconds) = parse_seconds(value, name)? {
                     self.max_lifetime = seconds;
                 }
             }
             "REQUIRE_AUTH_HASH" => {
-                self.require_auth_hash =
-                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+                self.require_auth_hash = flag()?;
             }
             "SLIDING_EXPIRATION" => {
-                self.sliding_expiration =
-                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+                self.sliding_expiration = flag()?;
             }
             "MUFFIN_COMPAT" => {
-                self.muffin_compat =
-                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+                self.muffin_compat = flag()?;
             }
             "LOGIN_REDIRECT" => {
-                self.login_redirect =
-                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+                self.login_redirect = flag()?;
             }
+            "CROSS_ORIGIN_PROTECTION" => self.cross_origin_protection = flag()?,
             "TRUSTED_ORIGINS" => self.trusted_origins = split_list(value),
+            "TRUST_FORWARDED_HOST" => self.trust_forwarded_host = flag()?,
             "API_UNAUTHORIZED" => {
-                self.api_unauthorized =
-                    parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+                self.api_unauthorized = flag()?;
             }
             "PATH" => self.path = value.trim().to_owned(),
             "DOMAIN" => self.domain = optional(value),
             "SECURE" => {
-                self.secure = parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+                self.secure = flag()?;
             }
             "HTTP_ONLY" => {
-                self.http_only = parse_bool(value).ok_or_else(|| invalid_bool(name(), value))?;
+                self.http_only = flag()?;
             }
             "SAMESITE" | "SAME_SITE" => {
                 self.samesite = value.parse().map_err(|()| ConfigError::InvalidSameSite {

@@ -18,14 +18,14 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::auth_hash::AuthDigest;
-use crate::csrf::origin::Origin;
+use crate::csrf::origin::Judge;
 use crate::error::{ConfigError, UserRejection};
 use crate::wire::claims::ClaimScheme;
 use crate::wire::codec::{Codec, SessionType};
 use crate::wire::cookie::CookieFormat;
 use crate::wire::expiry::Expiry;
 use builder::Options;
-pub use builder::SessionConfigBuilder;
+pub use builder::{SessionConfigBuilder, DEFAULT_LIFETIME, MIN_SECRET_BYTES};
 
 /// The secret muffin-session uses when none is configured. Anyone who reads
 /// this source can forge sessions made with it, so a `jwt` or `fernet`
@@ -134,8 +134,8 @@ struct Inner {
     claims: ClaimScheme,
     expiry: Expiry,
     cookie: CookieFormat,
-    /// `options.trusted_origins`, parsed.
-    trusted_origins: Vec<Origin>,
+    /// The cross-origin check: the trusted origins, parsed.
+    judge: Judge,
 }
 
 impl SessionConfig {
@@ -151,7 +151,12 @@ impl SessionConfig {
 
     /// The session cookie's name.
     pub fn cookie_name(&self) -> &str {
-        &self.inner.options.cookie_name
+        // Always set by the build: the one given, or the default chosen.
+        self.inner
+            .options
+            .cookie_name
+            .as_deref()
+            .unwrap_or_default()
     }
 
     /// Where guards send visitors who are not logged in.
@@ -180,13 +185,10 @@ impl SessionConfig {
 
     /// How long a cookie is accepted after it was issued, checked on the
     /// server against the time inside the token: [`lifetime`](SessionConfigBuilder::lifetime)
-    /// if set, else the max-age. `None`: no server-side expiry.
+    /// if set, else the max-age, else 14 days. `None`: no server-side
+    /// expiry, chosen with [`unlimited_lifetime`](SessionConfigBuilder::unlimited_lifetime).
     pub fn lifetime(&self) -> Option<Duration> {
-        let options = &self.inner.options;
-        options
-            .lifetime
-            .or(options.max_age)
-            .map(Duration::from_secs)
+        self.inner.expiry.lifetime().map(Duration::from_secs)
     }
 
     /// The longest lifetime a session may be given with
@@ -220,9 +222,18 @@ impl SessionConfig {
         }
     }
 
-    /// The origins whose cross-site requests the CSRF checks accept.
-    pub(crate) fn trusted_origins(&self) -> &[Origin] {
-        &self.inner.trusted_origins
+    /// How requests are judged by where they came from.
+    pub(crate) fn judge(&self) -> &Judge {
+        &self.inner.judge
+    }
+
+    /// The cross-origin check [`SessionLayer`](crate::SessionLayer) runs,
+    /// unless the app turned it off.
+    pub(crate) fn cross_origin(&self) -> Option<&Judge> {
+        self.inner
+            .options
+            .cross_origin_protection
+            .then_some(&self.inner.judge)
     }
 
     pub(crate) fn codec(&self) -> &Codec {

@@ -1,11 +1,13 @@
-//! Cross-site request forgery: [`CsrfLayer`] refuses cross-site
-//! state-changing requests by their headers (its docs give the checks), and
+//! Cross-site request forgery: [`check`] refuses cross-site
+//! state-changing requests by their headers, before the handler, in
+//! [`SessionLayer`](crate::SessionLayer) (whose docs give the checks), and
 //! [`CsrfToken`] is the session-bound form token for browsers that send
-//! neither header. [`origin`] reads the headers, and imports nothing else of
-//! the crate.
+//! neither header. [`origin`] reads the headers and [`random`] makes
+//! tokens; neither imports anything else of the crate.
 
-mod layer;
+pub(crate) mod check;
 pub(crate) mod origin;
+pub(crate) mod random;
 mod token;
 
 use axum::response::{IntoResponse, Response};
@@ -13,8 +15,8 @@ use http::StatusCode;
 
 use crate::error::SessionRejection;
 
-pub use layer::{CsrfFuture, CsrfLayer, CsrfService};
-pub use token::{CsrfToken, CSRF_FIELD, CSRF_TOKEN_KEY};
+pub use random::CSRF_TOKEN_KEY;
+pub use token::{CsrfToken, CSRF_FIELD};
 
 /// Why a request was refused as a possible forgery, or why no token could
 /// be made.

@@ -4,28 +4,23 @@
 use std::fmt;
 
 use axum::extract::FromRequestParts;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use http::request::Parts;
 use subtle::ConstantTimeEq;
 
-use super::origin::{judge, Verdict};
+use super::origin::Verdict;
+use super::random::{is_token, new_token, CSRF_TOKEN_KEY};
 use super::CsrfRejection;
 use crate::session::Session;
 use crate::state::shared::request_session;
-
-/// The session key that holds the [`CsrfToken`].
-pub const CSRF_TOKEN_KEY: &str = "_csrf";
+use crate::wire::object::USER_ID_KEY;
 
 /// The form field [`CsrfToken`]'s docs and the demo carry the token in.
 pub const CSRF_FIELD: &str = "csrf_token";
 
-/// Random bytes in a token (base64url: 43 characters).
-const TOKEN_BYTES: usize = 32;
-
 /// The session's CSRF token, for forms: the fallback defence for browsers
-/// that send neither `Sec-Fetch-Site` nor `Origin`, when [`CsrfLayer`](crate::CsrfLayer)'s
-/// header checks cannot tell where a request came from.
+/// that send neither `Sec-Fetch-Site` nor `Origin`, when the cross-origin
+/// check of [`SessionLayer`](crate::SessionLayer) cannot tell where a
+/// request came from.
 ///
 /// Extracting it (behind [`SessionLayer`](crate::SessionLayer)) makes a
 /// random token and stores it in the session under [`CSRF_TOKEN_KEY`] if
@@ -33,8 +28,10 @@ const TOKEN_BYTES: usize = 32;
 /// each form (named [`CSRF_FIELD`], say), and in the handler the form posts
 /// to, call [`verify`](Self::verify) with what came back. In manual mode,
 /// return the session from the page's handler so that a new token is saved.
-/// [`Session::end`] drops the token with everything else, so a login
-/// (which should end the session first) makes a fresh one.
+/// [`Session::end`] drops the token with everything else; a login made in
+/// a request that extracted a `CsrfToken` (the login form's handler) stores
+/// a fresh one, so the logged-in session holds a token from its first
+/// response.
 ///
 /// ```
 /// use axum::{response::Html, routing::get, Form, Router};
@@ -72,6 +69,8 @@ pub struct CsrfToken {
     token: String,
     /// The token the session held when the request came, if any.
     held: Option<String>,
+    /// The session held a login when the token was taken.
+    logged_in: bool,
     /// What the request's headers said.
     verdict: Verdict,
 }
@@ -93,12 +92,13 @@ impl CsrfToken {
 
     /// Checks a state-changing request: `Ok` when its `Sec-Fetch-Site` or
     /// `Origin` header says it comes from this site (or a trusted origin), as
-    /// [`CsrfLayer`](crate::CsrfLayer) judges; [`CsrfRejection::CrossSite`] when it says
-    /// another site. With neither header, the request needs `submitted` to be
-    /// the session's token if the session holds one: a browser that was
-    /// served a form must send its token back. A client that never loaded a
-    /// form (curl, a script, which carry no visitor's cookies by accident)
-    /// holds no token and passes.
+    /// the cross-origin check judges; [`CsrfRejection::CrossSite`] when it
+    /// says another site. With neither header, the request needs
+    /// `submitted` to be the session's token if the session holds one, or
+    /// holds a login: a browser that was served a form, or logged in, must
+    /// send its token back. A client that never loaded a form nor logged in
+    /// (curl, a script, which carry no visitor's cookies by accident) holds
+    /// no token and passes.
     ///
     /// # Errors
     ///
@@ -108,7 +108,7 @@ impl CsrfToken {
         match self.verdict {
             Verdict::SameOrigin => Ok(()),
             Verdict::CrossSite(_) => Err(CsrfRejection::CrossSite),
-            Verdict::NoHeaders if self.held.is_none() => Ok(()),
+            Verdict::NoHeaders if self.held.is_none() && !self.logged_in => Ok(()),
             Verdict::NoHeaders if submitted.is_some_and(|token| self.matches(token)) => Ok(()),
             Verdict::NoHeaders => {
                 tracing::debug!("form CSRF token missing or wrong, and no browser header vouched");
@@ -123,6 +123,7 @@ impl fmt::Debug for CsrfToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CsrfToken")
             .field("held", &self.held.is_some())
+            .field("logged_in", &self.logged_in)
             .field("verdict", &self.verdict)
             .finish_non_exhaustive()
     }
@@ -132,15 +133,15 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     type Rejection = CsrfRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let request = request_session(parts)?;
+        request.use_csrf_tokens();
         let verdict = match parts.extensions.get::<Verdict>() {
             Some(verdict) => *verdict,
-            None => {
-                let config = request_session(parts)?.config().clone();
-                judge(&parts.headers, &parts.uri, config.trusted_origins())
-            }
+            None => request.config().judge().judge(&parts.headers, &parts.uri),
         };
         let mut session =
             <Session as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        let logged_in = session.get(USER_ID_KEY).is_some();
         let held = session
             .get(CSRF_TOKEN_KEY)
             .and_then(|token| token.as_str())
@@ -149,7 +150,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
         let token = match &held {
             Some(token) => token.clone(),
             None => {
-                let token = new_token()?;
+                let token = new_token().ok_or(CsrfRejection::NoRandomness)?;
                 if let Err(err) = session.insert(CSRF_TOKEN_KEY, &token) {
                     tracing::error!(error = %err, "CSRF token not stored");
                 }
@@ -159,34 +160,8 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
         Ok(Self {
             token,
             held,
+            logged_in,
             verdict,
         })
-    }
-}
-
-/// A token this crate makes: base64url of [`TOKEN_BYTES`] bytes.
-fn is_token(token: &str) -> bool {
-    token.len() == TOKEN_BYTES.div_ceil(3) * 4 - 1
-        && token
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
-}
-
-fn new_token() -> Result<String, CsrfRejection> {
-    let mut bytes = [0u8; TOKEN_BYTES];
-    getrandom::getrandom(&mut bytes).map_err(|_| CsrfRejection::NoRandomness)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn new_tokens_are_tokens() {
-        let token = new_token().unwrap();
-        assert!(is_token(&token), "{token}");
-        assert_ne!(token, new_token().unwrap());
-        assert!(!is_token("short"));
     }
 }

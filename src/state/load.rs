@@ -19,7 +19,9 @@ pub(crate) enum Reissue {
     /// lifetime kept: it was verified by a fallback key, or the crate
     /// renewed its auth digest. A re-issue never extends a lifetime.
     KeepIssueTime,
-    /// Past half its lifetime with sliding expiration: a new issue time.
+    /// A new issue time: past half its lifetime with sliding expiration, or
+    /// it had none while a lifetime applies (muffin-session's cookies), so
+    /// that it expires too.
     Renew,
 }
 
@@ -32,6 +34,9 @@ pub(crate) struct Loaded {
     pub(crate) claims: Claims,
     /// The request carried a session cookie, valid or not.
     pub(crate) present: bool,
+    /// It was refused for its age: it is removed unless the handler
+    /// stores something new.
+    pub(crate) expired: bool,
     /// How many chunk cookies it was split into (0: one plain cookie).
     pub(crate) chunks: usize,
     pub(crate) reissue: Reissue,
@@ -47,6 +52,7 @@ pub(crate) fn load(config: &SessionConfig, headers: &HeaderMap, now: u64) -> Loa
         object: Object::default(),
         claims: Claims::default(),
         present: false,
+        expired: false,
         chunks: 0,
         reissue: Reissue::No,
         received: None,
@@ -68,12 +74,13 @@ pub(crate) fn load(config: &SessionConfig, headers: &HeaderMap, now: u64) -> Loa
                 lifetime: decoded.claims.lifetime,
                 fallback_key: decoded.by_fallback_key,
             });
-            loaded.reissue = reissue(&decoded);
+            loaded.reissue = reissue(&decoded, config.expiry().lifetime().is_some());
             loaded.object = decoded.object;
             loaded.claims = decoded.claims;
         }
         Err(rejection) => {
             tracing::debug!(reason = rejection.as_str(), "session cookie rejected");
+            loaded.expired = rejection == Rejection::Expired;
         }
     }
     loaded
@@ -106,14 +113,17 @@ fn decode(config: &SessionConfig, token: &str, now: u64) -> Result<Decoded, Reje
 }
 
 /// Why an accepted cookie is re-issued: renewal wins over a fallback key,
-/// since both write the current key and renewal also moves the issue time.
-/// Whether a re-issue is written after all is decided at save time (see
-/// `shared::reissue`).
-fn reissue(decoded: &Decoded) -> Reissue {
+/// since both write the current key and renewal also moves the issue time;
+/// a cookie without an issue time while a `lifetime` applies is stamped
+/// with one. Whether a re-issue is written after all is decided at save
+/// time (see `shared::reissue`).
+fn reissue(decoded: &Decoded, lifetime: bool) -> Reissue {
     if decoded.renew {
         Reissue::Renew
     } else if decoded.by_fallback_key {
         Reissue::KeepIssueTime
+    } else if lifetime && decoded.claims.issued_at.is_none() {
+        Reissue::Renew
     } else {
         Reissue::No
     }

@@ -24,7 +24,7 @@
 //! they are written when the handler returns the session, and are not
 //! warned about when it does not.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use http::request::Parts;
@@ -67,6 +67,8 @@ pub(crate) struct RequestSession {
     clock: AtomicU64,
     /// Views holding changes they have not handed back.
     holding: AtomicUsize,
+    /// A [`CsrfToken`](crate::CsrfToken) was taken: a login stores a fresh one.
+    csrf_tokens: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -101,6 +103,7 @@ impl RequestSession {
             mode,
             clock: AtomicU64::new(0),
             holding: AtomicUsize::new(0),
+            csrf_tokens: AtomicBool::new(false),
             state: Mutex::new(State::default()),
         }
     }
@@ -111,6 +114,16 @@ impl RequestSession {
 
     pub(crate) fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// The request uses CSRF form tokens.
+    pub(crate) fn use_csrf_tokens(&self) {
+        self.csrf_tokens.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the request uses CSRF form tokens.
+    pub(crate) fn uses_csrf_tokens(&self) -> bool {
+        self.csrf_tokens.load(Ordering::Relaxed)
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -124,7 +137,11 @@ impl RequestSession {
     pub(crate) fn load(&self, headers: &HeaderMap) {
         let mut state = self.state();
         if state.loaded.is_none() {
-            state.loaded = Some(load(&self.config, headers, self.config.now()));
+            let loaded = load(&self.config, headers, self.config.now());
+            // An expired session ends: its cookie is removed unless the
+            // handler stores something new.
+            state.ended |= loaded.expired;
+            state.loaded = Some(loaded);
         }
     }
 

@@ -155,14 +155,23 @@ pub(crate) fn is_valid_attribute(value: &str) -> bool {
 }
 
 /// Whether a `Domain` names a host of at least two labels (`example.com`,
-/// with or without the leading or trailing dot). A single label (`com`,
-/// `.com`) is a top-level domain: browsers refuse such a cookie, or would
-/// send it to every site under that suffix. (A full public-suffix check
-/// would need the list; this catches the mistake that needs none.)
+/// with or without the leading or trailing dot), each of letters, digits
+/// and `-`. A single label (`com`, `.com`) is a top-level domain: browsers
+/// refuse such a cookie, or would send it to every site under that suffix;
+/// a port, scheme, path, space or `*` makes browsers drop the cookie. (A
+/// full public-suffix check would need the list; this catches the mistakes
+/// that need none.)
 pub(crate) fn is_registrable_domain(domain: &str) -> bool {
-    let domain = domain.trim_start_matches('.').trim_end_matches('.');
-    domain.split('.').filter(|label| !label.is_empty()).count() >= 2
-        && !domain.split('.').any(str::is_empty)
+    let domain = domain.strip_prefix('.').unwrap_or(domain);
+    let domain = domain.strip_suffix('.').unwrap_or(domain);
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+        })
 }
 
 /// Whether the name's prefix allows these attributes: `__Host-` cookies must

@@ -41,6 +41,11 @@ impl Expiry {
         }
     }
 
+    /// The configured lifetime in seconds; `None`: no server-side limit.
+    pub(crate) fn lifetime(&self) -> Option<u64> {
+        self.lifetime
+    }
+
     /// A session's own lifetime as it may be: capped by the maximum.
     pub(crate) fn cap(&self, own: u64) -> u64 {
         own.min(self.max_lifetime)

@@ -55,7 +55,8 @@ impl CookieCodec for Jwt {
     fn weakness(secret: &str) -> Option<&'static str> {
         (secret.len() < 32).then_some(
             "is shorter than 32 bytes: an HS256 key that short can be guessed offline from one \
-             cookie. Use a random string of 32 bytes or more.",
+             cookie. Use a random string of 32 bytes or more (`openssl rand -base64 24` gives 32 \
+             characters).",
         )
     }
 
