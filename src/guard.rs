@@ -20,6 +20,7 @@ use tower_service::Service;
 
 use crate::config::SessionConfig;
 use crate::error::redirect;
+use crate::headers::chosen_by_caller_kind;
 use crate::navigation::is_api_request;
 use crate::state::shared::request_session;
 use crate::user::{load_user, login_location, passes_default_check, unauthorized};
@@ -347,12 +348,28 @@ where
         }
     }
 
+    /// The answer to a visitor who is not logged in: the app's own, or a
+    /// `401` or redirect chosen by what kind of caller asked, which says so
+    /// in `Vary` and is not cached.
     async fn anonymous(&self, parts: &Parts, config: &SessionConfig) -> Response {
         let location = match &self.anonymous {
             Anonymous::Respond(response) => return response(),
             Anonymous::LoginUrl => None,
             Anonymous::Location(location) => Some(location),
         };
+        let mut response = self.login_answer(parts, config, location).await;
+        chosen_by_caller_kind(response.headers_mut());
+        response
+    }
+
+    /// A `401` for API callers, else a redirect to `location` or the login
+    /// URL.
+    async fn login_answer(
+        &self,
+        parts: &Parts,
+        config: &SessionConfig,
+        location: Option<&MakeLocation>,
+    ) -> Response {
         let api = self
             .api_unauthorized
             .unwrap_or_else(|| config.api_unauthorized());

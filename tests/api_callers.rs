@@ -108,6 +108,31 @@ fn assert_unauthorized(reply: &Reply, challenge: &str, context: &str) {
     );
     assert_eq!(reply.headers["www-authenticate"], challenge, "{context}");
     assert!(reply.headers.get("location").is_none(), "{context}");
+    assert_chosen_by_caller_kind(reply, context);
+}
+
+/// A `401` or a redirect is chosen by headers: it says which, and no cache
+/// keeps it (a shared cache would hand a page's redirect to an API caller,
+/// or one visitor's answer to another).
+fn assert_chosen_by_caller_kind(reply: &Reply, context: &str) {
+    let vary: Vec<String> = reply
+        .headers
+        .get_all("vary")
+        .iter()
+        .flat_map(|value| value.to_str().unwrap().split(','))
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect();
+    for name in ["accept", "sec-fetch-mode", "x-requested-with", "cookie"] {
+        assert!(
+            vary.iter().any(|v| v == name),
+            "{context}: Vary {vary:?} lacks {name}"
+        );
+    }
+    let cache_control = reply.headers["cache-control"].to_str().unwrap();
+    assert!(
+        cache_control.contains("no-store"),
+        "{context}: {cache_control}"
+    );
 }
 
 const CHALLENGE: &str = r#"Cookie realm="session", form-action="/login", cookie-name="session""#;
@@ -116,6 +141,7 @@ fn assert_redirect(reply: &Reply, location: &str, context: &str) {
     assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT, "{context}");
     assert_eq!(reply.headers["location"], location, "{context}");
     assert!(reply.headers.get("www-authenticate").is_none(), "{context}");
+    assert_chosen_by_caller_kind(reply, context);
 }
 
 #[tokio::test]

@@ -233,6 +233,109 @@ fn a_login_url_that_is_not_a_path_or_a_web_url_is_refused() {
 }
 
 #[test]
+fn a_cookie_domain_browsers_would_drop_is_refused() {
+    for domain in [
+        "example.com:8080",
+        "http://example.com",
+        "https://example.com/",
+        "*.example.com",
+        "example .com",
+        "example.com/app",
+        "user@example.com",
+    ] {
+        let err = builder().domain(domain).build().unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::InvalidDomain { option, .. } | ConfigError::InvalidAttribute { option, .. } if option == "domain"),
+            "{domain:?}: {err:?}"
+        );
+        assert!(err.to_string().contains("`domain`"), "{err}");
+    }
+    let err = env_error("SESSION_DOMAIN", "example.com:8080");
+    assert!(err.to_string().contains("`SESSION_DOMAIN`"), "{err}");
+    assert!(err.to_string().contains("port"), "{err}");
+}
+
+#[test]
+fn durations_of_zero_are_refused() {
+    let zero = Duration::ZERO;
+    let cases = [
+        (builder().max_age(zero).build(), "max_age"),
+        (builder().lifetime(zero).build(), "lifetime"),
+        (builder().max_lifetime(zero).build(), "max_lifetime"),
+        (from_vars(&[("SESSION_MAX_AGE", "0")]), "SESSION_MAX_AGE"),
+        (from_vars(&[("SESSION_LIFETIME", "0")]), "SESSION_LIFETIME"),
+        (
+            from_vars(&[("SESSION_MAX_LIFETIME", "0")]),
+            "SESSION_MAX_LIFETIME",
+        ),
+    ];
+    for (result, option) in cases {
+        let err = result.unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::ZeroDuration {
+                option: option.into()
+            }
+        );
+    }
+    let json = format!(r#"{{"secret_key": "{}", "max_age": 0}}"#, common::SECRET);
+    let err = serde_json::from_str::<SessionConfig>(&json).unwrap_err();
+    assert!(err.to_string().contains("`max_age` is 0"), "{err}");
+}
+
+#[test]
+fn a_login_url_with_a_fragment_is_refused() {
+    for url in ["/login#top", "https://auth.example.com/login#form"] {
+        let err = builder().login_url(url).build().unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidLoginUrl { .. }), "{url}");
+        assert!(err.to_string().contains("fragment"), "{err}");
+    }
+}
+
+#[test]
+fn the_default_cookie_name_is_host_prefixed_where_the_prefix_fits() {
+    // Secure, path `/`, no domain: `__Host-`, which no other host can set.
+    let config = builder().secure(true).build().unwrap();
+    assert_eq!(config.cookie_name(), "__Host-session");
+    let config = from_vars(&[("SESSION_SECURE", "true")]).unwrap();
+    assert_eq!(config.cookie_name(), "__Host-session");
+    // Where it does not fit, the plain name, as before.
+    for config in [
+        builder().build().unwrap(),
+        builder().secure(true).path("/app").build().unwrap(),
+        builder()
+            .secure(true)
+            .domain("example.com")
+            .build()
+            .unwrap(),
+    ] {
+        assert_eq!(config.cookie_name(), "session");
+    }
+    // An unprefixed name where the prefix fits, and any domain: a warning
+    // at every build with the exact fix.
+    let warnings = warnings_of(|| {
+        builder().secure(true).cookie_name("sid").build().unwrap();
+    });
+    assert!(warnings.contains("name it `__Host-sid`"), "{warnings}");
+    assert!(warnings.contains("same name"), "{warnings}");
+    let warnings = warnings_of(|| {
+        builder().domain("example.com").build().unwrap();
+    });
+    assert!(warnings.contains("plant a session"), "{warnings}");
+    assert_eq!(
+        warnings_of(|| {
+            builder().secure(true).build().unwrap();
+            builder()
+                .secure(true)
+                .cookie_name("__Host-sid")
+                .build()
+                .unwrap();
+        }),
+        ""
+    );
+}
+
+#[test]
 fn a_cookie_domain_that_is_a_top_level_domain_is_refused() {
     for domain in [
         "com",

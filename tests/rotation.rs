@@ -227,3 +227,64 @@ codec_tests!(
     manual_mode_stamps_a_login_without_a_digest,
     a_login_is_not_resigned_without_its_user,
 );
+
+/// Two instances behind one load balancer, a user's requests alternating
+/// between them, a key rotation rolled out instance by instance. The
+/// two-phase rollout README gives (the new key added as a fallback key
+/// everywhere first, then promoted instance by instance) never answers the
+/// user as anonymous, at any phase; promoting it on one instance at once
+/// does, which is why the first phase is there.
+async fn a_rolling_rotation_in_two_phases_drops_no_one(codec: SessionType) {
+    const NEW: &str = "the-next-secret-of-this-app-4567";
+    let site = Site::new(codec);
+    let instance = |secret: &str, fallback: &[&str]| site.app(secret, fallback, false);
+    // Each phase: the keys of instance A, then of instance B.
+    let phases: [(&str, [(&str, &[&str]); 2]); 5] = [
+        ("before", [(OLD, &[]), (OLD, &[])]),
+        ("1: A accepts the new key", [(OLD, &[NEW]), (OLD, &[])]),
+        ("1: both accept it", [(OLD, &[NEW]), (OLD, &[NEW])]),
+        ("2: A signs with it", [(NEW, &[OLD]), (OLD, &[NEW])]),
+        ("2: both sign with it", [(NEW, &[OLD]), (NEW, &[OLD])]),
+    ];
+    let mut client = Client::new(instance(OLD, &[]));
+    client.get("/login").await;
+    for (phase, [a, b]) in phases {
+        let instances = [instance(a.0, a.1), instance(b.0, b.1)];
+        for round in 0..3 {
+            for (name, app) in ["A", "B"].iter().zip(&instances) {
+                client.app = app.clone();
+                let reply = client.get("/me").await;
+                assert_eq!(
+                    reply.body, "user 1",
+                    "{codec}, {phase}, round {round}, {name}"
+                );
+                site.later(60);
+            }
+        }
+    }
+    // Every cookie is now under the new key: the old one can go.
+    client.app = instance(NEW, &[]);
+    assert_eq!(
+        client.get("/me").await.body,
+        "user 1",
+        "{codec}, old key dropped"
+    );
+
+    // Promoting the new key on one instance before the other accepts it:
+    // the other cannot read what the first re-issues.
+    let mut client = Client::new(instance(OLD, &[]));
+    client.get("/login").await;
+    let instances = [instance(NEW, &[OLD]), instance(OLD, &[])];
+    let mut answers = Vec::new();
+    for app in &instances {
+        client.app = app.clone();
+        answers.push(client.get("/me").await.body);
+    }
+    assert_eq!(
+        answers,
+        ["user 1", "anonymous"],
+        "{codec}: one phase drops the user"
+    );
+}
+
+codec_tests!(keyed: a_rolling_rotation_in_two_phases_drops_no_one);
