@@ -239,7 +239,8 @@ async fn a_rolling_rotation_in_two_phases_drops_no_one(codec: SessionType) {
     let site = Site::new(codec);
     let instance = |secret: &str, fallback: &[&str]| site.app(secret, fallback, false);
     // Each phase: the keys of instance A, then of instance B.
-    let phases: [(&str, [(&str, &[&str]); 2]); 5] = [
+    type Keys<'a> = (&'a str, &'a [&'a str]);
+    let phases: [(&str, [Keys<'_>; 2]); 5] = [
         ("before", [(OLD, &[]), (OLD, &[])]),
         ("1: A accepts the new key", [(OLD, &[NEW]), (OLD, &[])]),
         ("1: both accept it", [(OLD, &[NEW]), (OLD, &[NEW])]),
