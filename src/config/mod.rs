@@ -86,14 +86,15 @@ impl From<SameSite> for cookie::SameSite {
 /// | [`session_type`](SessionConfigBuilder::session_type) | `SESSION_SESSION_TYPE` | `session_type` | `jwt` |
 /// | [`secret_key`](SessionConfigBuilder::secret_key) | `SESSION_SECRET_KEY` | `secret_key` | none: required for `jwt` and `fernet` |
 /// | [`allow_insecure_secret`](SessionConfigBuilder::allow_insecure_secret) | `SESSION_ALLOW_INSECURE_SECRET` | `allow_insecure_secret` | `false` (`true`: no secret means `InsecureSecret`, with a warning) |
+/// | [`allow_weak_secret`](SessionConfigBuilder::allow_weak_secret) | `SESSION_ALLOW_WEAK_SECRET` | `allow_weak_secret` | `false`: keys under 32 bytes are refused |
 /// | [`allow_unsigned_logins`](SessionConfigBuilder::allow_unsigned_logins) | `SESSION_ALLOW_UNSIGNED_LOGINS` | `allow_unsigned_logins` | `false` (`true`: users log in from forgeable `base64` sessions) |
 /// | [`fallback_keys`](SessionConfigBuilder::fallback_keys) | `SESSION_FALLBACK_KEYS` (comma-separated) | `fallback_keys` | none |
-/// | [`cookie_name`](SessionConfigBuilder::cookie_name) | `SESSION_COOKIE_NAME` | `cookie_name` | `session` |
+/// | [`cookie_name`](SessionConfigBuilder::cookie_name) | `SESSION_COOKIE_NAME` | `cookie_name` | `__Host-session` when `secure`, path `/` and no `domain`, else `session` |
 /// | [`login_url`](SessionConfigBuilder::login_url) | `SESSION_LOGIN_URL` | `login_url` | `/login` |
 /// | [`login_redirect`](SessionConfigBuilder::login_redirect) | `SESSION_LOGIN_REDIRECT` | `login_redirect` | `true` (`false`: always answer `401`) |
 /// | [`api_unauthorized`](SessionConfigBuilder::api_unauthorized) | `SESSION_API_UNAUTHORIZED` | `api_unauthorized` | `true`: `401` for API callers, redirects for pages |
 /// | [`max_age`](SessionConfigBuilder::max_age) | `SESSION_MAX_AGE` (seconds) | `max_age` (seconds) | none: a browser-session cookie |
-/// | [`lifetime`](SessionConfigBuilder::lifetime) | `SESSION_LIFETIME` (seconds) | `lifetime` (seconds) | the max-age: checked on the server |
+/// | [`lifetime`](SessionConfigBuilder::lifetime), [`unlimited_lifetime`](SessionConfigBuilder::unlimited_lifetime) | `SESSION_LIFETIME` (seconds, or `none`) | `lifetime` (seconds, or `"none"`) | the max-age, else 14 days: checked on the server |
 /// | [`max_lifetime`](SessionConfigBuilder::max_lifetime) | `SESSION_MAX_LIFETIME` (seconds) | `max_lifetime` (seconds) | 30 days: the cap on a session's own lifetime |
 /// | [`require_auth_hash`](SessionConfigBuilder::require_auth_hash) | `SESSION_REQUIRE_AUTH_HASH` | `require_auth_hash` | `false`: a login without a digest gets one |
 /// | [`sliding_expiration`](SessionConfigBuilder::sliding_expiration) | `SESSION_SLIDING_EXPIRATION` | `sliding_expiration` | `false` |
@@ -103,7 +104,9 @@ impl From<SameSite> for cookie::SameSite {
 /// | [`secure`](SessionConfigBuilder::secure) | `SESSION_SECURE` | `secure` | `false` |
 /// | [`same_site`](SessionConfigBuilder::same_site) | `SESSION_SAMESITE` | `samesite` | `lax` |
 /// | [`http_only`](SessionConfigBuilder::http_only) | `SESSION_HTTP_ONLY` | `http_only` | `true` |
-/// | [`trusted_origins`](SessionConfigBuilder::trusted_origins) | `SESSION_TRUSTED_ORIGINS` (comma-separated) | `trusted_origins` | none: only this site passes [`CsrfLayer`](crate::CsrfLayer) |
+/// | [`cross_origin_protection`](SessionConfigBuilder::cross_origin_protection) | `SESSION_CROSS_ORIGIN_PROTECTION` | `cross_origin_protection` | `true`: cross-site state-changing requests are a `403` |
+/// | [`trusted_origins`](SessionConfigBuilder::trusted_origins) | `SESSION_TRUSTED_ORIGINS` (comma-separated) | `trusted_origins` | none: only this site (behind a proxy, its public origin goes here) |
+/// | [`trust_forwarded_host`](SessionConfigBuilder::trust_forwarded_host) | `SESSION_TRUST_FORWARDED_HOST` | `trust_forwarded_host` | `false` |
 ///
 /// ```
 /// use std::time::Duration;
@@ -112,9 +115,11 @@ impl From<SameSite> for cookie::SameSite {
 /// let config = SessionConfig::builder()
 ///     .secret_key("a long random secret of 32 bytes or more")
 ///     .session_type(SessionType::Jwt)
-///     .max_age(Duration::from_secs(14 * 24 * 3600))
+///     .secure(true)
+///     .lifetime(Duration::from_secs(8 * 3600))
 ///     .build()?;
-/// assert_eq!(config.cookie_name(), "session");
+/// assert_eq!(config.cookie_name(), "__Host-session");
+/// assert_eq!(config.lifetime(), Some(Duration::from_secs(8 * 3600)));
 /// # Ok::<(), axum_cookie_session::ConfigError>(())
 /// ```
 #[derive(Clone, Deserialize)]
