@@ -219,7 +219,7 @@ pub use csrf::{CsrfRejection, CsrfToken, CSRF_FIELD, CSRF_TOKEN_KEY};
 pub use error::{BoxError, ConfigError, SaveError, SessionRejection, UserRejection};
 pub use guard::{safe_next, RequireUser, RequireUserService};
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
-pub use session::Session;
+pub use session::{Session, SessionData};
 pub use user::{CurrentUser, UserLoader, NEXT_PARAM};
 pub use wire::chunks::{MAX_CHUNKS, MAX_COOKIE_SIZE, MAX_REQUEST_COOKIES, MAX_SESSION_HEADER};
 pub use wire::claims::{ISSUED_AT_CLAIM, LIFETIME_CLAIM};

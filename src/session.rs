@@ -124,10 +124,7 @@ use crate::wire::object::{Object, AUTH_HASH_KEY, USER_ID_KEY};
 ///     .layer(SessionLayer::new(config))
 /// # }
 /// ```
-pub struct Session<T = Map<String, Value>>
-where
-    T: Serialize + 'static,
-{
+pub struct Session<T: SessionData = Map<String, Value>> {
     value: T,
     shape: Shape,
     request: Arc<RequestSession>,
@@ -144,10 +141,20 @@ where
 /// again before its next change.
 const STALE: u64 = u64::MAX;
 
-impl<T> Session<T>
-where
-    T: Serialize + DeserializeOwned + Default + 'static,
-{
+/// What a [`Session<T>`] view can be: a struct with named fields (or a
+/// map) that serde reads and writes, with a `Default` for a session that
+/// holds nothing yet. Implemented for every such type: derive
+/// `Default, Serialize, Deserialize` and it is one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a `Session<{Self}>`: a session type needs `Default`, `Serialize` and `Deserialize`",
+    label = "this session type",
+    note = "derive them: `#[derive(Default, Serialize, Deserialize)]` on `{Self}`"
+)]
+pub trait SessionData: Serialize + DeserializeOwned + Default + Send + 'static {}
+
+impl<T: Serialize + DeserializeOwned + Default + Send + 'static> SessionData for T {}
+
+impl<T: SessionData> Session<T> {
     /// A view of the request's session as `T`.
     fn read(request: Arc<RequestSession>, headers: &HeaderMap) -> Result<Self, SessionRejection> {
         let shape = view::shape_of::<T>();
@@ -419,7 +426,7 @@ where
     }
 }
 
-impl<T: Serialize + 'static> Session<T> {
+impl<T: SessionData> Session<T> {
     /// The session cookie the request carried, if it was accepted: its size,
     /// chunks, codec, issue and expiry times, and whether a fallback key
     /// verified it. `None` when the request had no session cookie or it was
@@ -557,7 +564,7 @@ impl Session {
     }
 }
 
-impl<T: Serialize + DeserializeOwned + Default + 'static> Deref for Session<T> {
+impl<T: SessionData> Deref for Session<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -565,7 +572,7 @@ impl<T: Serialize + DeserializeOwned + Default + 'static> Deref for Session<T> {
     }
 }
 
-impl<T: Serialize + DeserializeOwned + Default + 'static> DerefMut for Session<T> {
+impl<T: SessionData> DerefMut for Session<T> {
     /// Marks the view as possibly changed; what changed is found when it
     /// hands its changes back, field by field.
     fn deref_mut(&mut self) -> &mut T {
@@ -574,7 +581,7 @@ impl<T: Serialize + DeserializeOwned + Default + 'static> DerefMut for Session<T
     }
 }
 
-impl<T: Serialize + 'static> Drop for Session<T> {
+impl<T: SessionData> Drop for Session<T> {
     /// Hands changes back to the request's session, where the layer (auto
     /// mode) or a returned view (manual mode) saves them.
     fn drop(&mut self) {
@@ -582,7 +589,7 @@ impl<T: Serialize + 'static> Drop for Session<T> {
     }
 }
 
-impl<T: Serialize + 'static> fmt::Debug for Session<T> {
+impl<T: SessionData> fmt::Debug for Session<T> {
     /// Never shows the session's data: `Debug` output ends up in logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
@@ -595,7 +602,7 @@ impl<T: Serialize + 'static> fmt::Debug for Session<T> {
 impl<S, T> FromRequestParts<S> for Session<T>
 where
     S: Send + Sync,
-    T: Serialize + DeserializeOwned + Default + Send + 'static,
+    T: SessionData,
 {
     type Rejection = SessionRejection;
 
@@ -605,7 +612,7 @@ where
     }
 }
 
-impl<T: Serialize + 'static> IntoResponseParts for Session<T> {
+impl<T: SessionData> IntoResponseParts for Session<T> {
     type Error = SaveError;
 
     /// Saves the session: `Set-Cookie` (with `Vary: Cookie` and a private
@@ -623,10 +630,10 @@ impl SessionConfig {
     /// # Errors
     ///
     /// [`SessionRejection::NotAnObject`] if `T` is not a struct or a map.
-    pub fn load_from_request<T>(&self, headers: &HeaderMap) -> Result<Session<T>, SessionRejection>
-    where
-        T: Serialize + DeserializeOwned + Default,
-    {
+    pub fn load_from_request<T: SessionData>(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Session<T>, SessionRejection> {
         let request = Arc::new(RequestSession::new(self.clone(), Mode::Manual));
         Session::read(request, headers)
     }
@@ -650,7 +657,7 @@ impl SessionConfig {
     /// # Errors
     ///
     /// A [`SaveError`] if the session cannot be serialized or encoded.
-    pub fn save_to_response<T: Serialize + 'static>(
+    pub fn save_to_response<T: SessionData>(
         &self,
         session: Session<T>,
         headers: &mut HeaderMap,
