@@ -30,6 +30,9 @@
 //!   `same-site`, or an `Origin` that is not this host) is a `403` and
 //!   changes nothing (`CsrfLayer`); `SESSION_TRUSTED_ORIGINS` names sites
 //!   that may post. curl and scripts, which send neither header, pass.
+//! - Every answer forbids framing (`Content-Security-Policy: frame-ancestors
+//!   'none'` and `X-Frame-Options: DENY`), so no page can lay itself over a
+//!   button of this site and steer a click onto it.
 //!
 //! Configured by `SESSION_*` variables (see `SessionConfig::from_env`;
 //! without `SESSION_SECRET_KEY` a random secret is made for the run), `ADDR`
@@ -42,6 +45,7 @@ mod support;
 
 mod access_log;
 mod db;
+mod no_framing;
 mod pages;
 mod routes;
 

@@ -18,6 +18,7 @@ use serde_json::json;
 
 use crate::access_log::log_request;
 use crate::db::{Db, DbError, User};
+use crate::no_framing::deny_framing;
 use crate::pages::{self, LoginPage, SessionPage};
 
 /// The session key of a one-off notice, shown (and removed) by the next page.
@@ -33,7 +34,8 @@ const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 /// `CsrfLayer` answers `403` to every `POST` another site sends (by
 /// `Sec-Fetch-Site`, then `Origin`), so no other site can log a visitor in,
 /// out, or change a password; curl and scripts, which send neither header,
-/// pass. No `GET` changes the session.
+/// pass. No `GET` changes the session. No other page may frame the site
+/// (`deny_framing`, outermost so that every answer carries it).
 pub fn app(config: SessionConfig, db: Db) -> Router {
     let admins_only = RequireUser::<User>::new()
         .check(|user: &User| user.is_admin)
@@ -52,6 +54,7 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .layer(CsrfLayer::new(&config))
         .layer(SessionLayer::new(config))
         .layer(middleware::from_fn(log_request))
+        .layer(middleware::map_response(deny_framing))
         .with_state(db)
 }
 
