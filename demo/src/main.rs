@@ -45,6 +45,7 @@ mod support;
 
 mod access_log;
 mod db;
+mod hashing;
 mod no_framing;
 mod pages;
 mod routes;
