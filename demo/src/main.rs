@@ -46,6 +46,7 @@ mod support;
 mod access_log;
 mod db;
 mod hashing;
+mod memory;
 mod no_framing;
 mod pages;
 mod routes;
@@ -54,9 +55,18 @@ use std::error::Error;
 
 use db::{Db, DEMO_USERS};
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+/// Sets the allocator up before the runtime starts its threads, then serves.
+fn main() -> Result<(), Box<dyn Error>> {
     support::init_tracing();
+    memory::return_large_blocks();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+/// Opens the database, creates the demo users on first start, and serves.
+async fn run() -> Result<(), Box<dyn Error>> {
     let path = db::database_path();
     let db = Db::open(&path).map_err(|err| format!("{}: {err}", path.display()))?;
     if db.seed_demo_users().await? {
