@@ -12,6 +12,11 @@
 //!
 //! - `GET /`: who is logged in; `GET /login`: the form (keeps a safe `next`);
 //!   `POST /login`: logs in and goes to `next`, or `401` with the form again.
+//!   After 5 failed logins for a user name in a minute, or 20 from a client
+//!   address, `429` with `Retry-After` and the form saying how long to wait,
+//!   before any password is hashed; failures are logged with the name.
+//! - Password hashes run one per core at a time (`hashing.rs`): a login
+//!   flood makes logins wait, and holds no more memory than those hashes.
 //! - `GET /logout`: a page with a logout button; `POST /logout`: logs out
 //!   and says so. No `GET` changes the session.
 //! - `GET /session`: for a browser, a page showing the cookie (its size
@@ -50,6 +55,7 @@ mod memory;
 mod no_framing;
 mod pages;
 mod routes;
+mod throttle;
 
 use std::error::Error;
 

@@ -1,13 +1,125 @@
-//! A login flood against the demo as a real server process: the memory it
-//! holds stays bounded, and it keeps answering other visitors.
+//! Login abuse against the demo as a real server process: failed logins
+//! are throttled per user name and per client, and a flood from many
+//! clients leaves its memory bounded and the site answering.
 
 mod demo_support;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use axum::http::header::RETRY_AFTER;
 use axum::http::{Method, StatusCode};
-use demo_support::{free_port, get, send_from, Demo, TempDir};
+use demo_support::{free_port, get, send_from, Demo, Reply, TempDir};
+
+/// The throttle's limits (demo/src/throttle.rs): failures in a minute.
+const USER_LIMIT: usize = 5;
+const CLIENT_LIMIT: usize = 20;
+
+/// A wrong password the server must never write down.
+const WRONG: &str = "not-her-password-and-never-logged";
+
+/// Starts a demo with a database of its own.
+fn start(name: &str, dir: &TempDir) -> Demo {
+    let database = dir.path().join("users.db");
+    let vars = [
+        (
+            "SESSION_SECRET_KEY",
+            "a-secret-for-the-login-abuse-tests-only",
+        ),
+        (
+            "DATABASE_URL",
+            database.to_str().expect("a UTF-8 temp path"),
+        ),
+    ];
+    Demo::start(name, free_port(), dir.path(), &vars)
+}
+
+/// `POST /login` with `username` and `password`, from 127.0.0.`client`.
+async fn log_in(demo: &Demo, client: u8, username: &str, password: &str) -> Reply {
+    let from = Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, client)));
+    let form = format!("username={username}&password={password}");
+    send_from(
+        from,
+        Method::POST,
+        &demo.url("/login"),
+        None,
+        Some(&form),
+        &[],
+    )
+    .await
+}
+
+/// A `429` with a `Retry-After` within the minute and the form saying to
+/// wait.
+fn assert_throttled(reply: &Reply, what: &str) {
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{what}");
+    let seconds: u64 = reply
+        .headers
+        .get(RETRY_AFTER)
+        .and_then(|value| value.to_str().ok()?.parse().ok())
+        .unwrap_or_else(|| panic!("{what}: no Retry-After in {:?}", reply.headers));
+    assert!((1..=60).contains(&seconds), "{what}: Retry-After {seconds}");
+    let wait = format!("Please wait {seconds} seconds");
+    assert!(reply.body.contains(&wait), "{what}: {}", reply.body);
+    assert!(reply.body.contains("login-form"), "{what}: {}", reply.body);
+}
+
+#[cfg(target_os = "linux")] // 127.0.0.0/8
+#[tokio::test]
+async fn failed_logins_are_throttled_per_user_name_and_per_client() {
+    let dir = TempDir::new("throttle");
+    let demo = start("throttle", &dir);
+
+    // Per user name: after five wrong passwords for alice, the next attempt
+    // is refused before any check, the right password included, from any
+    // client. Another name from the same client still logs in.
+    for _ in 0..USER_LIMIT {
+        let reply = log_in(&demo, 2, "alice", WRONG).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    for client in [2, 3] {
+        let reply = log_in(&demo, client, "alice", "wonderland").await;
+        assert_throttled(&reply, &format!("alice from 127.0.0.{client}"));
+    }
+    let bob = log_in(&demo, 2, "bob", "builder").await;
+    assert_eq!(bob.status, StatusCode::SEE_OTHER, "{}", bob.body);
+
+    // Per client: after twenty failures from one address, each for another
+    // name, that address is refused whatever the name; another is not.
+    for n in 0..CLIENT_LIMIT {
+        let reply = log_in(&demo, 4, &format!("nobody-{n}"), WRONG).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_throttled(&log_in(&demo, 4, "bob", "builder").await, "127.0.0.4");
+    let bob = log_in(&demo, 5, "bob", "builder").await;
+    assert_eq!(bob.status, StatusCode::SEE_OTHER, "{}", bob.body);
+
+    // A success forgets the name's failures: four, a login, then five more
+    // are all checked; the sixth is refused.
+    for _ in 0..USER_LIMIT - 1 {
+        assert_eq!(
+            log_in(&demo, 6, "bob", WRONG).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let bob = log_in(&demo, 6, "bob", "builder").await;
+    assert_eq!(bob.status, StatusCode::SEE_OTHER, "{}", bob.body);
+    for _ in 0..USER_LIMIT {
+        assert_eq!(
+            log_in(&demo, 6, "bob", WRONG).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_throttled(&log_in(&demo, 6, "bob", "builder").await, "bob again");
+
+    // Failures are logged with the name and the client, never the password.
+    let log = demo.output();
+    assert!(
+        log.contains(r#"login failed user="alice" client=127.0.0.2"#),
+        "{log}"
+    );
+    assert!(!log.contains(WRONG), "the password is in the log:\n{log}");
+}
 
 /// Wrong-password logins in the flood, and how many are in flight at once.
 const LOGINS: usize = 300;
@@ -56,15 +168,7 @@ async fn flood(url: String) -> Vec<StatusCode> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_login_flood_holds_bounded_memory_and_the_site_keeps_answering() {
     let dir = TempDir::new("flood");
-    let database = dir.path().join("users.db");
-    let vars = [
-        ("SESSION_SECRET_KEY", "a-secret-for-the-flood-test-only"),
-        (
-            "DATABASE_URL",
-            database.to_str().expect("a UTF-8 temp path"),
-        ),
-    ];
-    let demo = Demo::start("flood", free_port(), dir.path(), &vars);
+    let demo = start("flood", &dir);
     let idle = demo.memory_kib("VmRSS");
 
     let flooding = tokio::spawn(flood(demo.url("/login")));
