@@ -3,7 +3,8 @@
 //!
 //! One connection behind a mutex is plenty for a demo. Every query runs on
 //! tokio's blocking pool, so neither SQLite nor argon2 stalls the async
-//! workers.
+//! workers; whatever hashes a password first waits for a hashing slot
+//! (`hashing.rs`), so a login flood cannot run unbounded hashes at once.
 
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
@@ -11,6 +12,8 @@ use std::time::Duration;
 
 use axum_cookie_session::UserLoader;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::hashing::{Hashing, HashingError};
 
 /// The database used when `DATABASE_URL` is not set: a file in the working directory.
 pub const DEFAULT_DATABASE: &str = "demo.db";
@@ -65,12 +68,17 @@ pub enum DbError {
     /// The blocking task running the query panicked or was cancelled.
     #[error("database task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The task hashing a password could not run.
+    #[error(transparent)]
+    Hashing(#[from] HashingError),
 }
 
 /// A handle on the users database, cheap to clone.
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
+    /// Shared by every clone, so the bound holds for the whole process.
+    hashing: Hashing,
 }
 
 /// Where `DATABASE_URL` points: a path, or a `sqlite:` / `sqlite://` URL
@@ -96,6 +104,7 @@ impl Db {
         migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            hashing: Hashing::per_core(),
         })
     }
 
@@ -103,34 +112,7 @@ impl Db {
     /// it created them, so that the first start can say how to log in.
     pub async fn seed_demo_users(&self) -> Result<bool, DbError> {
         let db = self.clone();
-        let created = tokio::task::spawn_blocking(move || {
-            let count: i64 = db
-                .lock()
-                .query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?;
-            if count > 0 {
-                return Ok::<_, DbError>(false);
-            }
-            // Hash outside the lock: argon2 is deliberately slow.
-            let hashed = DEMO_USERS.map(|(id, name, password, is_admin)| {
-                (id, name, password_auth::generate_hash(password), is_admin)
-            });
-            let mut conn = db.lock();
-            // Another process starting at the same time may have won the
-            // race: OR IGNORE keeps its rows.
-            let tx = conn.transaction()?;
-            let mut inserted = 0;
-            for (id, name, hash, is_admin) in &hashed {
-                inserted += tx.execute(
-                    "INSERT OR IGNORE INTO users (id, username, password_hash, is_admin)
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![id, name, hash, is_admin],
-                )?;
-            }
-            tx.commit()?;
-            Ok(inserted > 0)
-        })
-        .await??;
-        Ok(created)
+        self.hashing.run(move || db.seed_blocking()).await?
     }
 
     /// The user with this name if `password` is theirs.
@@ -140,25 +122,9 @@ impl Db {
         password: String,
     ) -> Result<Option<User>, DbError> {
         let db = self.clone();
-        let user = tokio::task::spawn_blocking(move || {
-            let found = db
-                .lock()
-                .query_row(
-                    "SELECT id, username, is_admin, password_hash FROM users WHERE username = ?1",
-                    [&username],
-                    user_from_row,
-                )
-                .optional()?;
-            // Verify even for an unknown name, against a hash of nothing, so
-            // that the answer takes as long and does not reveal which names exist.
-            let hash = found
-                .as_ref()
-                .map_or(UNKNOWN_USER_HASH.as_str(), |user| &user.password_hash);
-            let matches = password_auth::verify_password(&password, hash).is_ok();
-            Ok::<_, DbError>(found.filter(|_| matches))
-        })
-        .await??;
-        Ok(user)
+        self.hashing
+            .run(move || db.check_password(&username, &password))
+            .await?
     }
 
     /// The user with this id, if any.
@@ -187,23 +153,78 @@ impl Db {
         new: String,
     ) -> Result<Option<User>, DbError> {
         let db = self.clone();
-        let changed = tokio::task::spawn_blocking(move || {
-            if password_auth::verify_password(&current, &user.password_hash).is_err() {
-                return Ok::<_, DbError>(None);
-            }
-            // Hash outside the lock: argon2 is deliberately slow.
-            let password_hash = password_auth::generate_hash(&new);
-            db.lock().execute(
-                "UPDATE users SET password_hash = ?1 WHERE id = ?2",
-                params![password_hash, user.id],
+        self.hashing
+            .run(move || db.replace_password(user, &current, &new))
+            .await?
+    }
+
+    /// [`Self::seed_demo_users`], on a blocking thread holding a hashing slot.
+    fn seed_blocking(&self) -> Result<bool, DbError> {
+        let count: i64 = self
+            .lock()
+            .query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?;
+        if count > 0 {
+            return Ok(false);
+        }
+        // Hash outside the lock: argon2 is deliberately slow.
+        let hashed = DEMO_USERS.map(|(id, name, password, is_admin)| {
+            (id, name, password_auth::generate_hash(password), is_admin)
+        });
+        let mut conn = self.lock();
+        // Another process starting at the same time may have won the
+        // race: OR IGNORE keeps its rows.
+        let tx = conn.transaction()?;
+        let mut inserted = 0;
+        for (id, name, hash, is_admin) in &hashed {
+            inserted += tx.execute(
+                "INSERT OR IGNORE INTO users (id, username, password_hash, is_admin)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![id, name, hash, is_admin],
             )?;
-            Ok(Some(User {
-                password_hash,
-                ..user
-            }))
-        })
-        .await??;
-        Ok(changed)
+        }
+        tx.commit()?;
+        Ok(inserted > 0)
+    }
+
+    /// [`Self::authenticate`], on a blocking thread holding a hashing slot.
+    fn check_password(&self, username: &str, password: &str) -> Result<Option<User>, DbError> {
+        let found = self
+            .lock()
+            .query_row(
+                "SELECT id, username, is_admin, password_hash FROM users WHERE username = ?1",
+                [username],
+                user_from_row,
+            )
+            .optional()?;
+        // Verify even for an unknown name, against a hash of nothing, so
+        // that the answer takes as long and does not reveal which names exist.
+        let hash = found
+            .as_ref()
+            .map_or(UNKNOWN_USER_HASH.as_str(), |user| &user.password_hash);
+        let matches = password_auth::verify_password(password, hash).is_ok();
+        Ok(found.filter(|_| matches))
+    }
+
+    /// [`Self::change_password`], on a blocking thread holding a hashing slot.
+    fn replace_password(
+        &self,
+        user: User,
+        current: &str,
+        new: &str,
+    ) -> Result<Option<User>, DbError> {
+        if password_auth::verify_password(current, &user.password_hash).is_err() {
+            return Ok(None);
+        }
+        // Hash outside the lock: argon2 is deliberately slow.
+        let password_hash = password_auth::generate_hash(new);
+        self.lock().execute(
+            "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+            params![password_hash, user.id],
+        )?;
+        Ok(Some(User {
+            password_hash,
+            ..user
+        }))
     }
 
     /// The connection. A panic while it was held cannot leave it half-used

@@ -12,6 +12,11 @@
 //!
 //! - `GET /`: who is logged in; `GET /login`: the form (keeps a safe `next`);
 //!   `POST /login`: logs in and goes to `next`, or `401` with the form again.
+//!   After 5 failed logins for a user name in a minute, or 20 from a client
+//!   address, `429` with `Retry-After` and the form saying how long to wait,
+//!   before any password is hashed; failures are logged with the name.
+//! - Password hashes run one per core at a time (`hashing.rs`): a login
+//!   flood makes logins wait, and holds no more memory than those hashes.
 //! - `GET /logout`: a page with a logout button; `POST /logout`: logs out
 //!   and says so. No `GET` changes the session.
 //! - `GET /session`: for a browser, a page showing the cookie (its size
@@ -30,6 +35,9 @@
 //!   `same-site`, or an `Origin` that is not this host) is a `403` and
 //!   changes nothing (`SessionLayer`'s cross-origin check); `SESSION_TRUSTED_ORIGINS` names sites
 //!   that may post. curl and scripts, which send neither header, pass.
+//! - Every answer forbids framing (`Content-Security-Policy: frame-ancestors
+//!   'none'` and `X-Frame-Options: DENY`), so no page can lay itself over a
+//!   button of this site and steer a click onto it.
 //!
 //! Configured by `SESSION_*` variables (see `SessionConfig::from_env`;
 //! without `SESSION_SECRET_KEY` a random secret is made for the run), `ADDR`
@@ -42,16 +50,29 @@ mod support;
 
 mod access_log;
 mod db;
+mod hashing;
+mod memory;
+mod no_framing;
 mod pages;
 mod routes;
+mod throttle;
 
 use std::error::Error;
 
 use db::{Db, DEMO_USERS};
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+/// Sets the allocator up before the runtime starts its threads, then serves.
+fn main() -> Result<(), Box<dyn Error>> {
     support::init_tracing();
+    memory::return_large_blocks();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+/// Opens the database, creates the demo users on first start, and serves.
+async fn run() -> Result<(), Box<dyn Error>> {
     let path = db::database_path();
     let db = Db::open(&path).map_err(|err| format!("{}: {err}", path.display()))?;
     if db.seed_demo_users().await? {

@@ -1,10 +1,12 @@
 //! The routes, mirroring muffin-session's README "Example": home, login and
 //! logout, the session, clearing it, and an admin-only page.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{OriginalUri, Query, State};
-use axum::http::header::ACCEPT;
+use axum::extract::{ConnectInfo, FromRef, OriginalUri, Query, State};
+use axum::http::header::{ACCEPT, RETRY_AFTER};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -18,7 +20,9 @@ use serde_json::json;
 
 use crate::access_log::log_request;
 use crate::db::{Db, DbError, User};
+use crate::no_framing::deny_framing;
 use crate::pages::{self, LoginPage, SessionPage};
+use crate::throttle::{LoginThrottle, Throttled};
 
 /// The session key of a one-off notice, shown (and removed) by the next page.
 const NOTICE: &str = "notice";
@@ -28,12 +32,35 @@ const NOTICE: &str = "notice";
 /// `SESSION_LIFETIME` on the server.
 const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
-/// The whole site. `config` must already have `db` as its user loader.
+/// What handlers share: the users, and the count of failed logins.
+#[derive(Clone)]
+struct AppState {
+    db: Db,
+    throttle: Arc<LoginThrottle>,
+}
+
+impl FromRef<AppState> for Db {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<LoginThrottle> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.throttle)
+    }
+}
+
+/// The whole site. `config` must already have `db` as its user loader, and
+/// it must be served with its clients' addresses
+/// (`into_make_service_with_connect_info::<SocketAddr>`), which the login
+/// throttle counts by.
 ///
 /// `SessionLayer` answers `403` to every `POST` another site sends (by
 /// `Sec-Fetch-Site`, then `Origin`), so no other site can log a visitor in,
 /// out, or change a password; curl and scripts, which send neither header,
-/// pass. No `GET` changes the session.
+/// pass. No `GET` changes the session. No other page may frame the site
+/// (`deny_framing`, outermost so that every answer carries it).
 pub fn app(config: SessionConfig, db: Db) -> Router {
     let admins_only = RequireUser::<User>::new()
         .check(|user: &User| user.is_admin)
@@ -51,7 +78,11 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .fallback(not_found)
         .layer(SessionLayer::new(config))
         .layer(middleware::from_fn(log_request))
-        .with_state(db)
+        .layer(middleware::map_response(deny_framing))
+        .with_state(AppState {
+            db,
+            throttle: Arc::default(),
+        })
 }
 
 /// The visitor, if logged in, as pages take it.
@@ -106,35 +137,90 @@ struct LoginForm {
 /// to `next` (checked again: the form came from the browser) or home. A
 /// ticked "Remember me" gives the session a 30-day lifetime and a cookie
 /// that outlives the browser. A wrong name or password re-renders the form
-/// with `401`, keeping the name.
+/// with `401`, keeping the name. Too many failures for the name or from
+/// the client (`throttle.rs`) re-render it with `429` and `Retry-After`,
+/// before any password is hashed.
 async fn login(
     State(db): State<Db>,
+    State(throttle): State<Arc<LoginThrottle>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     mut session: Session,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, DbError> {
-    let next = safe_next(&form.next).map(str::to_owned);
-    let username = form.username.clone();
-    let remember = form.remember.as_deref() == Some("on");
-    let Some(user) = db.authenticate(form.username, form.password).await? else {
-        let page = pages::login(LoginPage {
-            user: None,
-            next: next.as_deref(),
-            message: Some("Wrong user name or password."),
-            username: &username,
-            remember,
-        });
-        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    let LoginForm {
+        username,
+        password,
+        next,
+        remember,
+    } = form;
+    let typed = Typed {
+        username: &username,
+        next: safe_next(&next),
+        remember: remember.as_deref() == Some("on"),
     };
+    let attempt = match throttle.begin(&username, client.ip()) {
+        Ok(attempt) => attempt,
+        Err(throttled) => return Ok(too_many_failures(&typed, client, throttled)),
+    };
+    let Some(user) = db.authenticate(username.clone(), password).await? else {
+        tracing::warn!(user = ?shown(&username), client = %client.ip(), "login failed");
+        let message = "Wrong user name or password.";
+        return Ok(login_again(StatusCode::UNAUTHORIZED, &typed, message));
+    };
+    throttle.succeeded(attempt);
     // Drop whatever the session held before login: a fresh session.
     session.end();
     if let Err(err) = session.login_user(user.id, &user) {
         return Ok(err.into_response());
     }
-    if remember {
+    if typed.remember {
         session.set_lifetime(Some(REMEMBER_FOR));
     }
     tracing::info!(user = %user.username, "logged in");
-    Ok(Redirect::to(next.as_deref().unwrap_or("/")).into_response())
+    Ok(Redirect::to(typed.next.unwrap_or("/")).into_response())
+}
+
+/// What a refused login keeps when the form is shown again: everything
+/// the visitor typed but the password.
+struct Typed<'a> {
+    username: &'a str,
+    /// Already checked by `safe_next`.
+    next: Option<&'a str>,
+    remember: bool,
+}
+
+/// The login form again, with `status` and `message`.
+fn login_again(status: StatusCode, typed: &Typed<'_>, message: &str) -> Response {
+    let page = pages::login(LoginPage {
+        user: None,
+        next: typed.next,
+        message: Some(message),
+        username: typed.username,
+        remember: typed.remember,
+    });
+    (status, page).into_response()
+}
+
+/// A login refused by the throttle: `429`, `Retry-After`, and the form
+/// saying how long to wait.
+fn too_many_failures(typed: &Typed<'_>, client: SocketAddr, throttled: Throttled) -> Response {
+    let seconds = throttled.seconds();
+    let user = shown(typed.username);
+    tracing::info!(user = ?user, client = %client.ip(), seconds, "login throttled");
+    let message =
+        format!("Too many failed logins. Please wait {seconds} seconds before trying again.");
+    let page = login_again(StatusCode::TOO_MANY_REQUESTS, typed, &message);
+    ([(RETRY_AFTER, seconds.to_string())], page).into_response()
+}
+
+/// A user name as logged: its first 64 characters, which are enough to
+/// tell who was tried, so that a megabyte of name does not fill the log.
+/// It is logged quoted and escaped (`?`), so no name can forge a log line.
+fn shown(username: &str) -> &str {
+    username
+        .char_indices()
+        .nth(64)
+        .map_or(username, |(end, _)| &username[..end])
 }
 
 /// `GET /logout`: a page with the logout button. Logging out changes state,

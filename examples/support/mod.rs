@@ -3,6 +3,7 @@
 
 use std::error::Error;
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum_cookie_session::{ConfigError, SessionConfig};
@@ -60,7 +61,8 @@ fn random_secret() -> Result<String, ConfigFailure> {
 
 /// Serves `app` on `ADDR` (else `default_addr`) until Ctrl-C. An address
 /// that cannot be listened on is one line naming it and `ADDR`, and exit
-/// status 1.
+/// status 1. Handlers may take `ConnectInfo<SocketAddr>`, the client's
+/// address (the demo's login throttle counts by it).
 pub(crate) async fn serve(app: Router, default_addr: &str) -> Result<(), Box<dyn Error>> {
     let addr = std::env::var("ADDR").unwrap_or_else(|_| default_addr.to_owned());
     let listener = match tokio::net::TcpListener::bind(&addr).await {
@@ -71,6 +73,7 @@ pub(crate) async fn serve(app: Router, default_addr: &str) -> Result<(), Box<dyn
         }
     };
     println!("listening on http://{}", listener.local_addr()?);
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

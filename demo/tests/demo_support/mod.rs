@@ -8,9 +8,10 @@ use axum::body::Bytes;
 use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -107,6 +108,18 @@ impl Process {
     pub fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// A `kB` field of `/proc/<pid>/status` (Linux): `VmRSS`, the memory
+    /// it holds now, or `VmHWM`, the most it has held.
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        let path = format!("/proc/{}/status", self.child.id());
+        let status = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|value| value.trim().strip_suffix(" kB")?.parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in {path}:\n{status}"))
+    }
 }
 
 impl Drop for Process {
@@ -159,6 +172,11 @@ impl Demo {
     pub fn output(&self) -> String {
         self.process.output()
     }
+
+    /// Its memory, in KiB: see [`Process::memory_kib`].
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        self.process.memory_kib(field)
+    }
 }
 
 /// An answer, read whole.
@@ -199,7 +217,23 @@ pub async fn send_with(
     form: Option<&str>,
     headers: &[(&str, &str)],
 ) -> Reply {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    send_from(None, method, url, cookie, form, headers).await
+}
+
+/// [`send_with`], from the local address `from` if given. On Linux the
+/// whole of 127.0.0.0/8 is this machine, so each address is another client
+/// to the server.
+pub async fn send_from(
+    from: Option<IpAddr>,
+    method: Method,
+    url: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let mut connector = HttpConnector::new();
+    connector.set_local_address(from);
+    let client = Client::builder(TokioExecutor::new()).build::<_, Full<Bytes>>(connector);
     let mut request = Request::builder().method(method).uri(url);
     for (name, value) in headers {
         request = request.header(*name, *value);
