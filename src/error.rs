@@ -18,7 +18,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// the environment variable (such as `SESSION_MAX_AGE`) that holds the bad
 /// value, so the message tells the operator what to fix. Secrets are never
 /// echoed back.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+///
+/// Its `Debug` is its message too, so that `?` out of `main` (which prints
+/// `Debug`) shows what to do rather than the variant's fields.
+#[derive(thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// The secret key is empty, or only whitespace.
@@ -44,6 +47,20 @@ pub enum ConfigError {
         /// The option or variable name of the opt-in.
         allow: String,
     },
+    /// Both a secret and a random one were asked for.
+    #[error(
+        "`{option}` and `{random}` are both set: keep `{option}` (logins survive restarts and \
+         are shared by every instance) or `{random}` (development only), not both"
+    )]
+    TwoSecrets {
+        /// The option or variable name of the secret.
+        option: String,
+        /// The option or variable name of the random secret.
+        random: String,
+    },
+    /// The operating system gave no random bytes for a random secret.
+    #[error("no random secret could be made: the operating system gave no random bytes")]
+    NoRandomness,
     /// The secret makes cookies muffin-session cannot read, while muffin
     /// compatibility is on: for `fernet`, a secret longer than 32 characters
     /// or not ASCII (a 44-character Fernet key included), whose key this
@@ -231,6 +248,12 @@ pub enum ConfigError {
     },
 }
 
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
 /// The session could not be written to the response.
 ///
 /// In manual mode this is the error of [`Session`](crate::Session)'s
@@ -288,10 +311,37 @@ pub enum SaveError {
 }
 
 impl IntoResponse for SaveError {
+    /// A `500`. Its body names the fix when only the app's code can cause
+    /// the error (no loader, a reserved key, a session too big); a
+    /// serializer's own message is only logged.
     fn into_response(self) -> Response {
         tracing::error!(error = %self, "session not saved");
-        (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
+        match self {
+            Self::NoUserLoader { .. }
+            | Self::ReservedKey { .. }
+            | Self::TooLarge { .. }
+            | Self::NotAnObject(_) => {
+                mistake(&self)
+            }
+            Self::Json(_) | Self::Encode(_) => internal_error(),
+        }
     }
+}
+
+/// A `500` whose plain-text body says what to fix in the app's code, as
+/// axum's own rejections do. Only for errors no request can cause, whose
+/// message holds no secret and no session data.
+pub(crate) fn mistake(error: &dyn std::fmt::Display) -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("Internal Server Error: {error}"),
+    )
+        .into_response()
+}
+
+/// A bare `500`, for errors whose details stay in the log.
+pub(crate) fn internal_error() -> Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
 }
 
 /// Why a [`Session`](crate::Session) could not be extracted: a mistake in
@@ -305,7 +355,8 @@ pub enum SessionRejection {
     #[error(
         "no session for this request: add `.layer(SessionLayer::new(config))` to the Router, \
          after (outside) every route and middleware that uses the session, and make sure a \
-         middleware using it is added before the layer (`.layer(from_fn(...))` first)"
+         middleware using it is added before the layer (`.layer(from_fn(...))` first). The \
+         extractors read the config from the layer: `.with_state(config)` alone is not enough"
     )]
     MissingLayer,
     /// `Session<T>` was asked for with a `T` that is not a struct or a map.
@@ -321,9 +372,10 @@ pub enum SessionRejection {
 }
 
 impl IntoResponse for SessionRejection {
+    /// A `500` whose body names the fix: only the app's code can cause it.
     fn into_response(self) -> Response {
         tracing::error!(error = %self, "session not available");
-        (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
+        mistake(&self)
     }
 }
 
@@ -372,7 +424,8 @@ pub enum UserRejection {
     /// No [`UserLoader`](crate::UserLoader) for this user type was registered.
     #[error(
         "no UserLoader for `{user_type}`: register one with SessionConfig::with_user_loader, on \
-         the config given to SessionLayer"
+         the config given to SessionLayer, before the layer is made from it \
+         (`SessionLayer::new(config.with_user_loader(loader))`)"
     )]
     NoUserLoader {
         /// The user type that was asked for.
@@ -417,9 +470,15 @@ impl IntoResponse for UserRejection {
                 response
             }
             Self::Session(rejection) => rejection.into_response(),
-            Self::NoUserLoader { .. } | Self::UnsignedLogins { .. } | Self::Loader(_) => {
+            Self::NoUserLoader { .. } | Self::UnsignedLogins { .. } => {
                 tracing::error!(error = %self, "user not loaded");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                mistake(&self)
+            }
+            // The loader's own error (a database down) may say anything:
+            // it stays in the log.
+            Self::Loader(_) => {
+                tracing::error!(error = %self, "user not loaded");
+                internal_error()
             }
         }
     }

@@ -3,11 +3,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use axum::response::{IntoResponse, Response};
-use http::{Request, StatusCode};
+use http::Request;
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -131,6 +132,8 @@ use crate::state::shared::{Mode, RequestSession};
 pub struct SessionLayer {
     config: SessionConfig,
     mode: Mode,
+    /// Shared by every service this layer makes (axum makes one per route).
+    warned_nested: Arc<AtomicBool>,
 }
 
 impl SessionLayer {
@@ -140,6 +143,7 @@ impl SessionLayer {
         Self {
             config,
             mode: Mode::Auto,
+            warned_nested: Arc::default(),
         }
     }
 
@@ -151,6 +155,7 @@ impl SessionLayer {
         Self {
             config,
             mode: Mode::Manual,
+            warned_nested: Arc::default(),
         }
     }
 
@@ -168,6 +173,7 @@ impl<S> Layer<S> for SessionLayer {
             inner,
             config: self.config.clone(),
             mode: self.mode,
+            warned_nested: Arc::clone(&self.warned_nested),
         }
     }
 }
@@ -178,6 +184,8 @@ pub struct SessionService<S> {
     inner: S,
     config: SessionConfig,
     mode: Mode,
+    /// This layer sits inside another with a different config, and said so.
+    warned_nested: Arc<AtomicBool>,
 }
 
 impl<S, ReqBody> Service<Request<ReqBody>> for SessionService<S>
@@ -209,13 +217,34 @@ where
             }
         }
         let session = Arc::new(RequestSession::new(self.config.clone(), self.mode));
-        request.extensions_mut().insert(Arc::clone(&session));
+        let outer = request.extensions_mut().insert(Arc::clone(&session));
+        if let Some(outer) = outer {
+            self.warn_nested(&outer);
+        }
         ResponseFuture {
             state: FutureState::Inner {
                 future: self.inner.call(request),
                 session,
             },
         }
+    }
+}
+
+impl<S> SessionService<S> {
+    /// Warns, once, that this layer shadows an outer one with another
+    /// config: the routes behind it see only this one's cookie.
+    fn warn_nested(&self, outer: &RequestSession) {
+        if outer.config().same_as(&self.config) || self.warned_nested.swap(true, Ordering::Relaxed)
+        {
+            return;
+        }
+        tracing::warn!(
+            inner = self.config.cookie_name(),
+            outer = outer.config().cookie_name(),
+            "a SessionLayer inside another with a different config: the routes behind the inner \
+             one read and write only its cookie, not the outer one's. Put one SessionLayer around \
+             the whole app, or give the nested router its own path and cookie on purpose"
+        );
     }
 }
 
@@ -267,7 +296,7 @@ where
 
 /// Auto mode: adds the session's `Set-Cookie` to the response if it changed.
 /// Manual mode: the handler saved it, or it warns. Either way, a session that
-/// could not be saved turns the response into a bare `500`, rather than
+/// could not be saved turns the response into a `500`, rather than
 /// letting the handler's success reach a client whose session was lost.
 fn save(session: &RequestSession, response: &mut Response) {
     let saved = match session.mode() {
@@ -276,9 +305,7 @@ fn save(session: &RequestSession, response: &mut Response) {
     };
     match saved {
         Ok(set_cookies) => add_set_cookies(response.headers_mut(), set_cookies),
-        Err(err) => {
-            tracing::error!(error = %err, "session not saved");
-            *response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        // Logged, and answered with the fix when the app's code caused it.
+        Err(err) => *response = err.into_response(),
     }
 }

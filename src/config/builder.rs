@@ -31,6 +31,7 @@ pub(super) struct Options {
     /// `None` until the app sets one: see [`Options::secret`].
     #[serde(deserialize_with = "explicit_secret")]
     pub(super) secret_key: Option<Secret>,
+    pub(super) random_secret: bool,
     pub(super) allow_insecure_secret: bool,
     pub(super) allow_weak_secret: bool,
     pub(super) allow_unsigned_logins: bool,
@@ -68,6 +69,7 @@ impl Default for Options {
         Self {
             session_type: SessionType::Jwt,
             secret_key: None,
+            random_secret: false,
             allow_insecure_secret: false,
             allow_weak_secret: false,
             allow_unsigned_logins: false,
@@ -270,6 +272,23 @@ impl SessionConfigBuilder {
     /// at most 32 characters, as muffin-session requires.
     pub fn secret_key(mut self, secret: impl Into<String>) -> Self {
         self.options.secret_key = Some(Secret(secret.into()));
+        self
+    }
+
+    /// Signs (or encrypts) with a random secret made for this process, for
+    /// development: every build logs a warning, since a restart logs
+    /// everyone out and other instances cannot read its cookies. Setting
+    /// [`secret_key`](Self::secret_key) too is
+    /// [`ConfigError::TwoSecrets`]. Environment: `SESSION_RANDOM_SECRET`.
+    ///
+    /// ```
+    /// use axum_cookie_session::SessionConfig;
+    ///
+    /// let config = SessionConfig::builder().random_secret().build()?;
+    /// # Ok::<(), axum_cookie_session::ConfigError>(())
+    /// ```
+    pub fn random_secret(mut self) -> Self {
+        self.options.random_secret = true;
         self
     }
 
@@ -674,7 +693,21 @@ impl Options {
     /// codec does not use it or the app allowed it.
     fn secret(&self, name: fn(&str) -> String) -> Result<Secret, ConfigError> {
         match &self.secret_key {
+            Some(_) if self.random_secret => Err(ConfigError::TwoSecrets {
+                option: name("secret_key"),
+                random: name("random_secret"),
+            }),
             Some(secret) => Ok(secret.clone()),
+            None if self.random_secret => {
+                tracing::warn!(
+                    "the session secret is random, made for this process (`{}`): every restart \
+                     logs everyone out, and other instances cannot read its cookies. Set `{}` to \
+                     keep logins",
+                    name("random_secret"),
+                    name("secret_key")
+                );
+                random_secret().ok_or(ConfigError::NoRandomness)
+            }
             None if self.session_type.keyed() && !self.allow_insecure_secret => {
                 Err(ConfigError::MissingSecret {
                     option: name("secret_key"),
@@ -903,6 +936,18 @@ impl Options {
             );
         }
     }
+}
+
+/// A secret for this process only: 24 random bytes as URL-safe base64, 32
+/// ASCII characters, which every codec takes (muffin-session's Fernet key
+/// derivation included). `None` if the operating system gave no random
+/// bytes.
+fn random_secret() -> Option<Secret> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let mut bytes = [0u8; 24];
+    getrandom::getrandom(&mut bytes).ok()?;
+    Some(Secret(URL_SAFE_NO_PAD.encode(bytes)))
 }
 
 /// Why a key is too weak for the codec, if it is: the codec's own reason,

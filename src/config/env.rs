@@ -78,6 +78,7 @@ impl Options {
                 self.allow_unsigned_logins = flag()?;
             }
             "ALLOW_WEAK_SECRET" => self.allow_weak_secret = flag()?,
+            "RANDOM_SECRET" => self.random_secret = flag()?,
             "FALLBACK_KEYS" => self.fallback_keys = split_keys(value),
             "COOKIE_NAME" => self.cookie_name = optional(value),
             "LOGIN_URL" => self.login_url = value.trim().to_owned(),

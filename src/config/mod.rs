@@ -227,6 +227,12 @@ impl SessionConfig {
         }
     }
 
+    /// Whether `other` is this very config (a clone of it), the user
+    /// loader aside.
+    pub(crate) fn same_as(&self, other: &SessionConfig) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// How requests are judged by where they came from.
     pub(crate) fn judge(&self) -> &Judge {
         &self.inner.judge

@@ -48,7 +48,7 @@ impl IntoResponse for CsrfRejection {
                 .into_response(),
             Self::NoRandomness => {
                 tracing::error!(error = %self, "CSRF token not made");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                crate::error::internal_error()
             }
             Self::Session(rejection) => rejection.into_response(),
         }
