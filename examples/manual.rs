@@ -3,12 +3,13 @@
 //!
 //! ```sh
 //! cargo run --example manual   # on http://127.0.0.1:3002; a random secret unless SESSION_SECRET_KEY is set
-//! curl -i -c jar -b jar http://127.0.0.1:3002/update   # Session updated.
-//! curl -b jar http://127.0.0.1:3002/load                # value
+//! curl -i -c manual.jar -b manual.jar http://127.0.0.1:3002/update   # Session updated.
+//! curl -b manual.jar http://127.0.0.1:3002/load                # value
 //! ```
 //!
 //! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`
-//! (default `127.0.0.1:3002`).
+//! (default `127.0.0.1:3002`); the cookie is `manual_session` unless
+//! `SESSION_COOKIE_NAME` says otherwise.
 
 mod support;
 
@@ -28,9 +29,13 @@ async fn load(session: Session) -> String {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
     support::init_tracing();
-    let config = support::session_config()?;
+    support::exit_on_error(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let config = support::session_config("manual_session")?;
     let app = Router::new()
         .route("/update", get(update))
         .route("/load", get(load))

@@ -1,33 +1,34 @@
 //! From muffin-session's README, "Example": users, login, logout and an admin-only page.
 //!
 //! An in-memory `UserLoader` holds alice (id 1, admin) and bob (id 2).
-//! `GET /login?user=NAME` stands in for real authentication.
+//! `POST /login` with `user=NAME` stands in for real authentication (no
+//! password: the demo, `cargo run -p demo`, checks one).
 //!
-//! Like muffin-session's snippet, it logs in and out on `GET`, so that the
-//! two answer the same URLs. Any site can trigger a `GET` with a link or an
-//! image: a real app changes the session only on `POST`, which
-//! `SessionLayer` refuses from other sites, as the demo (`cargo run -p demo`)
-//! does.
+//! Logging in and out, and clearing, are `POST`s, which `SessionLayer`
+//! refuses from other sites; muffin-session's snippet does them on `GET`,
+//! which any site can trigger with a link or an image.
 //!
 //! ```sh
 //! cargo run --example users   # on http://127.0.0.1:3003; a random secret unless SESSION_SECRET_KEY is set
 //! curl -i http://127.0.0.1:3003/admin                          # 307 to /login?next=%2Fadmin
-//! curl -i -c jar -b jar 'http://127.0.0.1:3003/login?user=alice&next=/admin'
-//! curl -b jar http://127.0.0.1:3003/admin                      # Top secret admin page.
+//! curl -i -c users.jar -b users.jar http://127.0.0.1:3003/login -d user=alice -d next=/admin
+//! curl -b users.jar http://127.0.0.1:3003/admin                # Top secret admin page. Welcome, alice.
+//! curl -i -c users.jar -b users.jar -X POST http://127.0.0.1:3003/logout
 //! ```
 //!
 //! Configured by `SESSION_*` variables (see `SessionConfig::from_env`) and `ADDR`
-//! (default `127.0.0.1:3003`).
+//! (default `127.0.0.1:3003`); the cookie is `users_session` unless
+//! `SESSION_COOKIE_NAME` says otherwise.
 
 mod support;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 
-use axum::extract::Query;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
 use axum_cookie_session::{safe_next, CurrentUser, RequireUser, Session, SessionLayer, UserLoader};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -82,24 +83,27 @@ async fn admin(CurrentUser(user): CurrentUser<User>) -> String {
 }
 
 #[derive(Deserialize)]
-struct LoginQuery {
-    user: Option<String>,
+struct LoginForm {
+    user: String,
     next: Option<String>,
 }
 
-/// Logs in the user named in the query (no password: this is a demo of the
+/// Where to log in.
+async fn login_page() -> &'static str {
+    "POST user=alice (admin) or user=bob to /login, with next=/path to go on there."
+}
+
+/// Logs in the user the form names (no password: this is an example of the
 /// session, not of authentication), then goes to a validated `next`.
-async fn login(mut session: Session, Query(query): Query<LoginQuery>) -> Response {
-    let Some(name) = query.user else {
-        return "Log in with /login?user=alice (admin) or /login?user=bob.".into_response();
+async fn login(mut session: Session, Form(form): Form<LoginForm>) -> Response {
+    let Some(user) = Users::demo().by_name(&form.user).cloned() else {
+        return (StatusCode::UNAUTHORIZED, "No such user.").into_response();
     };
-    if let Some(user) = Users::demo().by_name(&name) {
-        session.end(); // a fresh session: drop pre-login data
-        if let Err(err) = session.login(user.id) {
-            return err.into_response();
-        }
+    session.end(); // a fresh session: drop pre-login data
+    if let Err(err) = session.login(user.id) {
+        return err.into_response();
     }
-    let next = query.next.as_deref().and_then(safe_next).unwrap_or("/");
+    let next = form.next.as_deref().and_then(safe_next).unwrap_or("/");
     Redirect::to(next).into_response()
 }
 
@@ -114,17 +118,21 @@ async fn clear(mut session: Session) -> &'static str {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
     support::init_tracing();
-    let config = support::session_config()?.with_user_loader(Users::demo());
+    support::exit_on_error(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let config = support::session_config("users_session")?.with_user_loader(Users::demo());
     let app = Router::new()
         .route("/admin", get(admin))
         .route_layer(RequireUser::<User>::new().check(|user: &User| user.is_admin))
         .route("/", get(home))
         .route("/session", get(session))
-        .route("/login", get(login))
-        .route("/logout", get(logout))
-        .route("/clear", get(clear))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/clear", post(clear))
         .layer(SessionLayer::new(config));
     support::serve(app, "127.0.0.1:3003").await
 }

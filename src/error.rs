@@ -320,9 +320,7 @@ impl IntoResponse for SaveError {
             Self::NoUserLoader { .. }
             | Self::ReservedKey { .. }
             | Self::TooLarge { .. }
-            | Self::NotAnObject(_) => {
-                mistake(&self)
-            }
+            | Self::NotAnObject(_) => mistake(&self),
             Self::Json(_) | Self::Encode(_) => internal_error(),
         }
     }
@@ -347,7 +345,7 @@ pub(crate) fn internal_error() -> Response {
 /// Why a [`Session`](crate::Session) could not be extracted: a mistake in
 /// the app's code, never in the request, so its response is a `500` and the
 /// message (logged at error level) says what to fix.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionRejection {
     /// No [`SessionLayer`](crate::SessionLayer) is in front of the handler

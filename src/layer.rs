@@ -134,6 +134,9 @@ pub struct SessionLayer {
     mode: Mode,
     /// Shared by every service this layer makes (axum makes one per route).
     warned_nested: Arc<AtomicBool>,
+    /// A `Secure` cookie was sent to a page served over plain HTTP, and
+    /// that was said.
+    warned_plain_http: Arc<AtomicBool>,
 }
 
 impl SessionLayer {
@@ -144,6 +147,7 @@ impl SessionLayer {
             config,
             mode: Mode::Auto,
             warned_nested: Arc::default(),
+            warned_plain_http: Arc::default(),
         }
     }
 
@@ -156,6 +160,7 @@ impl SessionLayer {
             config,
             mode: Mode::Manual,
             warned_nested: Arc::default(),
+            warned_plain_http: Arc::default(),
         }
     }
 
@@ -174,6 +179,7 @@ impl<S> Layer<S> for SessionLayer {
             config: self.config.clone(),
             mode: self.mode,
             warned_nested: Arc::clone(&self.warned_nested),
+            warned_plain_http: Arc::clone(&self.warned_plain_http),
         }
     }
 }
@@ -186,6 +192,8 @@ pub struct SessionService<S> {
     mode: Mode,
     /// This layer sits inside another with a different config, and said so.
     warned_nested: Arc<AtomicBool>,
+    /// See [`SessionLayer`]'s field of that name.
+    warned_plain_http: Arc<AtomicBool>,
 }
 
 impl<S, ReqBody> Service<Request<ReqBody>> for SessionService<S>
@@ -221,10 +229,14 @@ where
         if let Some(outer) = outer {
             self.warn_nested(&outer);
         }
+        let plain_http = (self.config.secure()
+            && came_over_plain_http(request.headers(), self.config.trust_proxy_headers()))
+        .then(|| Arc::clone(&self.warned_plain_http));
         ResponseFuture {
             state: FutureState::Inner {
                 future: self.inner.call(request),
                 session,
+                plain_http,
             },
         }
     }
@@ -260,7 +272,13 @@ pin_project! {
     #[project = StateProjection]
     enum FutureState<F> {
         // The handler's answer, then the session saved into it.
-        Inner { #[pin] future: F, session: Arc<RequestSession> },
+        Inner {
+            #[pin] future: F,
+            session: Arc<RequestSession>,
+            // Set when a `Secure` cookie would go to a plain-HTTP page: the
+            // flag that says whether this layer warned about it yet.
+            plain_http: Option<Arc<AtomicBool>>,
+        },
         // The cross-origin refusal, taken once.
         Refused { response: Option<Response> },
     }
@@ -280,10 +298,17 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().state.project() {
-            StateProjection::Inner { future, session } => {
+            StateProjection::Inner {
+                future,
+                session,
+                plain_http,
+            } => {
                 let mut response = ready!(future.poll(cx))?;
                 if session.was_read() {
                     save(session, &mut response);
+                }
+                if let Some(warned) = plain_http {
+                    warn_secure_over_plain_http(&response, warned);
                 }
                 Poll::Ready(Ok(response))
             }
@@ -291,6 +316,42 @@ where
                 Poll::Ready(Ok(response.take().unwrap_or_default()))
             }
         }
+    }
+}
+
+/// Whether the page that sent the request was served over plain HTTP, to a
+/// host other than this machine: its `Origin` says `http://`, or a trusted
+/// proxy's `X-Forwarded-Proto` says `http`. Browsers drop a `Secure` cookie
+/// set there (they accept one from `http://localhost`).
+fn came_over_plain_http(headers: &http::HeaderMap, trust_proxy: bool) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    if trust_proxy
+        && header("x-forwarded-proto").is_some_and(|proto| proto.eq_ignore_ascii_case("http"))
+    {
+        return true;
+    }
+    let Some(host) = header("origin").and_then(|origin| origin.strip_prefix("http://")) else {
+        return false;
+    };
+    let host = host.rsplit_once(':').map_or(host, |(host, _port)| host);
+    let local = host == "localhost"
+        || host.ends_with(".localhost")
+        || host.starts_with("127.")
+        || host == "[::1]";
+    !local
+}
+
+/// Warns, once per layer, that a `Secure` session cookie went to a page
+/// served over plain HTTP: the browser drops it, so the login the app just
+/// made (and logged) does not stick.
+fn warn_secure_over_plain_http(response: &Response, warned: &AtomicBool) {
+    let sets_cookie = response.headers().contains_key(http::header::SET_COOKIE);
+    if sets_cookie && !warned.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "the session cookie is `Secure`, but this request came from a page served over plain \
+             HTTP: browsers drop the cookie there, so logins will not stick. Serve the site over \
+             HTTPS, or set `secure` (SESSION_SECURE) to false for local development"
+        );
     }
 }
 

@@ -521,7 +521,7 @@ fn behind_a_proxy_the_public_origin_is_trusted_and_forwarded_hosts_only_when_tol
     let reply = send(&public, proxied(&[]));
     assert_eq!(reply.status, StatusCode::OK);
 
-    let trusting = build(SessionConfig::builder().trust_forwarded_host(true));
+    let trusting = build(SessionConfig::builder().trust_proxy_headers(true));
     let reply = send(&trusting, proxied(&forwarded));
     assert_eq!(reply.status, StatusCode::OK);
     let rfc7239 = [(

@@ -207,7 +207,13 @@ async fn a_session_type_that_is_not_an_object_is_a_500(codec: SessionType) {
     assert!(logs.contains("Counter"), "the log names the type: {logs}");
     // A mistake in the app's code: the body names the fix, as axum's own
     // rejections do.
-    assert!(reply.body.contains("`Session<T>` needs a struct with named fields"), "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .contains("`Session<T>` needs a struct with named fields"),
+        "{}",
+        reply.body
+    );
 }
 
 /// A session whose value cannot be serialized is a 500 in auto mode, after

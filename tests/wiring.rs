@@ -41,7 +41,9 @@ impl UserLoader for Broken {
     type Error = io::Error;
 
     async fn load_user(&self, _id: i64) -> Result<Option<User>, io::Error> {
-        Err(io::Error::other("connection refused to db.internal:5432 as admin"))
+        Err(io::Error::other(
+            "connection refused to db.internal:5432 as admin",
+        ))
     }
 }
 
@@ -63,7 +65,12 @@ fn logged_in(config: &SessionConfig) -> String {
 
 /// A `500` whose body says `fix`.
 fn assert_names_the_fix(reply: &Reply, fix: &str) {
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        reply.body
+    );
     assert!(reply.body.contains(fix), "{fix:?} not in {:?}", reply.body);
     let content_type = reply.headers["content-type"].to_str().unwrap();
     assert!(content_type.starts_with("text/plain"), "{content_type}");
@@ -82,9 +89,7 @@ async fn a_missing_layer_names_the_layer() {
 #[tokio::test]
 async fn a_config_given_as_state_instead_of_a_layer_is_told_what_to_add() {
     let config = common::config(SessionType::Jwt);
-    let app: Router = Router::new()
-        .route("/", get(counter))
-        .with_state(config);
+    let app: Router = Router::new().route("/", get(counter)).with_state(config);
     let reply = common::get(&app, "/", None).await;
     assert_names_the_fix(&reply, "SessionLayer::new(config)");
     assert_names_the_fix(&reply, "`.with_state(config)` alone is not enough");
@@ -155,8 +160,8 @@ fn a_config_error_debugs_as_its_message() {
     assert!(debug.contains("`SESSION_ALLOW_WEAK_SECRET`"), "{debug}");
     assert!(!debug.contains("short\""), "{debug}");
     // As `?` out of `main` prints it.
-    let from_main: Result<(), Box<dyn std::error::Error>> = Err(Box::new(err));
-    let printed = format!("Error: {:?}", from_main.unwrap_err());
+    let from_main: Box<dyn std::error::Error> = Box::new(err);
+    let printed = format!("Error: {from_main:?}");
     assert!(printed.contains("is shorter than 32 bytes"), "{printed}");
     assert!(!printed.contains("WeakSecret {"), "{printed}");
     let missing = SessionConfig::builder().build().unwrap_err();
@@ -224,6 +229,77 @@ fn a_nested_layer_with_another_config_warns_once() {
             runtime.block_on(common::get(&same, "/nested", None));
         }
     });
-    assert_eq!(logs.matches("a SessionLayer inside another").count(), 1, "{logs}");
-    assert!(logs.contains("inner=\"inner\"") || logs.contains("inner=inner"), "{logs}");
+    assert_eq!(
+        logs.matches("a SessionLayer inside another").count(),
+        1,
+        "{logs}"
+    );
+    assert!(
+        logs.contains("inner=\"inner\"") || logs.contains("inner=inner"),
+        "{logs}"
+    );
+}
+
+#[test]
+fn a_secure_cookie_sent_to_a_plain_http_page_is_warned_about_once() {
+    async fn login(mut session: Session) -> &'static str {
+        session.login(1).unwrap();
+        "logged in"
+    }
+    let config = SessionConfig::builder()
+        .secret_key(common::SECRET)
+        .secure(true)
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/login", axum::routing::post(login))
+        .layer(SessionLayer::new(config));
+    let post = |origin: &'static str| {
+        http::Request::post("/login")
+            .header("host", origin.trim_start_matches("http://"))
+            .header("origin", origin)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let local = common::logs_of(tracing::Level::WARN, || {
+        // Browsers keep `Secure` cookies from http://localhost.
+        let reply = runtime.block_on(common::send(&app, post("http://localhost:3000")));
+        assert!(reply.set_cookie().is_some());
+    });
+    assert_eq!(local, "");
+    let logs = common::logs_of(tracing::Level::WARN, || {
+        for _ in 0..3 {
+            let reply = runtime.block_on(common::send(&app, post("http://shop.example.test")));
+            assert!(reply.set_cookie().unwrap().contains("Secure"));
+        }
+    });
+    assert_eq!(logs.matches("served over plain HTTP").count(), 1, "{logs}");
+}
+
+#[tokio::test]
+async fn a_refused_cross_site_request_carries_its_rejection_for_restyling() {
+    use axum::response::{IntoResponse, Response};
+    use axum_cookie_session::CsrfRejection;
+    async fn styled(response: Response) -> Response {
+        match response.extensions().get::<CsrfRejection>() {
+            Some(CsrfRejection::CrossSite) => {
+                (response.status(), "<h1>Refused</h1>").into_response()
+            }
+            _ => response,
+        }
+    }
+    let app = Router::new()
+        .route("/", axum::routing::post(counter))
+        .layer(SessionLayer::new(common::config(SessionType::Jwt)))
+        .layer(axum::middleware::map_response(styled));
+    let request = http::Request::post("/")
+        .header("sec-fetch-site", "cross-site")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let reply = common::send(&app, request).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.body, "<h1>Refused</h1>");
 }

@@ -58,17 +58,23 @@ mod routes;
 mod throttle;
 
 use std::error::Error;
+use std::process::ExitCode;
 
 use db::{Db, DEMO_USERS};
 
-/// Sets the allocator up before the runtime starts its threads, then serves.
-fn main() -> Result<(), Box<dyn Error>> {
+/// Sets the allocator up before the runtime starts its threads, then
+/// serves. A start-up error is one line, and exit status 1.
+fn main() -> ExitCode {
     support::init_tracing();
     memory::return_large_blocks();
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?
-        .block_on(run())
+        .build();
+    let result = match runtime {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(err) => Err(err.into()),
+    };
+    support::exit_on_error(result)
 }
 
 /// Opens the database, creates the demo users on first start, and serves.
@@ -78,7 +84,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     if db.seed_demo_users().await? {
         announce_demo_users(&path);
     }
-    let config = support::session_config()?.with_user_loader(db.clone());
+    let config = support::session_config("demo_session")?.with_user_loader(db.clone());
     support::serve(routes::app(config, db), "127.0.0.1:3000").await
 }
 

@@ -21,7 +21,7 @@ fn max_age(reply: &Reply) -> Option<u64> {
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .find(|value| value.starts_with("session="))
+        .find(|value| value.starts_with("demo_session="))
         .expect("the reply sets the session cookie");
     set_cookie
         .split("; ")

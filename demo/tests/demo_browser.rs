@@ -159,13 +159,13 @@ async fn scenario(client: Client, other: Client, base: String) {
     // The browser holds the session cookie, but scripts cannot see it.
     let cookie = page
         .client
-        .get_named_cookie("session")
+        .get_named_cookie("demo_session")
         .await
         .expect("the browser has the session cookie");
     assert_eq!(cookie.http_only(), Some(true));
     let visible = page.script("return document.cookie").await;
     assert!(
-        !visible.as_str().unwrap_or_default().contains("session="),
+        !visible.as_str().unwrap_or_default().contains("demo_session="),
         "document.cookie shows the session cookie: {visible}"
     );
 
@@ -309,7 +309,7 @@ impl Page {
     async fn session_cookie_expires(&self) -> bool {
         let cookie = self
             .client
-            .get_named_cookie("session")
+            .get_named_cookie("demo_session")
             .await
             .expect("the browser has the session cookie");
         cookie.expires().is_some()

@@ -20,10 +20,11 @@ const NEW_SECRET: &str = "the-second-secret-after-key-rotation";
 fn user_id_under(secret: &str, cookie: &str) -> Option<i64> {
     let config = SessionConfig::builder()
         .secret_key(secret)
+        .cookie_name("demo_session")
         .build()
         .expect("a valid config");
     let mut headers = HeaderMap::new();
-    let value = HeaderValue::from_str(&format!("session={cookie}")).expect("a header value");
+    let value = HeaderValue::from_str(&format!("demo_session={cookie}")).expect("a header value");
     headers.insert(COOKIE, value);
     let session: axum_cookie_session::Session = config.load_from_request(&headers).unwrap();
     session.user_id()

@@ -1,18 +1,16 @@
 //! What every example shares: logging, the session config (with a random
-//! secret when none is set), `ADDR`, serving until Ctrl-C.
+//! secret when none is set, and a cookie name of its own), `ADDR`, serving
+//! until Ctrl-C or `SIGTERM`, and start-up errors as one line.
 
 use std::error::Error;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 
+use std::process::ExitCode;
+
 use axum::Router;
 use axum_cookie_session::{ConfigError, SessionConfig};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use tracing_subscriber::EnvFilter;
-
-/// The variable holding the secret the cookies are signed or encrypted with.
-const SECRET_VAR: &str = "SESSION_SECRET_KEY";
 
 /// Logs with `RUST_LOG` (default `info`), in colour only on a terminal.
 pub(crate) fn init_tracing() {
@@ -23,40 +21,60 @@ pub(crate) fn init_tracing() {
         .init();
 }
 
-/// Why the session config could not be made.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum ConfigFailure {
-    /// A `SESSION_*` variable has a bad value.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The operating system gave no random bytes.
-    #[error("no random secret: {0}")]
-    Random(getrandom::Error),
-}
-
-/// The config from `SESSION_*` variables. Without `SESSION_SECRET_KEY`, a
-/// fresh random secret is used and announced once: logins then last only as
-/// long as this process, and other instances cannot read its cookies.
-pub(crate) fn session_config() -> Result<SessionConfig, ConfigFailure> {
-    if std::env::var_os(SECRET_VAR).is_some() {
-        return Ok(SessionConfig::from_env()?);
+/// The config from `SESSION_*` variables, with two defaults of the
+/// examples' own:
+/// - without `SESSION_SECRET_KEY`, a random secret for this run
+///   (`SESSION_RANDOM_SECRET`; the crate warns what it costs);
+/// - without `SESSION_COOKIE_NAME`, the cookie is named after the example
+///   (`cookie_name`, `__Host-` prefixed where the crate would prefix its own
+///   default), so the examples and the demo, run side by side on one host,
+///   never read or overwrite each other's cookie.
+pub(crate) fn session_config(cookie_name: &str) -> Result<SessionConfig, ConfigError> {
+    let mut vars: Vec<(String, String)> = std::env::vars().collect();
+    let set = |name: &str| {
+        vars.iter()
+            .any(|(var, value)| var == name && !value.trim().is_empty())
+    };
+    let random = !set("SESSION_SECRET_KEY") && !set("SESSION_RANDOM_SECRET");
+    let name = (!set("SESSION_COOKIE_NAME")).then(|| own_cookie_name(&vars, cookie_name));
+    if random {
+        vars.push(("SESSION_RANDOM_SECRET".to_owned(), "true".to_owned()));
     }
-    let secret = random_secret()?;
-    println!(
-        "{SECRET_VAR} is not set: using a random secret for this run \
-         (logins end when the server stops; set it to keep them)."
-    );
-    let vars = std::env::vars().chain([(SECRET_VAR.to_owned(), secret)]);
-    Ok(SessionConfig::from_vars(vars)?)
+    if let Some(name) = name {
+        vars.push(("SESSION_COOKIE_NAME".to_owned(), name));
+    }
+    SessionConfig::from_vars(vars)
 }
 
-/// 24 random bytes from the operating system, as URL-safe base64: 32 ASCII
-/// characters, fit for every codec (muffin-session's Fernet key derivation
-/// takes at most 32).
-fn random_secret() -> Result<String, ConfigFailure> {
-    let mut bytes = [0u8; 24];
-    getrandom::getrandom(&mut bytes).map_err(ConfigFailure::Random)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+/// `name`, or `__Host-name` when the cookie will be `Secure`, on `/` and
+/// without `Domain`: the rule by which the crate names its own default.
+fn own_cookie_name(vars: &[(String, String)], name: &str) -> String {
+    let var = |wanted: &str| {
+        vars.iter()
+            .find(|(var, _)| var == wanted)
+            .map(|(_, value)| value.trim().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let secure = matches!(var("SESSION_SECURE").as_str(), "1" | "true" | "yes" | "on");
+    let host_only = var("SESSION_DOMAIN").is_empty();
+    let root = matches!(var("SESSION_PATH").as_str(), "" | "/");
+    if secure && host_only && root {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Runs an example's `main`: an error (a bad `SESSION_*` value, a busy
+/// address) is one line with its message on stderr, and exit status 1.
+pub(crate) fn exit_on_error(result: Result<(), Box<dyn Error>>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Serves `app` on `ADDR` (else `default_addr`) until Ctrl-C. An address
@@ -68,16 +86,40 @@ pub(crate) async fn serve(app: Router, default_addr: &str) -> Result<(), Box<dyn
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(listener) => listener,
         Err(err) => {
-            eprintln!("error: cannot listen on {addr}: {err}; set ADDR to another address");
-            std::process::exit(1);
+            return Err(
+                format!("cannot listen on {addr}: {err}; set ADDR to another address").into(),
+            );
         }
     };
     println!("listening on http://{}", listener.local_addr()?);
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Ctrl-C, or `SIGTERM` (how systemd, Docker and Kubernetes stop a
+/// service): requests in flight finish, new connections are refused.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            // No SIGTERM handler: Ctrl-C still stops gracefully.
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
 }

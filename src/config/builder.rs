@@ -59,7 +59,7 @@ pub(super) struct Options {
     pub(super) cross_origin_protection: bool,
     #[serde(deserialize_with = "strings")]
     pub(super) trusted_origins: Vec<String>,
-    pub(super) trust_forwarded_host: bool,
+    pub(super) trust_proxy_headers: bool,
     #[serde(skip)]
     pub(super) clock: Clock,
 }
@@ -91,7 +91,7 @@ impl Default for Options {
             http_only: true,
             cross_origin_protection: true,
             trusted_origins: Vec::new(),
-            trust_forwarded_host: false,
+            trust_proxy_headers: false,
             clock: Clock::default(),
         }
     }
@@ -598,15 +598,20 @@ impl SessionConfigBuilder {
         self
     }
 
-    /// Compares `Origin` with the host the reverse proxy says the client
-    /// asked for (`X-Forwarded-Host`, else `Forwarded: host=`) rather than
-    /// `Host` (default `false`). Turn it on only behind a proxy that sets
-    /// that header itself: anyone can send it to a server reached directly.
-    /// Naming the public origin in [`trusted_origins`](Self::trusted_origins)
-    /// needs no trust in headers, and is the simpler fix. Environment:
-    /// `SESSION_TRUST_FORWARDED_HOST`.
-    pub fn trust_forwarded_host(mut self, trust: bool) -> Self {
-        self.options.trust_forwarded_host = trust;
+    /// Trusts the reverse proxy's forwarded headers (default `false`): the
+    /// cross-origin check compares `Origin` with the host the proxy says the
+    /// client asked for (`X-Forwarded-Host`, else `Forwarded: host=`) rather
+    /// than `Host`, and the app can read
+    /// [`SessionConfig::trust_proxy_headers`] to decide whether to believe
+    /// `X-Forwarded-For` too (the demo's access log and login throttle do).
+    /// Turn it on only behind a proxy that sets those headers itself, and
+    /// through which alone the app is reached: anyone can send them to a
+    /// server reached directly. Naming the public origin in
+    /// [`trusted_origins`](Self::trusted_origins) needs no trust in headers,
+    /// and is the simpler fix for the check. Environment:
+    /// `SESSION_TRUST_PROXY_HEADERS`.
+    pub fn trust_proxy_headers(mut self, trust: bool) -> Self {
+        self.options.trust_proxy_headers = trust;
         self
     }
 
@@ -852,7 +857,7 @@ impl Options {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Judge {
             trusted,
-            forwarded_host: self.trust_forwarded_host,
+            forwarded_host: self.trust_proxy_headers,
         })
     }
 

@@ -110,7 +110,7 @@ impl Options {
             }
             "CROSS_ORIGIN_PROTECTION" => self.cross_origin_protection = flag()?,
             "TRUSTED_ORIGINS" => self.trusted_origins = split_list(value),
-            "TRUST_FORWARDED_HOST" => self.trust_forwarded_host = flag()?,
+            "TRUST_PROXY_HEADERS" => self.trust_proxy_headers = flag()?,
             "API_UNAUTHORIZED" => {
                 self.api_unauthorized = flag()?;
             }

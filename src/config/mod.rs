@@ -106,7 +106,7 @@ impl From<SameSite> for cookie::SameSite {
 /// | [`http_only`](SessionConfigBuilder::http_only) | `SESSION_HTTP_ONLY` | `http_only` | `true` |
 /// | [`cross_origin_protection`](SessionConfigBuilder::cross_origin_protection) | `SESSION_CROSS_ORIGIN_PROTECTION` | `cross_origin_protection` | `true`: cross-site state-changing requests are a `403` |
 /// | [`trusted_origins`](SessionConfigBuilder::trusted_origins) | `SESSION_TRUSTED_ORIGINS` (comma-separated) | `trusted_origins` | none: only this site (behind a proxy, its public origin goes here) |
-/// | [`trust_forwarded_host`](SessionConfigBuilder::trust_forwarded_host) | `SESSION_TRUST_FORWARDED_HOST` | `trust_forwarded_host` | `false` |
+/// | [`trust_proxy_headers`](SessionConfigBuilder::trust_proxy_headers) | `SESSION_TRUST_PROXY_HEADERS` | `trust_proxy_headers` | `false` |
 ///
 /// ```
 /// use std::time::Duration;
@@ -225,6 +225,18 @@ impl SessionConfig {
                 session_type: options.session_type,
             })
         }
+    }
+
+    /// Whether the cookie is `Secure` (sent over HTTPS only).
+    pub fn secure(&self) -> bool {
+        self.inner.options.secure
+    }
+
+    /// Whether the app is behind a reverse proxy whose `X-Forwarded-*`
+    /// headers it trusts (see
+    /// [`trust_proxy_headers`](SessionConfigBuilder::trust_proxy_headers)).
+    pub fn trust_proxy_headers(&self) -> bool {
+        self.inner.options.trust_proxy_headers
     }
 
     /// Whether `other` is this very config (a clone of it), the user

@@ -11,6 +11,7 @@ pub(crate) mod random;
 mod token;
 
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use http::StatusCode;
 
 use crate::error::SessionRejection;
@@ -20,7 +21,30 @@ pub use token::{CsrfToken, CSRF_FIELD};
 
 /// Why a request was refused as a possible forgery, or why no token could
 /// be made.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its response carries a copy of it in its extensions, so that a
+/// middleware outside [`SessionLayer`](crate::SessionLayer) can answer a
+/// refusal in the site's own style:
+///
+/// ```
+/// use axum::{middleware::map_response, response::{Html, IntoResponse, Response}, Router};
+/// use axum_cookie_session::CsrfRejection;
+///
+/// async fn styled(response: Response) -> Response {
+///     match response.extensions().get::<CsrfRejection>() {
+///         Some(CsrfRejection::CrossSite | CsrfRejection::BadToken) => {
+///             let page = Html("<h1>Refused</h1><p>Another site sent this form.</p>");
+///             (response.status(), page).into_response()
+///         }
+///         _ => response,
+///     }
+/// }
+///
+/// fn app(routes: Router) -> Router {
+///     routes.layer(map_response(styled)) // outside the SessionLayer in `routes`
+/// }
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum CsrfRejection {
     /// `Sec-Fetch-Site` or `Origin` says another site sent it (`403`).
@@ -43,6 +67,7 @@ impl IntoResponse for CsrfRejection {
         match self {
             Self::CrossSite | Self::BadToken => (
                 StatusCode::FORBIDDEN,
+                Extension(self),
                 "Forbidden: cross-site request refused.",
             )
                 .into_response(),

@@ -198,7 +198,7 @@ impl Reply {
             .get_all(SET_COOKIE)
             .iter()
             .filter_map(|value| cookie::Cookie::parse(value.to_str().ok()?).ok())
-            .find(|cookie| cookie.name() == "session")
+            .find(|cookie| cookie.name() == "demo_session")
             .map(|cookie| cookie.value().to_owned())
     }
 }
@@ -239,7 +239,7 @@ pub async fn send_from(
         request = request.header(*name, *value);
     }
     if let Some(cookie) = cookie {
-        request = request.header(COOKIE, format!("session={cookie}"));
+        request = request.header(COOKIE, format!("demo_session={cookie}"));
     }
     if form.is_some() {
         request = request.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
