@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test target uses a different part
 
+pub mod browser;
+
 use axum::body::Bytes;
 use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
