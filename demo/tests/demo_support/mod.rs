@@ -178,12 +178,17 @@ impl Reply {
 
     /// The value of the session cookie this reply sets, if it sets one.
     pub fn session_cookie(&self) -> Option<String> {
+        self.set_cookie("session")
+            .map(|cookie| cookie.value().to_owned())
+    }
+
+    /// The cookie named `name` this reply sets, with its attributes.
+    pub fn set_cookie(&self, name: &str) -> Option<cookie::Cookie<'static>> {
         self.headers
             .get_all(SET_COOKIE)
             .iter()
-            .filter_map(|value| cookie::Cookie::parse(value.to_str().ok()?).ok())
-            .find(|cookie| cookie.name() == "session")
-            .map(|cookie| cookie.value().to_owned())
+            .filter_map(|value| cookie::Cookie::parse(value.to_str().ok()?.to_owned()).ok())
+            .find(|cookie| cookie.name() == name)
     }
 }
 
