@@ -8,75 +8,15 @@
 
 mod demo_support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-use demo_support::{free_port, Demo, Process, TempDir};
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::{json, Map, Value};
-
-/// How long a page may take to appear after a click.
-const PAGE_LOAD: Duration = Duration::from_secs(20);
-
-/// Where Chromium and chromedriver are, if installed.
-struct Browser {
-    chromium: PathBuf,
-    chromedriver: PathBuf,
-}
-
-impl Browser {
-    /// Looks in `/usr/bin`, then on `PATH`.
-    fn find() -> Option<Self> {
-        Some(Self {
-            chromium: find_program(&["chromium", "chromium-browser"])?,
-            chromedriver: find_program(&["chromedriver"])?,
-        })
-    }
-}
-
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = std::iter::once(PathBuf::from("/usr/bin")).chain(std::env::split_paths(&path));
-    dirs.flat_map(|dir| names.iter().map(move |name| dir.join(name)))
-        .find(|candidate| candidate.is_file())
-}
-
-/// Starts chromedriver on a free port; it is stopped when the returned
-/// process is dropped.
-fn start_chromedriver(browser: &Browser, dir: &Path) -> (Process, String) {
-    let port = free_port();
-    let mut command = Command::new(&browser.chromedriver);
-    command.arg(format!("--port={port}"));
-    let mut process = Process::spawn("chromedriver", command, dir);
-    process.wait_until_listening(([127, 0, 0, 1], port).into());
-    (process, format!("http://127.0.0.1:{port}"))
-}
-
-/// A WebDriver session with headless Chromium (no sandbox: CI runs as root).
-async fn open_browser(browser: &Browser, webdriver: &str) -> Client {
-    let options = json!({
-        "binary": browser.chromium,
-        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-    });
-    let mut capabilities = Map::new();
-    capabilities.insert("goog:chromeOptions".to_owned(), options);
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(webdriver)
-        .await
-        .expect("start a Chromium session")
-}
+use demo_support::browser::{Browser, Page};
+use demo_support::{free_port, Demo, TempDir};
+use fantoccini::{Client, Locator};
 
 #[tokio::test]
 #[ignore = "needs chromium and chromedriver (Debian packages `chromium` and `chromium-driver`): \
             run with `cargo test --all-features -- --include-ignored`; .ci/run does"]
 async fn a_browser_logs_in_meets_the_admin_guard_and_logs_out() {
-    let browser = Browser::find().expect(
-        "the browser test needs chromium and chromedriver (Debian packages `chromium` and \
-         `chromium-driver`; .ci/run installs them)",
-    );
+    let browser = Browser::require();
     let dir = TempDir::new("browser");
     let database = dir.path().join("users.db");
     let vars = [
@@ -87,10 +27,10 @@ async fn a_browser_logs_in_meets_the_admin_guard_and_logs_out() {
         ),
     ];
     let demo = Demo::start("demo", free_port(), dir.path(), &vars);
-    let (_chromedriver, webdriver) = start_chromedriver(&browser, dir.path());
-    let client = open_browser(&browser, &webdriver).await;
+    let (_chromedriver, webdriver) = browser.start_chromedriver(dir.path());
+    let client = browser.open(&webdriver).await;
     // A second browser, with cookies of its own, for the password change.
-    let other = open_browser(&browser, &webdriver).await;
+    let other = browser.open(&webdriver).await;
 
     // Run the scenario on its own task so that the browsers are closed even
     // when an assertion fails, then report the failure.
@@ -165,7 +105,10 @@ async fn scenario(client: Client, other: Client, base: String) {
     assert_eq!(cookie.http_only(), Some(true));
     let visible = page.script("return document.cookie").await;
     assert!(
-        !visible.as_str().unwrap_or_default().contains("demo_session="),
+        !visible
+            .as_str()
+            .unwrap_or_default()
+            .contains("demo_session="),
         "document.cookie shows the session cookie: {visible}"
     );
 
@@ -250,46 +193,9 @@ async fn scenario(client: Client, other: Client, base: String) {
         .await;
 }
 
-/// The browser on the demo site at `base`.
-struct Page {
-    client: Client,
-    base: String,
-}
-
+/// What the demo's pages add to the shared [`Page`] helpers: the login and
+/// password forms, and the session cookie.
 impl Page {
-    async fn open(&self, path: &str) {
-        let url = format!("{}{path}", self.base);
-        self.client.goto(&url).await.expect("navigate");
-    }
-
-    /// Waits until the browser is at `path` (with query) on the demo site.
-    async fn expect_url(&self, path: &str) {
-        let url = format!("{}{path}", self.base).parse().expect("a URL");
-        let reached = self.client.wait().at_most(PAGE_LOAD).for_url(&url).await;
-        if reached.is_err() {
-            let now = self.client.current_url().await.map(String::from);
-            panic!("expected to be at {path}, but the browser is at {now:?}");
-        }
-    }
-
-    /// Types a name and password into the login form and submits it.
-    async fn log_in(&self, username: &str, password: &str) {
-        let form = self.find("#login-form").await;
-        for (field, value) in [("username", username), ("password", password)] {
-            let input = form
-                .find(Locator::Css(&format!("input[name={field}]")))
-                .await
-                .expect("a login form field");
-            input.clear().await.expect("clear a field");
-            input.send_keys(value).await.expect("type into a field");
-        }
-        let button = form
-            .find(Locator::Css("button[type=submit]"))
-            .await
-            .expect("the login button");
-        button.click().await.expect("submit the login form");
-    }
-
     /// The value of the login form's field `name`.
     async fn field(&self, name: &str) -> String {
         let field = self.find(&format!("#login-form input[name={name}]")).await;
@@ -320,64 +226,5 @@ impl Page {
         let field = self.find("#login-form input[name=next]").await;
         let value = field.prop("value").await.expect("read next");
         value.unwrap_or_default()
-    }
-
-    /// Waits until the page's main message (`#status`) satisfies `wanted`.
-    async fn expect_status(&self, wanted: impl Fn(&str) -> bool) {
-        self.expect_text("#status", wanted).await;
-    }
-
-    /// Waits until the text of `css` satisfies `wanted`.
-    ///
-    /// A click that ends on the same URL (logging out from `/` lands on
-    /// `/`) gives no URL to wait for, and the old page's element goes stale
-    /// while the new page loads; so poll until the new page says it.
-    async fn expect_text(&self, css: &str, wanted: impl Fn(&str) -> bool) {
-        let deadline = Instant::now() + PAGE_LOAD;
-        let mut seen = None;
-        while Instant::now() < deadline {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await {
-                match element.text().await {
-                    Ok(text) if wanted(&text) => return,
-                    Ok(text) => seen = Some(text),
-                    Err(_stale) => {}
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("{css} never showed the expected text; last seen: {seen:?}");
-    }
-
-    async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("click");
-    }
-
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        self.client
-            .wait()
-            .at_most(PAGE_LOAD)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|err| panic!("no {css} on the page: {err}"))
-    }
-
-    /// The HTTP status the browser gets for `path`, with its cookies and
-    /// without following redirects (WebDriver does not show statuses).
-    async fn fetch_status(&self, path: &str) -> u64 {
-        let script = "const done = arguments[arguments.length - 1];
-            fetch(arguments[0], { redirect: 'manual' }).then(r => done(r.status));";
-        let status = self
-            .client
-            .execute_async(script, vec![json!(path)])
-            .await
-            .expect("fetch from the page");
-        status.as_u64().expect("a numeric status")
-    }
-
-    async fn script(&self, script: &str) -> Value {
-        self.client
-            .execute(script, vec![])
-            .await
-            .expect("run a script")
     }
 }

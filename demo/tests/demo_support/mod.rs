@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test target uses a different part
 
+pub mod browser;
+
 use axum::body::Bytes;
 use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
@@ -192,14 +194,20 @@ impl Reply {
         self.headers.get(LOCATION)?.to_str().ok()
     }
 
-    /// The value of the session cookie this reply sets, if it sets one.
+    /// The value of the session cookie this reply sets, if it sets one
+    /// (the demo names it `demo_session`).
     pub fn session_cookie(&self) -> Option<String> {
+        self.set_cookie("demo_session")
+            .map(|cookie| cookie.value().to_owned())
+    }
+
+    /// The cookie named `name` this reply sets, with its attributes.
+    pub fn set_cookie(&self, name: &str) -> Option<cookie::Cookie<'static>> {
         self.headers
             .get_all(SET_COOKIE)
             .iter()
-            .filter_map(|value| cookie::Cookie::parse(value.to_str().ok()?).ok())
-            .find(|cookie| cookie.name() == "demo_session")
-            .map(|cookie| cookie.value().to_owned())
+            .filter_map(|value| cookie::Cookie::parse(value.to_str().ok()?.to_owned()).ok())
+            .find(|cookie| cookie.name() == name)
     }
 }
 
