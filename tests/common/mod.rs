@@ -138,6 +138,25 @@ impl Client {
         reply
     }
 
+    /// A form `POST` from this site's own page (`Sec-Fetch-Site:
+    /// same-origin`), as a browser sends it.
+    #[allow(dead_code)]
+    pub(crate) async fn post(&mut self, uri: &str, form: &str) -> Reply {
+        let mut request = Request::post(uri)
+            .header("sec-fetch-site", "same-origin")
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(cookie) = self.cookie_header() {
+            request = request.header(COOKIE, cookie);
+        }
+        let reply = send(
+            &self.app,
+            request.body(Body::from(form.to_owned())).unwrap(),
+        )
+        .await;
+        self.store(&reply);
+        reply
+    }
+
     /// Stores (or deletes) the cookies a reply sets.
     pub(crate) fn store(&mut self, reply: &Reply) {
         for set_cookie in reply.set_cookies() {

@@ -1,0 +1,142 @@
+//! One-time messages: set in one request, read exactly once in a later one,
+//! through a redirect; no cookie while there are none; levels kept; a
+//! bounded list; never in `Debug`.
+
+mod common;
+
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use axum::Router;
+use axum_cookie_session::{
+    Level, Message, Messages, SessionLayer, SessionType, MAX_MESSAGES, MESSAGES_KEY,
+};
+use common::Client;
+use http::StatusCode;
+
+/// `/login` sets a success and a warning then redirects; `/` shows and
+/// takes the waiting messages; `/many` adds more than the bound; `/both`
+/// adds one and takes the waiting ones in the same request.
+fn app(codec: SessionType) -> Router {
+    async fn login(mut messages: Messages) -> Redirect {
+        messages
+            .success("Welcome back, Ada.")
+            .warning("Your password expires soon.");
+        Redirect::to("/")
+    }
+    async fn home(messages: Messages) -> String {
+        messages
+            .into_iter()
+            .map(|Message { level, text }| format!("[{level}] {text}\n"))
+            .collect()
+    }
+    async fn many(mut messages: Messages) -> &'static str {
+        for n in 0..MAX_MESSAGES + 4 {
+            messages.info(format!("note {n}"));
+        }
+        "noted"
+    }
+    async fn both(mut messages: Messages) -> String {
+        messages.error("Saved, but the mail was not sent.");
+        let taken = messages.take();
+        format!("{taken:?} {messages:?}")
+    }
+    Router::new()
+        .route("/", get(home))
+        .route("/login", post(login))
+        .route("/many", post(many))
+        .route("/both", post(both))
+        .layer(SessionLayer::new(common::config(codec)))
+}
+
+async fn shown_once_after_a_redirect(codec: SessionType) {
+    let mut client = Client::new(app(codec));
+    // Nothing waits: no cookie.
+    let reply = client.get("/").await;
+    assert_eq!(reply.body, "", "{codec}");
+    assert!(
+        reply.set_cookies().is_empty(),
+        "{codec}: a cookie for no messages"
+    );
+
+    let reply = client.post("/login", "").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{codec}");
+    let reply = client.get("/").await;
+    assert_eq!(
+        reply.body, "[success] Welcome back, Ada.\n[warning] Your password expires soon.\n",
+        "{codec}"
+    );
+    // Read once: gone, and the session no longer holds the key.
+    let reply = client.get("/").await;
+    assert_eq!(reply.body, "", "{codec}");
+    let session = common::decode(&common::config(codec), &client.jar["session"]);
+    assert!(session.get(MESSAGES_KEY).is_none(), "{codec}: {session:?}");
+}
+
+async fn messages_set_now_wait_for_the_next_request(codec: SessionType) {
+    let mut client = Client::new(app(codec));
+    client.post("/login", "").await;
+    let reply = client.post("/both", "").await;
+    // The two from before are taken; the new one waits.
+    assert!(
+        reply.body.contains("Welcome back"),
+        "{codec}: {}",
+        reply.body
+    );
+    assert!(
+        !reply.body.contains("mail was not sent"),
+        "{codec}: {}",
+        reply.body
+    );
+    // Debug shows how many wait, never what they say.
+    assert!(
+        reply.body.ends_with("Messages { incoming: 0, .. }"),
+        "{}",
+        reply.body
+    );
+    let reply = client.get("/").await;
+    assert_eq!(
+        reply.body, "[error] Saved, but the mail was not sent.\n",
+        "{codec}"
+    );
+}
+
+async fn at_most_the_newest_are_kept(codec: SessionType) {
+    let mut client = Client::new(app(codec));
+    client.post("/many", "").await;
+    let reply = client.get("/").await;
+    let lines: Vec<&str> = reply.body.lines().collect();
+    assert_eq!(lines.len(), MAX_MESSAGES, "{codec}");
+    assert_eq!(
+        lines[0], "[info] note 4",
+        "{codec}: the oldest dropped first"
+    );
+}
+
+codec_tests!(
+    shown_once_after_a_redirect,
+    messages_set_now_wait_for_the_next_request,
+    at_most_the_newest_are_kept,
+);
+
+#[tokio::test]
+async fn a_malformed_list_is_no_messages_and_no_error() {
+    let config = common::config(SessionType::Jwt);
+    let token = common::encode(
+        &config,
+        serde_json::json!({MESSAGES_KEY: "not a list", "id": 1}),
+    );
+    let mut client = Client::new(app(SessionType::Jwt));
+    client.jar.insert("session".into(), token);
+    let reply = client.get("/").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "");
+}
+
+#[test]
+fn levels_read_as_css_classes() {
+    let names: Vec<&str> = [Level::Info, Level::Success, Level::Warning, Level::Error]
+        .iter()
+        .map(|level| level.as_str())
+        .collect();
+    assert_eq!(names, ["info", "success", "warning", "error"]);
+}
