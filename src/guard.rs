@@ -19,14 +19,15 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::config::SessionConfig;
-use crate::error::redirect;
+use crate::error::{internal_error, redirect, BoxError};
 use crate::headers::chosen_by_caller_kind;
 use crate::navigation::is_api_request;
 use crate::state::shared::request_session;
-use crate::user::{load_user, login_location, passes_default_check, unauthorized};
+use crate::user::{has_permissions, load_user, login_location, passes_default_check, unauthorized};
 
 type SyncCheck<U> = Arc<dyn Fn(&U) -> bool + Send + Sync>;
 type AsyncCheck<U> = Arc<dyn Fn(&U) -> BoxFuture<bool> + Send + Sync>;
+type FallibleCheck<U> = Arc<dyn Fn(&U) -> BoxFuture<Result<bool, BoxError>> + Send + Sync>;
 type MakeResponse = Arc<dyn Fn() -> Response + Send + Sync>;
 type MakeForbidden<U> = Arc<dyn Fn(&U) -> Response + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -40,6 +41,10 @@ enum Check<U> {
     Sync(SyncCheck<U>),
     /// A function returning a future, boxed per request.
     Async(AsyncCheck<U>),
+    /// A function returning a future that may fail: a failure is a `500`.
+    Fallible(FallibleCheck<U>),
+    /// Permissions the loader must grant, every one.
+    Permissions(Arc<[String]>),
 }
 
 impl<U> Clone for Check<U> {
@@ -48,16 +53,21 @@ impl<U> Clone for Check<U> {
             Self::Default => Self::Default,
             Self::Sync(check) => Self::Sync(Arc::clone(check)),
             Self::Async(check) => Self::Async(Arc::clone(check)),
+            Self::Fallible(check) => Self::Fallible(Arc::clone(check)),
+            Self::Permissions(permissions) => Self::Permissions(Arc::clone(permissions)),
         }
     }
 }
 
 impl<U: 'static> Check<U> {
-    async fn passes(&self, config: &SessionConfig, user: &U) -> bool {
+    /// Whether `user` passes; `Err` when the check could not tell.
+    async fn passes(&self, config: &SessionConfig, user: &U) -> Result<bool, BoxError> {
         match self {
-            Self::Default => passes_default_check(config, user),
-            Self::Sync(check) => check(user),
-            Self::Async(check) => check(user).await,
+            Self::Default => Ok(passes_default_check(config, user)),
+            Self::Sync(check) => Ok(check(user)),
+            Self::Async(check) => Ok(check(user).await),
+            Self::Fallible(check) => check(user).await,
+            Self::Permissions(permissions) => has_permissions(config, user, permissions).await,
         }
     }
 }
@@ -231,6 +241,73 @@ where
         self
     }
 
+    /// Only users for whom the future that `check` returns resolves to
+    /// `Ok(true)` pass; `Ok(false)` is a `403`, and an error (the database
+    /// is down) a `500`, logged at error level, as axum-login's
+    /// `permission_required!` does: a user is never turned away as
+    /// forbidden because a lookup failed. Otherwise as
+    /// [`check_async`](Self::check_async).
+    ///
+    /// ```
+    /// use axum_cookie_session::RequireUser;
+    ///
+    /// #[derive(Clone)]
+    /// struct User { id: i64 }
+    ///
+    /// #[derive(Clone)]
+    /// struct Db;
+    ///
+    /// impl Db {
+    ///     async fn is_member(&self, user_id: i64, team: &str) -> Result<bool, std::io::Error> {
+    ///         Ok(user_id == 1 && team == "editors")
+    ///     }
+    /// }
+    ///
+    /// let db = Db;
+    /// let editors = RequireUser::<User>::new().try_check(move |user: &User| {
+    ///     let (db, id) = (db.clone(), user.id);
+    ///     async move { db.is_member(id, "editors").await }
+    /// });
+    /// ```
+    pub fn try_check<F, Fut, E>(mut self, check: F) -> Self
+    where
+        F: Fn(&U) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<bool, E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        self.check = Check::Fallible(Arc::new(move |user| {
+            let checked = check(user);
+            Box::pin(async move { checked.await.map_err(Into::into) })
+        }));
+        self
+    }
+
+    /// Only users the [`UserLoader`](crate::UserLoader) grants `permission`
+    /// ([`has_permission`](crate::UserLoader::has_permission)) pass; others
+    /// get `403`, and a loader error is a `500`, logged. Called again, it
+    /// adds a permission: the user needs every one. It replaces any other
+    /// check, the loader's [`default_check`](crate::UserLoader::default_check)
+    /// included.
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    /// use axum_cookie_session::RequireUser;
+    /// # #[derive(Clone)] struct User;
+    ///
+    /// let app: Router = Router::new()
+    ///     .route("/reports", get(|| async { "reports" }))
+    ///     .route_layer(RequireUser::<User>::new().permission("reports.read"));
+    /// ```
+    pub fn permission(mut self, permission: impl Into<String>) -> Self {
+        let mut permissions = match &self.check {
+            Check::Permissions(permissions) => permissions.to_vec(),
+            _ => Vec::new(),
+        };
+        permissions.push(permission.into());
+        self.check = Check::Permissions(permissions.into());
+        self
+    }
+
     /// Whether anonymous API callers get `401` instead of this guard's
     /// redirect (default: the config's
     /// [`api_unauthorized`](crate::SessionConfigBuilder::api_unauthorized),
@@ -341,8 +418,16 @@ where
         let request = request_session(parts).map_err(IntoResponse::into_response)?;
         let config = request.config();
         match load_user::<U>(parts, &request).await {
-            Ok(Some(user)) if self.check.passes(config, &user).await => Ok(()),
-            Ok(Some(user)) => Err((self.forbidden)(&user)),
+            Ok(Some(user)) => match self.check.passes(config, &user).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err((self.forbidden)(&user)),
+                // A check that cannot tell (the database is down) is not a
+                // "no": the user gets a 500, the log the reason.
+                Err(err) => {
+                    tracing::error!(error = %err, "the guard's check failed");
+                    Err(internal_error())
+                }
+            },
             Ok(None) => Err(self.anonymous(parts, config).await),
             Err(rejection) => Err(rejection.into_response()),
         }

@@ -150,9 +150,50 @@ pub trait UserLoader: Send + Sync + 'static {
         let _ = user;
         None
     }
+
+    /// Whether `user` holds `permission` (default: no permission at all).
+    /// [`RequireUser::permission`](crate::RequireUser::permission) asks it
+    /// on the routes it guards; an error (the database is down) answers
+    /// `500` and is logged, rather than turning into a `403`.
+    ///
+    /// ```
+    /// use std::collections::{HashMap, HashSet};
+    /// use std::convert::Infallible;
+    /// use axum_cookie_session::{RequireUser, UserLoader};
+    ///
+    /// #[derive(Clone)]
+    /// struct User { id: i64 }
+    ///
+    /// struct Users { permissions: HashMap<i64, HashSet<&'static str>> }
+    ///
+    /// impl UserLoader for Users {
+    ///     type User = User;
+    ///     type Id = i64;
+    ///     type Error = Infallible;
+    ///
+    ///     async fn load_user(&self, id: i64) -> Result<Option<User>, Infallible> {
+    ///         Ok(self.permissions.contains_key(&id).then_some(User { id }))
+    ///     }
+    ///
+    ///     async fn has_permission(&self, user: &User, permission: &str) -> Result<bool, Infallible> {
+    ///         Ok(self.permissions[&user.id].contains(permission))
+    ///     }
+    /// }
+    ///
+    /// let editors = RequireUser::<User>::new().permission("articles.edit");
+    /// ```
+    fn has_permission(
+        &self,
+        user: &Self::User,
+        permission: &str,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send {
+        let _ = (user, permission);
+        async { Ok(false) }
+    }
 }
 
 type LoadFuture<'a, U> = Pin<Box<dyn Future<Output = Result<Option<U>, BoxError>> + Send + 'a>>;
+type PermissionFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, BoxError>> + Send + 'a>>;
 
 /// A [`UserLoader`] with its id and error types erased, so the config can
 /// hold it and [`CurrentUser<U>`] can find it by the user type alone.
@@ -160,6 +201,7 @@ trait ErasedLoader<U>: Send + Sync {
     fn default_check(&self, user: &U) -> bool;
     fn load<'a>(&'a self, id: &'a Value) -> LoadFuture<'a, U>;
     fn auth_hash(&self, user: &U) -> Option<Vec<u8>>;
+    fn has_permission<'a>(&'a self, user: &'a U, permission: &'a str) -> PermissionFuture<'a>;
 }
 
 impl<L: UserLoader> ErasedLoader<L::User> for L {
@@ -181,6 +223,18 @@ impl<L: UserLoader> ErasedLoader<L::User> for L {
 
     fn auth_hash(&self, user: &L::User) -> Option<Vec<u8>> {
         self.session_auth_hash(user)
+    }
+
+    fn has_permission<'a>(
+        &'a self,
+        user: &'a L::User,
+        permission: &'a str,
+    ) -> PermissionFuture<'a> {
+        Box::pin(async move {
+            UserLoader::has_permission(self, user, permission)
+                .await
+                .map_err(|err| Box::new(err) as BoxError)
+        })
     }
 }
 
@@ -414,6 +468,24 @@ pub(crate) fn unauthorized(config: &SessionConfig) -> UserRejection {
         login_url: config.login_url().to_owned(),
         cookie_name: config.cookie_name().to_owned(),
     }
+}
+
+/// Whether `user` holds every one of `permissions`, by the loader
+/// registered for `U` (none: holds none).
+pub(crate) async fn has_permissions<U: 'static>(
+    config: &SessionConfig,
+    user: &U,
+    permissions: &[String],
+) -> Result<bool, BoxError> {
+    let Some(loader) = config.user_loader::<U>() else {
+        return Ok(false);
+    };
+    for permission in permissions {
+        if !loader.has_permission(user, permission).await? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Whether `user` passes the [`UserLoader::default_check`] of the loader
