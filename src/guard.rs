@@ -18,6 +18,7 @@ use percent_encoding::percent_decode_str;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::api::ApiRoute;
 use crate::config::SessionConfig;
 use crate::error::{internal_error, redirect, BoxError};
 use crate::headers::chosen_by_caller_kind;
@@ -459,8 +460,9 @@ where
             .api_unauthorized
             .unwrap_or_else(|| config.api_unauthorized());
         let always_401 = location.is_none() && !config.login_redirect();
-        if always_401 || (api && is_api_request(&parts.headers)) {
-            return unauthorized(config).into_response();
+        let api_route = parts.extensions.get::<ApiRoute>().is_some();
+        if always_401 || api_route || (api && is_api_request(&parts.headers)) {
+            return unauthorized(parts, config).into_response();
         }
         let location = match location {
             Some(location) => location(parts).await,

@@ -196,6 +196,7 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod api;
 mod auth_hash;
 mod config;
 mod cookie_info;
@@ -211,6 +212,7 @@ mod state;
 mod user;
 mod wire;
 
+pub use api::{ApiRoutes, ApiRoutesService};
 pub use config::{
     SameSite, SessionConfig, SessionConfigBuilder, DEFAULT_LIFETIME, ENV_PREFIX, INSECURE_SECRET,
     MIN_SECRET_BYTES,

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::api::ApiRoute;
 use crate::auth_hash::Verified;
 use crate::config::SessionConfig;
 use crate::error::{BoxError, SaveError, UserRejection};
@@ -452,8 +453,9 @@ pub(crate) fn login_location(parts: &Parts, config: &SessionConfig) -> String {
 /// redirect to the login URL.
 pub(crate) fn login_redirect(parts: &Parts, config: &SessionConfig) -> UserRejection {
     let api_call = || crate::navigation::is_api_request(&parts.headers);
-    if !config.login_redirect() || (config.api_unauthorized() && api_call()) {
-        unauthorized(config)
+    let api_route = parts.extensions.get::<ApiRoute>().is_some();
+    if api_route || !config.login_redirect() || (config.api_unauthorized() && api_call()) {
+        unauthorized(parts, config)
     } else {
         UserRejection::LoginRequired {
             location: login_location(parts, config),
@@ -462,10 +464,16 @@ pub(crate) fn login_redirect(parts: &Parts, config: &SessionConfig) -> UserRejec
     }
 }
 
-/// The `401` rejection for a visitor who must log in.
-pub(crate) fn unauthorized(config: &SessionConfig) -> UserRejection {
+/// The `401` rejection for a visitor who must log in: its challenge names
+/// the [`ApiRoutes`](crate::ApiRoutes) login URL on API routes that set
+/// one, else the config's.
+pub(crate) fn unauthorized(parts: &Parts, config: &SessionConfig) -> UserRejection {
+    let api_login = parts
+        .extensions
+        .get::<ApiRoute>()
+        .and_then(|route| route.login_url.as_deref());
     UserRejection::Unauthorized {
-        login_url: config.login_url().to_owned(),
+        login_url: api_login.unwrap_or(config.login_url()).to_owned(),
         cookie_name: config.cookie_name().to_owned(),
     }
 }

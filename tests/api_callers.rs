@@ -412,3 +412,51 @@ async fn a_handler_can_tell_the_rejections_apart() {
 }
 
 codec_tests!(logged_in_api_callers_pass);
+
+/// A sub-router marked as an API answers every anonymous caller `401`,
+/// curl's `*/*` and a browser's navigation included, with a challenge
+/// naming the API's own login URL; pages beside it still redirect.
+#[tokio::test]
+async fn api_routes_answer_every_anonymous_caller_401() {
+    async fn me(CurrentUser(user): CurrentUser<User>) -> String {
+        user.name
+    }
+    let config = builder().build().unwrap().with_user_loader(Users);
+    let api = Router::new()
+        .route("/me", get(me))
+        .route("/guarded", get(|| async { "guarded" }))
+        .route_layer(RequireUser::<User>::new())
+        .layer(axum_cookie_session::ApiRoutes::new().login_url("/api/login"));
+    let plain_api = Router::new()
+        .route("/me", get(me))
+        .layer(axum_cookie_session::ApiRoutes::new());
+    let app = Router::new()
+        .nest("/api", api)
+        .nest("/v2", plain_api)
+        .route("/page", get(me))
+        .layer(SessionLayer::new(config));
+    let api_challenge =
+        r#"Cookie realm="session", form-action="/api/login", cookie-name="session""#;
+    let callers: [&[(&str, &str)]; 3] = [
+        &[("accept", "*/*")],
+        &[],
+        &[("sec-fetch-mode", "navigate"), ("accept", "text/html")],
+    ];
+    for headers in callers {
+        for uri in ["/api/me", "/api/guarded"] {
+            let reply = ask(&app, uri, headers, None).await;
+            assert_unauthorized(&reply, api_challenge, &format!("{uri} {headers:?}"));
+        }
+        let reply = ask(&app, "/v2/me", headers, None).await;
+        assert_unauthorized(&reply, CHALLENGE, &format!("/v2/me {headers:?}"));
+    }
+    // A page beside the API still sends a browser to the login page.
+    let navigation = [("sec-fetch-mode", "navigate"), ("accept", "text/html")];
+    let reply = ask(&app, "/page", &navigation, None).await;
+    assert_redirect(&reply, "/login?next=%2Fpage", "page");
+    // A logged-in caller passes.
+    let config = builder().build().unwrap();
+    let cookie = format!("session={}", common::encode(&config, json!({"id": 1})));
+    let reply = ask(&app, "/api/me", &[], Some(&cookie)).await;
+    assert_eq!(reply.body, "alice");
+}
