@@ -209,6 +209,7 @@ mod messages;
 mod navigation;
 mod session;
 mod state;
+mod testing;
 mod user;
 mod wire;
 
