@@ -127,6 +127,11 @@ pub trait UserLoader: Send + Sync + 'static {
     /// out every browser, including copies of the cookie. Log the browser
     /// that made the change in again with `login_user` to keep it.
     ///
+    /// "Log out my other browsers" needs no store either: fold a per-user
+    /// counter, stored beside the password hash, into the bytes; bump it,
+    /// and call `login_user` again for the browser that asked (SECURITY.md
+    /// has the recipe, and the demo's button does it).
+    ///
     /// A login without a digest (minted by muffin-session, or by
     /// [`Session::login`](crate::Session::login)) is accepted and given one
     /// on its first load, unless
