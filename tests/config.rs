@@ -504,6 +504,34 @@ fn warnings_of(build: impl FnOnce()) -> String {
     common::logs_of(tracing::Level::WARN, build)
 }
 
+/// `logs_of` sees what its thread logs at its level, whatever other threads
+/// log meanwhile, and nothing after it returns.
+#[test]
+fn logs_of_captures_its_own_thread_at_its_level() {
+    let (logged, go) = std::sync::mpsc::channel::<()>();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let elsewhere = std::thread::spawn(move || {
+        go.recv().unwrap();
+        tracing::warn!(witness = "elsewhere", "on another thread");
+        done.send(()).unwrap();
+    });
+    let logs = warnings_of(|| {
+        tracing::info!(witness = "below", "under the level");
+        logged.send(()).unwrap();
+        wait.recv().unwrap();
+        tracing::warn!(witness = "here", "on this thread");
+    });
+    elsewhere.join().unwrap();
+    assert!(logs.contains("WARN"), "{logs}");
+    assert!(logs.contains("on this thread"), "{logs}");
+    assert!(logs.contains("witness=\"here\""), "{logs}");
+    assert!(!logs.contains("elsewhere"), "{logs}");
+    assert!(!logs.contains("below"), "{logs}");
+    assert_eq!(logs.lines().count(), 1, "{logs}");
+    tracing::warn!("after the capture");
+    assert_eq!(warnings_of(|| {}), "");
+}
+
 #[test]
 fn weak_secrets_are_refused_unless_allowed_and_then_warned_about() {
     let strong = "0123456789abcdef0123456789abcdef";

@@ -233,34 +233,132 @@ pub(crate) fn hmac<M: hmac::Mac + hmac::digest::KeyInit>(secret: &str, message: 
     mac.finalize().into_bytes().to_vec()
 }
 
-/// What the crate logs at `level` or above while `f` runs.
+/// What is logged at `level` or above on this thread while `f` runs: the
+/// events `f` logs on the calling thread, formatted as `tracing_subscriber`'s
+/// `fmt` prints them (time, level, target, message, fields), without colour.
+///
+/// Work that `f` hands to another thread is not seen: drive futures on this
+/// thread (`block_on` of a current-thread runtime, or a plain
+/// `#[tokio::test]`), not in spawned tasks. Tests beside this one, on other
+/// threads, are not seen either.
 pub(crate) fn logs_of(level: tracing::Level, f: impl FnOnce()) -> String {
-    #[derive(Clone, Default)]
-    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
+    capture::logs_of(level, f)
+}
+
+/// One subscriber for the whole test binary, set as the global default the
+/// first time `logs_of` runs, which hands each event to the capture of the
+/// thread that logs it.
+///
+/// tracing caches whether a callsite is wanted once for the whole process:
+/// a thread-local subscriber (`with_default`) missed events whose callsite
+/// was first reached on a thread that had none, while tests ran side by
+/// side. This subscriber wants every callsite "sometimes" (asked again at
+/// each event, never cached as unwanted) and decides per event, by thread.
+mod capture {
+    use std::cell::RefCell;
+    use std::io;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Once;
+
+    use tracing::level_filters::LevelFilter;
+    use tracing::subscriber::Interest;
+    use tracing::{Level, Metadata};
+    use tracing_subscriber::layer::{Context, Filter, Layer as _, SubscriberExt as _};
+
+    thread_local! {
+        /// While `logs_of` runs on this thread: its level, and what was
+        /// logged so far.
+        static CAPTURE: RefCell<Option<(LevelFilter, Vec<u8>)>> = const { RefCell::new(None) };
+    }
+
+    /// Set once the subscriber is the global default.
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+    /// Lets an event through when its thread is capturing at its level.
+    struct Capturing;
+
+    impl<S> Filter<S> for Capturing {
+        fn enabled(&self, metadata: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+            CAPTURE.with(|capture| match &*capture.borrow() {
+                Some((level, _)) => metadata.level() <= level,
+                None => false,
+            })
+        }
+
+        fn callsite_enabled(&self, _: &'static Metadata<'static>) -> Interest {
+            Interest::sometimes()
+        }
+
+        fn max_level_hint(&self) -> Option<LevelFilter> {
+            // `OFF` until the subscriber is the global default, so that no
+            // callsite is registered (and cached as unwanted) against the
+            // "no subscriber" left in place while it is being set.
+            if INSTALLED.load(Ordering::SeqCst) {
+                Some(LevelFilter::TRACE)
+            } else {
+                Some(LevelFilter::OFF)
+            }
+        }
+    }
+
+    /// Appends to the capture of the thread that writes.
+    struct ThisThread;
+
+    impl io::Write for ThisThread {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            CAPTURE.with(|capture| {
+                if let Some((_, logs)) = &mut *capture.borrow_mut() {
+                    logs.extend_from_slice(bytes);
+                }
+            });
             Ok(bytes.len())
         }
-        fn flush(&mut self) -> std::io::Result<()> {
+
+        fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
     }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        // Tests running beside this one, with no subscriber, may have left
-        // a callsite cached as disabled: ask every callsite again.
-        tracing::callsite::rebuild_interest_cache();
+
+    fn install() {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            let fmt = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(|| ThisThread)
+                .with_filter(Capturing);
+            tracing::subscriber::set_global_default(tracing_subscriber::registry().with(fmt))
+                .expect("nothing else in the tests sets a global subscriber");
+            INSTALLED.store(true, Ordering::SeqCst);
+            // Lifts the `OFF` hint: every level now reaches the subscriber.
+            tracing::callsite::rebuild_interest_cache();
+        });
+    }
+
+    /// Ends the capture, even when `f` panics (a pool thread may be reused).
+    struct Stop;
+
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            CAPTURE.with(|capture| capture.borrow_mut().take());
+        }
+    }
+
+    pub(super) fn logs_of(level: Level, f: impl FnOnce()) -> String {
+        install();
+        let outer = CAPTURE.with(|capture| {
+            capture
+                .borrow_mut()
+                .replace((LevelFilter::from_level(level), Vec::new()))
+        });
+        assert!(outer.is_none(), "logs_of does not nest");
+        let stop = Stop;
         f();
-    });
-    let bytes = buffer.0.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
+        let (_, logs) = CAPTURE
+            .with(|capture| capture.borrow_mut().take())
+            .expect("the capture is still on");
+        drop(stop);
+        String::from_utf8(logs).unwrap()
+    }
 }
 
 /// Runs each `async fn name(codec: SessionType)` once per codec this build
