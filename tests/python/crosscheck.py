@@ -4,7 +4,16 @@ Usage: python crosscheck.py PATH_TO_AUTO_BINARY [--rounds N] [--seed N]
 
 For each codec the binary is started with SESSION_SESSION_TYPE, SESSION_SECRET_KEY
 and ADDR set; cookies minted by the real muffin-session must be read by the
-server, and cookies set by the server must be read by muffin-session.
+server, and cookies set by the server must be read by muffin-session. Each
+codec runs with a strong secret (32 bytes or more), and jwt and fernet again
+with a short one, as an existing Muffin app may have, which the crate accepts
+only with SESSION_ALLOW_WEAK_SECRET=true.
+
+muffin-session's jwt and base64 cookies carry no issue time, so the server
+stamps one (`_iat`) into such a cookie the first time it reads it: that read
+sets exactly one cookie, which muffin-session reads as the same session plus
+`_iat`, and reading the stamped cookie sets none. Fernet tokens carry their
+own timestamp: reading them sets no cookie.
 Secrets are random and never printed (the seed reproduces them).
 """
 
@@ -33,6 +42,13 @@ from make_vectors import PYTHON_ONLY_CASES
 
 COOKIE = "session"
 UPDATED_BODY = "Session updated."
+
+# The claim the crate keeps a jwt or base64 session's issue time in. A Fernet
+# token has its own timestamp instead, so fernet sessions never hold it.
+IAT = "_iat"
+
+# Secrets shorter than 32 bytes are refused unless the app opts in with this.
+WEAK_SECRET_OPT_IN = {"SESSION_ALLOW_WEAK_SECRET": "true"}
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -83,12 +99,16 @@ class Checks:
 # --------------------------------------------------------------------------
 
 def http_get(port: int, path: str, cookie: str | None = None, *,
-             cookie_name: str = COOKIE, form: dict | None = None):
+             cookie_name: str = COOKIE, form: dict | None = None,
+             headers: dict[str, str] | None = None):
     """(status, headers, body bytes); status is None on connection errors.
-    With `form`, a POST of those fields, URL-encoded."""
-    headers = {} if cookie is None else {"Cookie": f"{cookie_name}={cookie}"}
+    With `form`, a POST of those fields, URL-encoded; `headers` are added
+    to the request (Origin, Sec-Fetch-Site...)."""
+    sent = dict(headers or {})
+    if cookie is not None:
+        sent["Cookie"] = f"{cookie_name}={cookie}"
     data = None if form is None else urllib.parse.urlencode(form).encode()
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers=headers)
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers=sent)
     try:
         with OPENER.open(req, timeout=10) as resp:
             return resp.status, resp.headers, resp.read()
@@ -161,31 +181,55 @@ def log_tail(log, secret: str, lines: int = 15) -> str:
 # Checks
 # --------------------------------------------------------------------------
 
-def random_secret(rng: random.Random, codec: str) -> str:
+# A strong secret's length: the crate wants 32 bytes or more, and
+# muffin-session's Fernet key derivation takes at most 32 ASCII characters,
+# so a strong fernet secret that a Muffin app can share is exactly 32.
+STRONG_SECRET_LENGTH = {"base64": 40, "jwt": 40, "fernet": 32}
+
+
+def random_secret(rng: random.Random, codec: str, *, weak: bool = False) -> str:
+    """A random ASCII secret the crate accepts as it is or, with `weak`, one
+    of 1 to 31 characters, as an existing Muffin app may have (it then needs
+    WEAK_SECRET_OPT_IN)."""
     alphabet = string.ascii_letters + string.digits + string.punctuation
-    # fernet: muffin-session only accepts ASCII secrets of at most 32 chars.
-    length = rng.randint(1, 32) if codec == "fernet" else 40
+    length = rng.randint(1, 31) if weak else STRONG_SECRET_LENGTH[codec]
     return "".join(rng.choice(alphabet) for _ in range(length))
 
 
-def check_load(c: Checks, port: int, token: str, expected: str, label: str):
-    """GET /load answers `expected` and sets no cookie."""
+def read(c: Checks, port: int, token: str | None, expected: str, label: str):
+    """GET /load answers `expected`; returns the response headers."""
     status, headers, body = http_get(port, "/load", token)
     c.check(status == 200, f"{label}: /load status {status} ({text(body)[:100]!r})")
     c.check(text(body) == expected,
             f"{label}: /load body {compat.short(text(body))}, expected {compat.short(expected)}")
+    return headers
+
+
+def check_load(c: Checks, port: int, token: str | None, expected: str, label: str):
+    """GET /load answers `expected` and sets no cookie."""
+    headers = read(c, port, token, expected, label)
     c.check(not set_cookies(headers), f"{label}: /load sent Set-Cookie {set_cookies(headers)}")
 
 
-def check_update(c: Checks, port: int, codec: str, secret: str,
-                 token: str | None, expected: dict, label: str):
-    """GET /update sets var="value"; muffin-session must decode the new cookie."""
-    status, headers, body = http_get(port, "/update", token)
-    c.check(status == 200, f"{label}: /update status {status}")
-    c.check(text(body) == UPDATED_BODY, f"{label}: /update body {compat.short(text(body))}")
+def issue_time(codec: str, secret: str, token: str) -> int | None:
+    """When the crate says it issued `token`: the `_iat` muffin-session
+    decodes from it, or a Fernet token's own timestamp."""
+    if codec == "fernet":
+        fernet = compat.plugin("fernet", secret).create_from_token(None).f
+        return fernet.extract_timestamp(token.encode())
+    value = compat.decode(codec, secret, token).get(IAT)
+    return value if type(value) is int else None
+
+
+def check_session_cookie(c: Checks, codec: str, secret: str, headers, expected: dict,
+                         since: int, label: str) -> str | None:
+    """The response sets exactly one session cookie, with the crate's
+    attributes, that muffin-session decodes to `expected` plus, for jwt and
+    base64, an `_iat` issue time between `since` and now (for fernet, the
+    token's own timestamp is). Returns the cookie's value, None if unusable."""
     ours = [h for h in set_cookies(headers) if parse_set_cookie(h)[0] == COOKIE]
     if not c.check(len(ours) == 1, f"{label}: {len(ours)} Set-Cookie for {COOKIE!r}"):
-        return
+        return None
     _, value, attrs = parse_set_cookie(ours[0])
     c.check(attrs.get("httponly") is True, f"{label}: no HttpOnly in {attrs}")
     c.check(attrs.get("path") == "/", f"{label}: Path is {attrs.get('path')!r}")
@@ -194,14 +238,53 @@ def check_update(c: Checks, port: int, codec: str, secret: str,
     c.check(str(attrs.get("max-age", "")).lower() != "none", f"{label}: Max-Age=None")
     c.check("cookie" in header_tokens(headers, "Vary"),
             f"{label}: Vary is {headers.get_all('Vary')}")
+    # A read that sets a cookie (the stamp) must not be cached and shared either.
     c.check(bool(header_tokens(headers, "Cache-Control") & {"private", "no-store"}),
             f"{label}: Cache-Control is {headers.get_all('Cache-Control')}")
     try:
         decoded = compat.decode(codec, secret, value)
+        issued = issue_time(codec, secret, value)
     except Exception as err:  # e.g. base64 that is not JSON: muffin-session raises
-        decoded = f"<muffin-session failed: {type(err).__name__}: {err}>"
+        c.check(False, f"{label}: muffin-session failed: {type(err).__name__}: {err}")
+        return None
+    # The clock is the same on both sides; a second either way for rounding.
+    c.check(issued is not None and since - 1 <= issued <= time.time() + 1,
+            f"{label}: issue time {issued!r}, expected between {since} and now")
+    if codec != "fernet":
+        expected = {**expected, IAT: decoded.get(IAT)}  # checked just above
     diff = compat.strict_diff(expected, decoded)
     c.check(diff is None, f"{label}: cookie decoded by muffin-session differs: {diff}")
+    return value
+
+
+def check_first_load(c: Checks, port: int, codec: str, secret: str, token: str,
+                     expected: str, label: str):
+    """Reads a cookie muffin-session minted: GET /load answers `expected`.
+    A jwt or base64 one carries no issue time, so that first read stamps it:
+    exactly one cookie, the same session for muffin-session plus `_iat` =
+    now. A second read, with the cookie the browser then holds (stamped, or
+    the Fernet token as it was), answers the same and sets none."""
+    since = int(time.time())
+    headers = read(c, port, token, expected, label)
+    held = token
+    if codec == "fernet":
+        c.check(not set_cookies(headers), f"{label}: /load sent Set-Cookie {set_cookies(headers)}")
+    else:
+        original = compat.decode(codec, secret, token)  # what Python reads from its own token
+        held = check_session_cookie(c, codec, secret, headers, original, since, f"{label}: stamp")
+    if held is not None:
+        check_load(c, port, held, expected, f"{label}, read again")
+
+
+def check_update(c: Checks, port: int, codec: str, secret: str,
+                 token: str | None, expected: dict, label: str):
+    """GET /update sets var="value"; muffin-session must decode the new cookie
+    as `expected` (plus the crate's issue time, see check_session_cookie)."""
+    since = int(time.time())
+    status, headers, body = http_get(port, "/update", token)
+    c.check(status == 200, f"{label}: /update status {status}")
+    c.check(text(body) == UPDATED_BODY, f"{label}: /update body {compat.short(text(body))}")
+    check_session_cookie(c, codec, secret, headers, expected, since, label)
 
 
 def raw_token(codec: str, secret: str, raw: bytes) -> str:
@@ -255,7 +338,10 @@ def example_server(binary: str, codec: str, secret: str, *, args: tuple[str, ...
     SESSION_* and ADDR plus `env`; yields (process, port, log file, why it
     never listened or None)."""
     port = free_port()
-    env = dict(os.environ, SESSION_SESSION_TYPE=codec, SESSION_SECRET_KEY=secret,
+    # Only the SESSION_* variables given here: one left in the caller's shell
+    # (SESSION_ALLOW_WEAK_SECRET, SESSION_LIFETIME...) would change what is checked.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("SESSION_")}
+    env = dict(inherited, SESSION_SESSION_TYPE=codec, SESSION_SECRET_KEY=secret,
                ADDR=f"127.0.0.1:{port}", **(env or {}))
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen([binary, *args], env=env, stdin=subprocess.DEVNULL,
@@ -271,18 +357,20 @@ def example_server(binary: str, codec: str, secret: str, *, args: tuple[str, ...
                 proc.wait()
 
 
-def run_codec(c: Checks, binary: str, codec: str, rng: random.Random, rounds: int):
-    secret = random_secret(rng, codec)
-    with example_server(binary, codec, secret) as (proc, port, log, problem):
+def run_codec(c: Checks, binary: str, codec: str, weak: bool, rng: random.Random, rounds: int):
+    secret = random_secret(rng, codec, weak=weak)
+    name = f"{codec}, short secret" if weak else codec
+    env = WEAK_SECRET_OPT_IN if weak else {}
+    with example_server(binary, codec, secret, env=env) as (proc, port, log, problem):
         c.check(problem is None, problem and f"{problem}; output:\n{log_tail(log, secret)}")
-        c.end_group(f"[{codec}] server start")
+        c.end_group(f"[{name}] server start")
         if problem:
             return
 
         # Baseline: no cookie at all.
         check_load(c, port, None, "", "no cookie")
         check_update(c, port, codec, secret, None, {"var": "value"}, "no cookie")
-        c.end_group(f"[{codec}] without cookie")
+        c.end_group(f"[{name}] without cookie")
 
         payloads = []
         for i in range(rounds):
@@ -294,33 +382,40 @@ def run_codec(c: Checks, binary: str, codec: str, rng: random.Random, rounds: in
             payloads.append((payload, compat.mint(codec, secret, payload)))
 
         for i, (payload, token) in enumerate(payloads):
-            check_load(c, port, token, payload["var"], f"round {i}")
-        c.end_group(f"[{codec}] /load reads muffin-session cookies ({rounds} payloads)")
+            check_first_load(c, port, codec, secret, token, payload["var"], f"round {i}")
+        c.end_group(f"[{name}] /load reads muffin-session cookies ({rounds} payloads)")
 
         for i, (payload, token) in enumerate(payloads):
             check_update(c, port, codec, secret, token, {**payload, "var": "value"}, f"round {i}")
-        c.end_group(f"[{codec}] /update cookie read back by muffin-session ({rounds} payloads)")
+        c.end_group(f"[{name}] /update cookie read back by muffin-session ({rounds} payloads)")
 
         odd = list(python_only_tokens(codec, secret))
         for case, payload, token in odd:
-            check_load(c, port, token, payload["var"], f"python_only {case}")
-        c.end_group(f"[{codec}] /load reads python_only cookies ({len(odd)} cases)")
+            check_first_load(c, port, codec, secret, token, payload["var"], f"python_only {case}")
+        c.end_group(f"[{name}] /load reads python_only cookies ({len(odd)} cases)")
 
         for case, _, token in odd:
             # Expected: what muffin-session reads from its own token (for
             # base64 and fernet, NaN came back as null), with var updated.
             expected = {**compat.decode(codec, secret, token), "var": "value"}
             check_update(c, port, codec, secret, token, expected, f"python_only {case}")
-        c.end_group(f"[{codec}] /update keeps python_only values ({len(odd)} cases)")
+        c.end_group(f"[{name}] /update keeps python_only values ({len(odd)} cases)")
 
         for i, (_, token) in enumerate(payloads):
             for label, bad in garbage_tokens(rng, codec, secret, token):
                 check_load(c, port, bad, "", f"round {i}, {label}")
-        c.end_group(f"[{codec}] garbage cookies read as empty session")
+        c.end_group(f"[{name}] garbage cookies read as empty session")
 
         alive = proc.poll() is None
         c.check(alive, alive or f"exited with code {proc.returncode}; output:\n{log_tail(log, secret)}")
-        c.end_group(f"[{codec}] server still running")
+        c.end_group(f"[{name}] server still running")
+
+
+# (codec, weak secret): every codec with a strong secret, then jwt and fernet
+# with a short one, as a Muffin app being migrated may have (base64 ignores
+# the secret). For fernet the short secret is also where muffin-session's key
+# derivation pads it, which both sides must do alike.
+RUNS = [("base64", False), ("jwt", False), ("fernet", False), ("jwt", True), ("fernet", True)]
 
 
 def main() -> int:
@@ -340,8 +435,8 @@ def main() -> int:
     print(f"seed: {args.seed}")
     rng = random.Random(args.seed)
     c = Checks()
-    for codec in compat.CODECS:
-        run_codec(c, binary, codec, rng, args.rounds)
+    for codec, weak in RUNS:
+        run_codec(c, binary, codec, weak, rng, args.rounds)
     print(f"{c.passed} passed, {c.failed} failed")
     return 0 if c.failed == 0 else 1
 

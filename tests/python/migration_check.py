@@ -15,7 +15,17 @@ SESSION_SESSION_TYPE and a non-default SESSION_COOKIE_NAME, and:
   Muffin app's `user_pass` routes (`/private`; `/admin` for alice only); a
   wrong password logs nobody in; after the demo's logout Muffin sees nobody;
 - no cookie, a tampered cookie, one made with another secret, a forged base64
-  `{"id": 1}` and a good cookie under another name log nobody in, in either app.
+  `{"id": 1}` and a good cookie under another name log nobody in, in either app;
+- a POST another site sends to the demo (`Origin` not this host, or
+  `Sec-Fetch-Site: cross-site` / `same-site`) is a 403 that sets no cookie and
+  changes nothing (login, logout, clear, password), while the same POST from
+  the demo's own pages, or from a script that sends neither header, passes.
+
+Each session type runs with a strong shared secret, then with a short one as
+the Muffin app may have, which the demo accepts only with
+SESSION_ALLOW_WEAK_SECRET=true. When the demo stamps Muffin's login it also
+gives it an issue time (`_iat` for jwt), which the Muffin app reads as one
+more key.
 
 Prints one line per group and 'N passed, M failed'; exits 1 on any failure.
 Secrets are random and never printed (the seed reproduces them).
@@ -30,10 +40,11 @@ import os
 import random
 import sys
 import tempfile
+import time
 
 import compat
-from crosscheck import (Checks, example_server, http_get, log_tail, parse_set_cookie,
-                        random_secret, set_cookies, text)
+from crosscheck import (IAT, WEAK_SECRET_OPT_IN, Checks, example_server, http_get, issue_time,
+                        log_tail, parse_set_cookie, random_secret, set_cookies, text)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MUFFIN_APP = os.path.join(HERE, "muffin_app.py")
@@ -71,6 +82,7 @@ class Apps:
         self.muffin, self.demo = muffin_port, demo_port
 
     def get(self, port: int, path: str, cookie: str | None = None, **kwargs):
+        """http_get with the shared cookie name."""
         return http_get(port, path, cookie, cookie_name=COOKIE_NAME, **kwargs)
 
     def muffin_login(self, name: str):
@@ -111,13 +123,18 @@ def check_muffin_to_demo(c: Checks, a: Apps):
         c.check(status == expected, f"demo /admin with Muffin's {name} cookie: {status}, "
                                     f"expected {expected} ({text(body)[:100]!r})")
         # Muffin's login carries no auth digest: the demo stamps one on the first user
-        # load (the crate's default for migration), keeping the id. The stamped cookie is
+        # load (the crate's default for migration), keeping the id, and for jwt an
+        # issue time (`_iat`), which Fernet keeps in the token. The stamped cookie is
         # still Muffin's user, and the demo does not re-issue it again.
         stamped = new_cookie(headers)
         if c.check(stamped is not None, f"demo /admin did not stamp Muffin's {name} cookie"):
             payload = compat.decode(a.codec, a.secret, stamped)
             c.check(payload.get("id") == IDS[name] and isinstance(payload.get("_auth"), str),
                     f"demo's stamped {name} cookie holds keys {sorted(payload)}")
+            issued = issue_time(a.codec, a.secret, stamped)
+            c.check(issued is not None and abs(issued - time.time()) < 60
+                    and (IAT in payload) == (a.codec != "fernet"),
+                    f"demo's stamped {name} cookie: issue time {issued!r}, keys {sorted(payload)}")
             status, _, body = a.get(a.muffin, "/private", stamped)
             c.check(status == 200 and name in text(body),
                     f"Muffin /private with the demo-stamped {name} cookie: {status}")
@@ -177,6 +194,69 @@ def check_demo_to_muffin(c: Checks, a: Apps):
                 f"Muffin /private after a wrong password: {status}")
 
 
+def check_cross_site(c: Checks, a: Apps):
+    """SessionLayer refuses a state-changing request another site sends: 403,
+    no cookie, nothing changed. The same POST passes from the demo's own
+    pages (its Origin, Sec-Fetch-Site: same-origin) and from scripts, which
+    send neither header."""
+    own = f"http://127.0.0.1:{a.demo}"  # the Origin the demo's own pages send
+    form = {"username": "alice", "password": PASSWORDS["alice"], "next": "/session"}
+    refused = [
+        ("Origin: https://evil.example", {"Origin": "https://evil.example"}),
+        ("Sec-Fetch-Site: cross-site", {"Sec-Fetch-Site": "cross-site"}),
+        # a sibling subdomain is another site to the session, too
+        ("Sec-Fetch-Site: same-site", {"Sec-Fetch-Site": "same-site"}),
+        # browsers send it from sandboxed frames and some redirects
+        ("Origin: null", {"Origin": "null"}),
+        ("the same host on another port", {"Origin": "http://127.0.0.1:1"}),
+        # Sec-Fetch-Site is the browser's own verdict, so it wins over Origin
+        ("Sec-Fetch-Site: cross-site with the demo's Origin",
+         {"Sec-Fetch-Site": "cross-site", "Origin": own}),
+    ]
+    for label, headers in refused:
+        status, answer, _ = a.get(a.demo, "/login", form=form, headers=headers)
+        c.check(status == 403 and not set_cookies(answer),
+                f"cross-site POST /login ({label}): {status}, Set-Cookie {set_cookies(answer)}")
+
+    allowed = [
+        ("no Origin or Sec-Fetch-Site", {}),
+        ("the demo's Origin", {"Origin": own}),
+        ("Sec-Fetch-Site: same-origin", {"Sec-Fetch-Site": "same-origin", "Origin": own}),
+    ]
+    for label, headers in allowed:
+        status, answer, _ = a.get(a.demo, "/login", form=form, headers=headers)
+        cookie = new_cookie(answer)
+        c.check(status in (302, 303) and cookie is not None
+                and compat.decode(a.codec, a.secret, cookie).get("id") == IDS["alice"],
+                f"POST /login ({label}): {status}, Set-Cookie {set_cookies(answer)}")
+
+    # Logged in, alice meets another site's forms: logout, clear, and a
+    # password change that would lock her out. None of them happens.
+    _, _, cookie = a.demo_login("alice", PASSWORDS["alice"])
+    if not c.check(cookie is not None, "demo login alice: no cookie"):
+        return
+    evil = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    new_password = {"current_password": PASSWORDS["alice"],
+                    "new_password": "not-" + PASSWORDS["alice"]}
+    for path, fields in (("/logout", {}), ("/clear", {}), ("/password", new_password)):
+        status, answer, _ = a.get(a.demo, path, cookie, form=fields, headers=evil)
+        c.check(status == 403 and not set_cookies(answer),
+                f"cross-site POST {path} as alice: {status}, Set-Cookie {set_cookies(answer)}")
+    status, _, body = a.get(a.demo, "/", cookie)
+    c.check(status == 200 and "Logged in as alice" in text(body),
+            f"demo / after the cross-site POSTs: {status} {text(body)[:200]!r}")
+    status, _, _ = a.demo_login("alice", PASSWORDS["alice"])
+    c.check(status in (302, 303), f"alice's password after a cross-site change: login {status}")
+    # A link from another site is a GET: it reads the session as usual.
+    status, _, body = a.get(a.demo, "/", cookie, headers=evil)
+    c.check(status == 200 and "Logged in as alice" in text(body),
+            f"cross-site GET / as alice: {status} {text(body)[:200]!r}")
+    # The same logout from a script passes.
+    status, answer, _ = a.get(a.demo, "/logout", cookie, form={})
+    c.check(status in (302, 303) and bool(set_cookies(answer)),
+            f"POST /logout as alice without those headers: {status}")
+
+
 def bad_cookies(a: Apps, rng: random.Random):
     """(label, cookie value sent under COOKIE_NAME or None) that log nobody in."""
     _, _, muffin_alice = a.muffin_login("alice")
@@ -213,34 +293,44 @@ def check_rejected(c: Checks, a: Apps, rng: random.Random):
     c.check("Not logged in." in text(body), f"demo /, cookie 'session': {text(body)[:200]!r}")
 
 
-def run(c: Checks, demo: str, codec: str, rng: random.Random):
-    secret = random_secret(rng, codec)
+def run(c: Checks, demo: str, codec: str, weak: bool, rng: random.Random):
+    secret = random_secret(rng, codec, weak=weak)
+    name = f"{codec}, short secret" if weak else codec
     shared = {"SESSION_COOKIE_NAME": COOKIE_NAME}
+    # Only the demo needs the opt-in: muffin-session takes any secret.
+    demo_env = {**shared, **(WEAK_SECRET_OPT_IN if weak else {})}
     with tempfile.TemporaryDirectory() as tmp, \
             example_server(sys.executable, codec, secret, args=(MUFFIN_APP,),
                            env=shared) as (m_proc, m_port, m_log, m_problem), \
             example_server(demo, codec, secret,
-                           env={**shared, "DATABASE_URL": os.path.join(tmp, "demo.db")}) \
+                           env={**demo_env, "DATABASE_URL": os.path.join(tmp, "demo.db")}) \
             as (d_proc, d_port, d_log, d_problem):
         c.check(m_problem is None, f"Muffin app: {m_problem}:\n{log_tail(m_log, secret)}")
         c.check(d_problem is None, f"demo: {d_problem}:\n{log_tail(d_log, secret)}")
-        c.end_group(f"[{codec}] both servers start")
+        c.end_group(f"[{name}] both servers start")
         if m_problem or d_problem:
             return
         apps = Apps(codec, secret, m_port, d_port)
 
         check_muffin_to_demo(c, apps)
-        c.end_group(f"[{codec}] logged in by the Muffin app, a user of the demo")
+        c.end_group(f"[{name}] logged in by the Muffin app, a user of the demo")
         check_demo_to_muffin(c, apps)
-        c.end_group(f"[{codec}] logged in by the demo, passes the Muffin app's user_pass")
+        c.end_group(f"[{name}] logged in by the demo, passes the Muffin app's user_pass")
         check_rejected(c, apps, rng)
-        c.end_group(f"[{codec}] bad or missing cookies log nobody in, in either app")
+        c.end_group(f"[{name}] bad or missing cookies log nobody in, in either app")
+        check_cross_site(c, apps)
+        c.end_group(f"[{name}] the demo refuses POSTs from other sites")
 
         for label, proc, log in (("Muffin app", m_proc, m_log), ("demo", d_proc, d_log)):
             alive = proc.poll() is None
             c.check(alive, alive or f"{label} exited with code {proc.returncode}:\n"
                                     f"{log_tail(log, secret)}")
-        c.end_group(f"[{codec}] both servers still running")
+        c.end_group(f"[{name}] both servers still running")
+
+
+# (session type, short secret): a strong shared secret, then a short one as an
+# existing Muffin app may have.
+RUNS = [("jwt", False), ("fernet", False), ("jwt", True), ("fernet", True)]
 
 
 def main() -> int:
@@ -259,8 +349,8 @@ def main() -> int:
     print(f"seed: {args.seed}")
     rng = random.Random(args.seed)
     c = Checks()
-    for codec in ("jwt", "fernet"):
-        run(c, binary, codec, rng)
+    for codec, weak in RUNS:
+        run(c, binary, codec, weak, rng)
     print(f"{c.passed} passed, {c.failed} failed")
     return 0 if c.failed == 0 else 1
 
