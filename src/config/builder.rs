@@ -429,8 +429,11 @@ impl SessionConfigBuilder {
     /// removed. The issue time is the last time the server wrote the cookie
     /// (a re-issue under a new key keeps it). A cookie that carries none,
     /// such as muffin-session's, is given one the first time it is read, so
-    /// it expires too; one read by a fallback key is not, and dies with its
-    /// key. It is not the cookie's `Max-Age`: without one, a login still
+    /// the browser's cookie expires too; one read by a fallback key is not,
+    /// and dies with its key. A copy of such a cookie taken before it was
+    /// stamped still carries none, and is accepted (and stamped anew) while
+    /// [`muffin_compat`](Self::muffin_compat) is on: turn that off, or
+    /// rotate the key, once no Python app writes the cookies. It is not the cookie's `Max-Age`: without one, a login still
     /// ends when the browser closes.
     ///
     /// Zero is [`ConfigError::ZeroDuration`]. For no server-side limit,

@@ -341,8 +341,12 @@ def example_server(binary: str, codec: str, secret: str, *, args: tuple[str, ...
     # Only the SESSION_* variables given here: one left in the caller's shell
     # (SESSION_ALLOW_WEAK_SECRET, SESSION_LIFETIME...) would change what is checked.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("SESSION_")}
-    env = dict(inherited, SESSION_SESSION_TYPE=codec, SESSION_SECRET_KEY=secret,
-               ADDR=f"127.0.0.1:{port}", **(env or {}))
+    # The examples name their cookie after themselves (`auto_session`...);
+    # a Muffin app sharing it and the example must agree on one name, so
+    # the checks give both muffin-session's default, as an app migrating
+    # would, unless `env` says otherwise.
+    env = {**inherited, "SESSION_SESSION_TYPE": codec, "SESSION_SECRET_KEY": secret,
+           "SESSION_COOKIE_NAME": COOKIE, "ADDR": f"127.0.0.1:{port}", **(env or {})}
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen([binary, *args], env=env, stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT)

@@ -20,7 +20,7 @@ For `jwt` and `fernet`, the binary is configured only through SESSION_* and ADDR
 - Secrets shorter than 32 bytes (secret or fallback key) stop the example
   with status 1 and a message naming the variable and
   SESSION_ALLOW_WEAK_SECRET, never the secret, unless that opt-in is set.
-- SESSION_SECURE=true: the cookie is named __Host-session.
+- SESSION_SECURE=true: the cookie name gets the __Host- prefix.
 The example has no POST route, so the cross-origin refusal of POSTs is
 checked against the demo, in migration_check.py.
 Secrets are random and never printed (the seed reproduces them).
@@ -290,11 +290,14 @@ def check_weak_secret(c: Checks, binary: str, codec: str, rng: random.Random):
 
 
 def check_host_prefix(c: Checks, binary: str, rng: random.Random):
-    """With SESSION_SECURE=true (path /, no domain) the default cookie name
-    is __Host-session: a Muffin app sharing the cookie must use that name."""
-    codec, name = "jwt", "__Host-session"
+    """With SESSION_SECURE=true (path /, no domain) and no cookie name set,
+    the cookie gets the __Host- prefix (the crate's default is
+    __Host-session; the example prefixes its own name, __Host-auto_session,
+    by the same rule): a Muffin app sharing the cookie must use that name."""
+    codec, name = "jwt", "__Host-auto_session"
     secret = random_secret(rng, codec)
-    env = {"SESSION_SECURE": "true"}
+    # An empty SESSION_COOKIE_NAME is no name: the example picks its own.
+    env = {"SESSION_SECURE": "true", "SESSION_COOKIE_NAME": ""}
     with example_server(binary, codec, secret, env=env) as (_proc, port, log, problem):
         if not c.check(problem is None, problem and f"{problem}:\n{log_tail(log, secret)}"):
             c.end_group("SESSION_SECURE=true: server start")
@@ -314,7 +317,7 @@ def check_host_prefix(c: Checks, binary: str, rng: random.Random):
         c.check(text(body) == "x", f"muffin-session cookie as {name}: /load {text(body)!r}")
         _, _, body = http_get(port, "/load", token, cookie_name="session")
         c.check(text(body) == "", f"muffin-session cookie as 'session': /load {text(body)!r}")
-        c.end_group("SESSION_SECURE=true: the cookie is __Host-session")
+        c.end_group(f"SESSION_SECURE=true: the cookie is {name}")
 
 
 def main() -> int:

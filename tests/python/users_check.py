@@ -4,7 +4,7 @@ Usage: python users_check.py PATH_TO_USERS_BINARY
 
 For jwt and fernet: a Python-minted {"id": 1} is alice (admin page), {"id": 2}
 is bob (403), an unknown id is anonymous (307 to /login?next=%2Fadmin), and the
-cookie the example sets at /login?user=alice is read by Python as {"id": 1}
+cookie the example sets at POST /login (user=alice) is read by Python as {"id": 1}
 (plus the issue time `_iat` for jwt). The first read of Python's jwt login
 stamps it with `_iat` once (see crosscheck.py); the stamped cookie is still
 alice, for the example and for Python.
@@ -54,13 +54,14 @@ def run(c: Checks, binary: str, codec: str, rng: random.Random):
         c.check(status == 307, f"unknown id /admin: {status}")
 
         since = int(time.time())
-        status, headers, _ = http_get(port, "/login?user=alice&next=/admin")
+        status, headers, _ = http_get(port, "/login", form={"user": "alice", "next": "/admin"})
         c.check(status == 303 and headers.get("location") == "/admin",
                 f"login redirect: {status} {headers and headers.get('location')}")
         # Python reads the login cookie as {"id": 1} (plus `_iat` for jwt).
         check_session_cookie(c, codec, secret, headers, {"id": 1}, since, "login cookie")
 
-        status, headers, _ = http_get(port, "/login?user=alice&next=//evil.example")
+        status, headers, _ = http_get(port, "/login",
+                                      form={"user": "alice", "next": "//evil.example"})
         c.check(headers and headers.get("location") == "/", "unsafe next is replaced by /")
         c.end_group(f"[{codec}] users example")
 
