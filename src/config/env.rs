@@ -1,7 +1,7 @@
 //! `SESSION_*` environment variables: [`SessionConfig::from_env`] and
 //! [`SessionConfig::from_vars`].
 
-use super::builder::{split_keys, split_list, Lifetime, Options, Secret};
+use super::options::{split_keys, split_list, Lifetime, Options, Secret};
 use super::{SessionConfig, ENV_PREFIX};
 use crate::error::ConfigError;
 

@@ -8,6 +8,8 @@
 mod builder;
 mod clock;
 mod env;
+mod options;
+mod validate;
 
 use std::any::Any;
 use std::fmt;
@@ -24,8 +26,9 @@ use crate::wire::claims::ClaimScheme;
 use crate::wire::codec::{Codec, SessionType};
 use crate::wire::cookie::CookieFormat;
 use crate::wire::expiry::Expiry;
-use builder::Options;
-pub use builder::{SessionConfigBuilder, DEFAULT_LIFETIME, MIN_SECRET_BYTES};
+pub use builder::SessionConfigBuilder;
+use options::Options;
+pub use options::{DEFAULT_LIFETIME, MIN_SECRET_BYTES};
 
 /// The secret muffin-session uses when none is configured. Anyone who reads
 /// this source can forge sessions made with it, so a `jwt` or `fernet`
