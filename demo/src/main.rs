@@ -25,7 +25,8 @@
 //!   `POST /clear`: empties it.
 //! - `GET /password`: the form; `POST /password` (`current_password`,
 //!   `new_password`): changes it, logging out every other browser of the
-//!   user. The login form's "Remember me" (`remember=on`) gives a 30-day
+//!   user. A new password needs 8 to 1024 characters (`422` and the form
+//!   saying so otherwise); the demo users' own passwords predate the rule. The login form's "Remember me" (`remember=on`) gives a 30-day
 //!   cookie; a plain login lasts until the browser closes (and at most
 //!   `SESSION_LIFETIME`). `GET /api/me`: the user as JSON, or `401` JSON.
 //! - `GET /admin`: admins only (`RequireUser` with an `is_admin` check):

@@ -8,7 +8,7 @@ use axum_cookie_session::{CookieInfo, MAX_COOKIE_SIZE, MAX_SESSION_HEADER};
 use maud::{html, Markup, DOCTYPE};
 use serde_json::{Map, Value};
 
-use crate::db::User;
+use crate::db::{User, MIN_PASSWORD_CHARS};
 
 /// The frame around every page: title, navigation, `account` (who is logged
 /// in, or a login link) at the end of the navigation, and a one-off notice.
@@ -123,7 +123,9 @@ pub fn login(page: LoginPage<'_>) -> Markup {
 }
 
 /// `GET /password`, and `POST /password` again after a wrong current
-/// password (`message`).
+/// password or a new one that breaks the rule (`message`). The browser
+/// checks the minimum too (`minlength`); there is no `maxlength`, which
+/// would silently cut a pasted password short.
 pub fn password(user: &User, message: Option<&str>) -> Markup {
     let body = html! {
         @if let Some(message) = message {
@@ -134,7 +136,10 @@ pub fn password(user: &User, message: Option<&str>) -> Markup {
             label { "Current password "
                 input name="current_password" type="password" autocomplete="current-password" required autofocus; }
             label { "New password "
-                input name="new_password" type="password" autocomplete="new-password" required; }
+                input name="new_password" type="password" autocomplete="new-password" required
+                    minlength=(MIN_PASSWORD_CHARS) aria-describedby="new-password-rule"; }
+            p #new-password-rule .hint { "At least " (MIN_PASSWORD_CHARS) " characters. "
+                "A few unrelated words make a long password that is easy to remember." }
             button type="submit" { "Change password" }
         }
     };

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::access_log::log_request;
-use crate::db::{Db, DbError, User};
+use crate::db::{self, Db, DbError, User};
 use crate::no_framing::deny_framing;
 use crate::pages::{self, LoginPage, SessionPage};
 use crate::throttle::{LoginThrottle, Throttled};
@@ -249,16 +249,22 @@ struct PasswordForm {
     new_password: String,
 }
 
-/// `POST /password`: a wrong current password is `401` and the form again.
-/// Otherwise the new hash is stored, which ends every other login of the
-/// user (their digest no longer matches), and this browser is logged in
-/// again under the new hash, keeping its "Remember me".
+/// `POST /password`: a new password of fewer than 8 characters (or more
+/// than 1024) is `422` and the form again saying so, before any hash; a
+/// wrong current password is `401` and the form again. Otherwise the new
+/// hash is stored, which ends every other login of the user (their digest
+/// no longer matches), and this browser is logged in again under the new
+/// hash, keeping its "Remember me".
 async fn change_password(
     State(db): State<Db>,
     CurrentUser(user): CurrentUser<User>,
     mut session: Session,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, DbError> {
+    if let Some(problem) = db::new_password_problem(&form.new_password) {
+        let page = pages::password(&user, Some(&problem));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let Some(changed) = db
         .change_password(user.clone(), form.current_password, form.new_password)
         .await?
