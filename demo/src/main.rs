@@ -15,6 +15,10 @@
 //!   After 5 failed logins for a user name in a minute, or 20 from a client
 //!   address, `429` with `Retry-After` and the form saying how long to wait,
 //!   before any password is hashed; failures are logged with the name.
+//! - Every request is logged with its client's address, the one the login
+//!   throttle counts by (`client.rs`): the connection's peer, or, only when
+//!   `SESSION_TRUST_PROXY_HEADERS=true` (behind a reverse proxy that sets
+//!   it), the address the proxy added to `X-Forwarded-For`.
 //! - Password hashes run one per core at a time (`hashing.rs`): a login
 //!   flood makes logins wait, and holds no more memory than those hashes.
 //! - `GET /logout`: a page with a logout button; `POST /logout`: logs out
@@ -50,6 +54,7 @@
 mod support;
 
 mod access_log;
+mod client;
 mod db;
 mod hashing;
 mod memory;

@@ -1,11 +1,11 @@
 //! The routes, mirroring muffin-session's README "Example": home, login and
 //! logout, the session, clearing it, and an admin-only page.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{ConnectInfo, FromRef, OriginalUri, Query, State};
+use axum::extract::{FromRef, OriginalUri, Query, State};
 use axum::http::header::{ACCEPT, RETRY_AFTER};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::access_log::log_request;
+use crate::client::Client;
 use crate::db::{self, Db, DbError, User};
 use crate::no_framing::deny_framing;
 use crate::pages::{self, LoginPage, SessionPage};
@@ -32,11 +33,14 @@ const NOTICE: &str = "notice";
 /// `SESSION_LIFETIME` on the server.
 const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
-/// What handlers share: the users, and the count of failed logins.
+/// What handlers share: the users, the count of failed logins, and the
+/// session config (the same the `SessionLayer` has), for what the pages
+/// say of lifetimes and for whether proxy headers are trusted.
 #[derive(Clone)]
 struct AppState {
     db: Db,
     throttle: Arc<LoginThrottle>,
+    config: SessionConfig,
 }
 
 impl FromRef<AppState> for Db {
@@ -51,10 +55,17 @@ impl FromRef<AppState> for Arc<LoginThrottle> {
     }
 }
 
+impl FromRef<AppState> for SessionConfig {
+    fn from_ref(state: &AppState) -> Self {
+        state.config.clone()
+    }
+}
+
 /// The whole site. `config` must already have `db` as its user loader, and
 /// it must be served with its clients' addresses
-/// (`into_make_service_with_connect_info::<SocketAddr>`), which the login
-/// throttle counts by.
+/// (`into_make_service_with_connect_info::<SocketAddr>`), which the access
+/// log writes and the login throttle counts by (`client.rs`: the peer, or
+/// the proxy's `X-Forwarded-For` when `config.trust_proxy_headers()`).
 ///
 /// `SessionLayer` answers `403` to every `POST` another site sends (by
 /// `Sec-Fetch-Site`, then `Origin`), so no other site can log a visitor in,
@@ -62,6 +73,11 @@ impl FromRef<AppState> for Arc<LoginThrottle> {
 /// pass. No `GET` changes the session. No other page may frame the site
 /// (`deny_framing`, outermost so that every answer carries it).
 pub fn app(config: SessionConfig, db: Db) -> Router {
+    let state = AppState {
+        db,
+        throttle: Arc::default(),
+        config: config.clone(),
+    };
     let admins_only = RequireUser::<User>::new()
         .check(|user: &User| user.is_admin)
         .on_forbidden(|user: &User| (StatusCode::FORBIDDEN, pages::forbidden(user)));
@@ -77,12 +93,9 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .route("/clear", post(clear))
         .fallback(not_found)
         .layer(SessionLayer::new(config))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .layer(middleware::map_response(deny_framing))
-        .with_state(AppState {
-            db,
-            throttle: Arc::default(),
-        })
+        .with_state(state)
 }
 
 /// The visitor, if logged in, as pages take it.
@@ -143,7 +156,7 @@ struct LoginForm {
 async fn login(
     State(db): State<Db>,
     State(throttle): State<Arc<LoginThrottle>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Client(client): Client,
     mut session: Session,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, DbError> {
@@ -158,12 +171,12 @@ async fn login(
         next: safe_next(&next),
         remember: remember.as_deref() == Some("on"),
     };
-    let attempt = match throttle.begin(&username, client.ip()) {
+    let attempt = match throttle.begin(&username, client) {
         Ok(attempt) => attempt,
         Err(throttled) => return Ok(too_many_failures(&typed, client, throttled)),
     };
     let Some(user) = db.authenticate(username.clone(), password).await? else {
-        tracing::warn!(user = ?shown(&username), client = %client.ip(), "login failed");
+        tracing::warn!(user = ?shown(&username), %client, "login failed");
         let message = "Wrong user name or password.";
         return Ok(login_again(StatusCode::UNAUTHORIZED, &typed, message));
     };
@@ -203,10 +216,10 @@ fn login_again(status: StatusCode, typed: &Typed<'_>, message: &str) -> Response
 
 /// A login refused by the throttle: `429`, `Retry-After`, and the form
 /// saying how long to wait.
-fn too_many_failures(typed: &Typed<'_>, client: SocketAddr, throttled: Throttled) -> Response {
+fn too_many_failures(typed: &Typed<'_>, client: IpAddr, throttled: Throttled) -> Response {
     let seconds = throttled.seconds();
     let user = shown(typed.username);
-    tracing::info!(user = ?user, client = %client.ip(), seconds, "login throttled");
+    tracing::info!(user = ?user, %client, seconds, "login throttled");
     let message =
         format!("Too many failed logins. Please wait {seconds} seconds before trying again.");
     let page = login_again(StatusCode::TOO_MANY_REQUESTS, typed, &message);
