@@ -38,8 +38,10 @@
 //!   naming him. Any other path is an HTML `404` page.
 //! - Every `POST` from another site (`Sec-Fetch-Site: cross-site` or
 //!   `same-site`, or an `Origin` that is not this host) is a `403` and
-//!   changes nothing (`SessionLayer`'s cross-origin check); `SESSION_TRUSTED_ORIGINS` names sites
-//!   that may post. curl and scripts, which send neither header, pass.
+//!   changes nothing (`SessionLayer`'s cross-origin check), answered with a
+//!   page saying the form came from another site and linking home;
+//!   `SESSION_TRUSTED_ORIGINS` names sites that may post. curl and scripts,
+//!   which send neither header, pass.
 //! - Every answer forbids framing (`Content-Security-Policy: frame-ancestors
 //!   'none'` and `X-Frame-Options: DENY`), so no page can lay itself over a
 //!   button of this site and steer a click onto it.
@@ -60,6 +62,7 @@ mod hashing;
 mod memory;
 mod no_framing;
 mod pages;
+mod refusals;
 mod routes;
 mod throttle;
 

@@ -4,7 +4,7 @@
 
 use std::time::SystemTime;
 
-use axum_cookie_session::{CookieInfo, MAX_COOKIE_SIZE, MAX_SESSION_HEADER};
+use axum_cookie_session::{CookieInfo, CsrfRejection, MAX_COOKIE_SIZE, MAX_SESSION_HEADER};
 use maud::{html, Markup, DOCTYPE};
 use serde_json::{Map, Value};
 
@@ -185,6 +185,29 @@ pub fn not_found(user: Option<&User>, path: &str) -> Markup {
         p { a href="/" { "Back home" } }
     };
     layout("Not found", account(user), None, body)
+}
+
+/// The `403` page for a form `SessionLayer` refused as a possible forgery
+/// (`refusals.rs`). The request never reached a handler, so the page does
+/// not know who is logged in, and its navigation leaves that out.
+pub fn refused(rejection: &CsrfRejection) -> Markup {
+    let body = html! {
+        @match rejection {
+            CsrfRejection::CrossSite => p #status {
+                "This form was sent from another site, so it was refused. Go back to "
+                a href="/" { "the home page" } " and try again."
+            },
+            _ => p #status {
+                "This form could not be checked as coming from this site: its security "
+                "token was missing or out of date, so it was refused. Go back to "
+                a href="/" { "the home page" } " and try again."
+            },
+        }
+        p .hint { "Nothing was changed: you are logged in, or out, just as before. "
+            "This site refuses forms sent from other sites, so that no other site can "
+            "log you in or out, or change your password, without you knowing." }
+    };
+    layout("Refused", html! {}, None, body)
 }
 
 /// Everything `GET /session` shows of the browser's session cookie.

@@ -23,6 +23,7 @@ use crate::client::Client;
 use crate::db::{self, Db, DbError, User};
 use crate::no_framing::deny_framing;
 use crate::pages::{self, LoginPage, SessionPage};
+use crate::refusals::style_refusals;
 use crate::throttle::{LoginThrottle, Throttled};
 
 /// The session key of a one-off notice, shown (and removed) by the next page.
@@ -70,7 +71,8 @@ impl FromRef<AppState> for SessionConfig {
 /// `SessionLayer` answers `403` to every `POST` another site sends (by
 /// `Sec-Fetch-Site`, then `Origin`), so no other site can log a visitor in,
 /// out, or change a password; curl and scripts, which send neither header,
-/// pass. No `GET` changes the session. No other page may frame the site
+/// pass. `style_refusals`, just outside it, turns that `403` into a page of
+/// the site. No `GET` changes the session. No other page may frame the site
 /// (`deny_framing`, outermost so that every answer carries it).
 pub fn app(config: SessionConfig, db: Db) -> Router {
     let state = AppState {
@@ -93,6 +95,7 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .route("/clear", post(clear))
         .fallback(not_found)
         .layer(SessionLayer::new(config))
+        .layer(middleware::map_response(style_refusals))
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .layer(middleware::map_response(deny_framing))
         .with_state(state)
