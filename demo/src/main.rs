@@ -23,16 +23,22 @@
 //!   flood makes logins wait, and holds no more memory than those hashes.
 //! - `GET /logout`: a page with a logout button; `POST /logout`: logs out
 //!   and says so. No `GET` changes the session.
-//! - `GET /session`: for a browser, a page showing the cookie (its size
-//!   against the 4 KB budget, chunks, codec, issue and expiry times, key)
-//!   and the decoded session; for curl and scripts, the session as JSON.
+//! - `GET /session`: for a browser, a page showing the cookie in plain
+//!   words (its size against the 4 KB budget, chunks, codec, when it was
+//!   issued, when the server stops accepting it and why, how long the
+//!   browser keeps it, which key signed it) and the decoded session, with
+//!   what each of the site's own keys (`id`, `_auth`...) is for; for curl
+//!   and scripts, the session as JSON.
 //!   `POST /clear`: empties it.
 //! - `GET /password`: the form; `POST /password` (`current_password`,
 //!   `new_password`): changes it, logging out every other browser of the
 //!   user. A new password needs 8 to 1024 characters (`422` and the form
-//!   saying so otherwise); the demo users' own passwords predate the rule. The login form's "Remember me" (`remember=on`) gives a 30-day
-//!   cookie; a plain login lasts until the browser closes (and at most
-//!   `SESSION_LIFETIME`). `GET /api/me`: the user as JSON, or `401` JSON.
+//!   saying so otherwise); the demo users' own passwords predate the rule.
+//! - The login form's "Remember me" (`remember=on`) gives a 30-day cookie;
+//!   a plain login lasts until the browser closes, and 14 days at most on
+//!   the server (`SESSION_LIFETIME`, the crate's default); `SESSION_MAX_AGE`
+//!   makes plain logins outlive the browser. The form says which holds.
+//!   `GET /api/me`: the user as JSON, or `401` JSON.
 //! - `GET /admin`: admins only (`RequireUser` with an `is_admin` check):
 //!   anonymous visitors are sent to the login form, bob gets a `403` page
 //!   naming him. Any other path is an HTML `404` page.
@@ -65,6 +71,7 @@ mod pages;
 mod refusals;
 mod routes;
 mod throttle;
+mod words;
 
 use std::error::Error;
 use std::process::ExitCode;

@@ -22,7 +22,7 @@ use crate::access_log::log_request;
 use crate::client::Client;
 use crate::db::{self, Db, DbError, User};
 use crate::no_framing::deny_framing;
-use crate::pages::{self, LoginPage, SessionPage};
+use crate::pages::{self, Lifetimes, LoginPage, SessionPage};
 use crate::refusals::style_refusals;
 use crate::throttle::{LoginThrottle, Throttled};
 
@@ -30,8 +30,9 @@ use crate::throttle::{LoginThrottle, Throttled};
 const NOTICE: &str = "notice";
 
 /// How long a "Remember me" login lasts: in the browser (`Max-Age`) and on
-/// the server. A plain login lasts until the browser closes, and at most
-/// `SESSION_LIFETIME` on the server.
+/// the server (at most `SESSION_MAX_LIFETIME`, 30 days by default). A plain
+/// login lasts until the browser closes, and 14 days at most on the server
+/// (`SESSION_LIFETIME`); `SESSION_MAX_AGE` makes it outlive the browser.
 const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// What handlers share: the users, the count of failed logins, and the
@@ -42,6 +43,7 @@ struct AppState {
     db: Db,
     throttle: Arc<LoginThrottle>,
     config: SessionConfig,
+    lifetimes: Lifetimes,
 }
 
 impl FromRef<AppState> for Db {
@@ -62,6 +64,12 @@ impl FromRef<AppState> for SessionConfig {
     }
 }
 
+impl FromRef<AppState> for Lifetimes {
+    fn from_ref(state: &AppState) -> Self {
+        state.lifetimes
+    }
+}
+
 /// The whole site. `config` must already have `db` as its user loader, and
 /// it must be served with its clients' addresses
 /// (`into_make_service_with_connect_info::<SocketAddr>`), which the access
@@ -78,6 +86,7 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
     let state = AppState {
         db,
         throttle: Arc::default(),
+        lifetimes: Lifetimes::new(&config, REMEMBER_FOR),
         config: config.clone(),
     };
     let admins_only = RequireUser::<User>::new()
@@ -127,13 +136,18 @@ struct NextQuery {
 
 /// `GET /login`: the form. A `next` that is not a path on this site is
 /// dropped here, so the form never carries it.
-async fn login_form(user: Option<CurrentUser<User>>, Query(query): Query<NextQuery>) -> Markup {
+async fn login_form(
+    State(lifetimes): State<Lifetimes>,
+    user: Option<CurrentUser<User>>,
+    Query(query): Query<NextQuery>,
+) -> Markup {
     pages::login(LoginPage {
         user: visitor(&user),
         next: query.next.as_deref().and_then(safe_next),
         message: None,
         username: "",
         remember: false,
+        lifetimes: &lifetimes,
     })
 }
 
@@ -159,6 +173,7 @@ struct LoginForm {
 async fn login(
     State(db): State<Db>,
     State(throttle): State<Arc<LoginThrottle>>,
+    State(lifetimes): State<Lifetimes>,
     Client(client): Client,
     mut session: Session,
     Form(form): Form<LoginForm>,
@@ -173,6 +188,7 @@ async fn login(
         username: &username,
         next: safe_next(&next),
         remember: remember.as_deref() == Some("on"),
+        lifetimes: &lifetimes,
     };
     let attempt = match throttle.begin(&username, client) {
         Ok(attempt) => attempt,
@@ -203,6 +219,7 @@ struct Typed<'a> {
     /// Already checked by `safe_next`.
     next: Option<&'a str>,
     remember: bool,
+    lifetimes: &'a Lifetimes,
 }
 
 /// The login form again, with `status` and `message`.
@@ -213,6 +230,7 @@ fn login_again(status: StatusCode, typed: &Typed<'_>, message: &str) -> Response
         message: Some(message),
         username: typed.username,
         remember: typed.remember,
+        lifetimes: typed.lifetimes,
     });
     (status, page).into_response()
 }
@@ -320,6 +338,8 @@ async fn api_me(user: Option<CurrentUser<User>>) -> Response {
 /// `GET /session`: for a browser, a page showing the session cookie and
 /// what it holds; for anything else (curl, scripts), the session as JSON.
 async fn session(
+    State(config): State<SessionConfig>,
+    State(lifetimes): State<Lifetimes>,
     user: Option<CurrentUser<User>>,
     mut session: Session,
     headers: HeaderMap,
@@ -332,6 +352,9 @@ async fn session(
         user: visitor(&user),
         notice: notice.as_deref(),
         cookie: session.cookie_info(),
+        own_lifetime: session.lifetime(),
+        lifetimes: &lifetimes,
+        cookie_name: config.cookie_name(),
         session: &session,
         now: SystemTime::now(),
     });
