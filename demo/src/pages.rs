@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use axum_cookie_session::{
     CookieInfo, CsrfRejection, SessionConfig, SessionType, AUTH_HASH_KEY, CSRF_TOKEN_KEY,
-    MAX_COOKIE_SIZE, MAX_SESSION_HEADER, USER_ID_KEY,
+    ISSUED_AT_CLAIM, LIFETIME_CLAIM, MAX_COOKIE_SIZE, MAX_SESSION_HEADER, USER_ID_KEY,
 };
 use maud::{html, Markup, DOCTYPE};
 use serde_json::{Map, Value};
@@ -257,13 +257,16 @@ impl Lifetimes {
                 ),
             };
         };
-        // A visit renews the session, and with it the cookie's Max-Age,
-        // only while the browser still has the cookie.
-        let renewal = if self.sliding && self.max_age.is_none_or(|max_age| max_age > server / 2) {
+        // The browser and the server both count from the cookie's last
+        // write: the shorter ends the login. A visit in the second half of
+        // the server's lifetime writes the cookie again, if the browser
+        // still has it then.
+        let lasts = self.max_age.map_or(server, |max_age| max_age.min(server));
+        let renewal = if self.sliding && lasts > server / 2 {
             format!(
                 "; a visit after the first {} starts the {} again",
                 length(server / 2),
-                length(server)
+                length(lasts)
             )
         } else {
             String::new()
@@ -272,12 +275,12 @@ impl Lifetimes {
             None => format!(
                 "Without it, you are logged out when you close your browser, or {} after \
                  logging in{renewal}.",
-                length(server)
+                length(lasts)
             ),
-            Some(max_age) => format!(
+            Some(_) => format!(
                 "Without it too, you stay logged in for {} after logging in, even if you close \
                  your browser{renewal}.",
-                length(max_age.min(server))
+                length(lasts)
             ),
         }
     }
@@ -339,11 +342,11 @@ fn meaning(key: &str) -> &'static str {
             "The token the site's forms carry, so that it can tell its own forms from another \
              site's."
         }
-        "_iat" => {
+        ISSUED_AT_CLAIM => {
             "When the cookie was issued, in seconds since 1970: the server counts the session's \
              lifetime from it."
         }
-        "_ttl" => "This session's own lifetime, in seconds (\"Remember me\").",
+        LIFETIME_CLAIM => "This session's own lifetime, in seconds (\"Remember me\").",
         "notice" => "A one-off message, shown and removed by the next page.",
         _ => "Stored by the site's pages.",
     }
@@ -531,3 +534,51 @@ padding-bottom:.5rem}.account{margin-left:auto}label{display:block;margin:.5rem 
 .inline{display:inline}.error{color:#b00}.hint{color:#666}#notice{background:#eef6ee;\
 padding:.5rem;border-left:4px solid #4a4}th{text-align:left;padding-right:1rem;\
 vertical-align:top}meter{width:12rem}pre{background:#f4f4f4;padding:.5rem;overflow:auto}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: u64 = 24 * 3600;
+
+    fn lifetimes(server: Option<u64>, max_age: Option<u64>, sliding: bool) -> Lifetimes {
+        Lifetimes {
+            server: server.map(Duration::from_secs),
+            max_age: max_age.map(Duration::from_secs),
+            sliding,
+            remember: Duration::from_secs(30 * DAY),
+        }
+    }
+
+    #[test]
+    fn a_plain_login_is_said_to_last_what_the_config_gives() {
+        let said = |server, max_age, sliding| lifetimes(server, max_age, sliding).plain_login();
+        assert_eq!(
+            said(Some(14 * DAY), None, false),
+            "Without it, you are logged out when you close your browser, or 14 days after \
+             logging in."
+        );
+        assert_eq!(
+            said(None, None, false),
+            "Without it, you are logged out when you close your browser."
+        );
+        // The browser and the server count from the same write: the
+        // shorter wins.
+        assert_eq!(
+            said(Some(14 * DAY), Some(DAY), false),
+            "Without it too, you stay logged in for 1 day after logging in, even if you close \
+             your browser."
+        );
+        assert_eq!(
+            said(Some(14 * DAY), Some(30 * DAY), true),
+            "Without it too, you stay logged in for 14 days after logging in, even if you \
+             close your browser; a visit after the first 7 days starts the 14 days again."
+        );
+        // The browser drops the cookie before a visit could renew it.
+        assert_eq!(
+            said(Some(14 * DAY), Some(3 * DAY), true),
+            "Without it too, you stay logged in for 3 days after logging in, even if you close \
+             your browser."
+        );
+    }
+}
