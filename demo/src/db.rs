@@ -34,6 +34,39 @@ pub const DEMO_USERS: [(i64, &str, &str, bool); 2] = [
     (2, "bob", "builder", false),
 ];
 
+/// The fewest characters a new password may have: the minimum NIST SP
+/// 800-63B sets for a password its user chooses. The demo users' own
+/// passwords predate the rule (`builder` has 7) and keep working.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// The most characters a new password may have: far beyond any password
+/// manager's, and a bound on what one hash reads (the form itself may be
+/// much larger).
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// Why `password` cannot be a new password, in words for the form; `None`
+/// when it can. Characters are counted as Unicode code points, as NIST asks,
+/// and every character counts, spaces included.
+pub fn new_password_problem(password: &str) -> Option<String> {
+    let chars = password.chars().count();
+    let yours = match chars {
+        0 => "yours is empty".to_owned(),
+        1 => "yours has 1".to_owned(),
+        n => format!("yours has {n}"),
+    };
+    if chars < MIN_PASSWORD_CHARS {
+        Some(format!(
+            "The new password must have at least {MIN_PASSWORD_CHARS} characters ({yours})."
+        ))
+    } else if chars > MAX_PASSWORD_CHARS {
+        Some(format!(
+            "The new password may have at most {MAX_PASSWORD_CHARS} characters ({yours})."
+        ))
+    } else {
+        None
+    }
+}
+
 /// A user of the site, as handlers and guards see it.
 #[derive(Clone)]
 pub struct User {
@@ -281,5 +314,33 @@ impl UserLoader for Db {
     /// old one (the browser that changed it logs in again).
     fn session_auth_hash(&self, user: &User) -> Option<Vec<u8>> {
         Some(user.password_hash.clone().into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_password_needs_8_to_1024_characters() {
+        assert_eq!(
+            new_password_problem("builder").as_deref(),
+            Some("The new password must have at least 8 characters (yours has 7).")
+        );
+        assert_eq!(
+            new_password_problem("").as_deref(),
+            Some("The new password must have at least 8 characters (yours is empty).")
+        );
+        assert_eq!(new_password_problem("builders"), None);
+        // Characters, not bytes: 7 of them in 14 bytes are too few.
+        assert!(new_password_problem("ééééééé").is_some());
+        assert_eq!(new_password_problem("éééééééé"), None);
+        // Spaces count like any other character.
+        assert_eq!(new_password_problem("a b c d "), None);
+        assert_eq!(new_password_problem(&"x".repeat(MAX_PASSWORD_CHARS)), None);
+        assert_eq!(
+            new_password_problem(&"x".repeat(MAX_PASSWORD_CHARS + 1)).as_deref(),
+            Some("The new password may have at most 1024 characters (yours has 1025).")
+        );
     }
 }

@@ -15,26 +15,39 @@
 //!   After 5 failed logins for a user name in a minute, or 20 from a client
 //!   address, `429` with `Retry-After` and the form saying how long to wait,
 //!   before any password is hashed; failures are logged with the name.
+//! - Every request is logged with its client's address, the one the login
+//!   throttle counts by (`client.rs`): the connection's peer, or, only when
+//!   `SESSION_TRUST_PROXY_HEADERS=true` (behind a reverse proxy that sets
+//!   it), the address the proxy added to `X-Forwarded-For`.
 //! - Password hashes run one per core at a time (`hashing.rs`): a login
 //!   flood makes logins wait, and holds no more memory than those hashes.
 //! - `GET /logout`: a page with a logout button; `POST /logout`: logs out
 //!   and says so. No `GET` changes the session.
-//! - `GET /session`: for a browser, a page showing the cookie (its size
-//!   against the 4 KB budget, chunks, codec, issue and expiry times, key)
-//!   and the decoded session; for curl and scripts, the session as JSON.
+//! - `GET /session`: for a browser, a page showing the cookie in plain
+//!   words (its size against the 4 KB budget, chunks, codec, when it was
+//!   issued, when the server stops accepting it and why, how long the
+//!   browser keeps it, which key signed it) and the decoded session, with
+//!   what each of the site's own keys (`id`, `_auth`...) is for; for curl
+//!   and scripts, the session as JSON.
 //!   `POST /clear`: empties it.
 //! - `GET /password`: the form; `POST /password` (`current_password`,
 //!   `new_password`): changes it, logging out every other browser of the
-//!   user. The login form's "Remember me" (`remember=on`) gives a 30-day
-//!   cookie; a plain login lasts until the browser closes (and at most
-//!   `SESSION_LIFETIME`). `GET /api/me`: the user as JSON, or `401` JSON.
+//!   user. A new password needs 8 to 1024 characters (`422` and the form
+//!   saying so otherwise); the demo users' own passwords predate the rule.
+//! - The login form's "Remember me" (`remember=on`) gives a 30-day cookie;
+//!   a plain login lasts until the browser closes, and 14 days at most on
+//!   the server (`SESSION_LIFETIME`, the crate's default); `SESSION_MAX_AGE`
+//!   makes plain logins outlive the browser. The form says which holds.
+//!   `GET /api/me`: the user as JSON, or `401` JSON.
 //! - `GET /admin`: admins only (`RequireUser` with an `is_admin` check):
 //!   anonymous visitors are sent to the login form, bob gets a `403` page
 //!   naming him. Any other path is an HTML `404` page.
 //! - Every `POST` from another site (`Sec-Fetch-Site: cross-site` or
 //!   `same-site`, or an `Origin` that is not this host) is a `403` and
-//!   changes nothing (`SessionLayer`'s cross-origin check); `SESSION_TRUSTED_ORIGINS` names sites
-//!   that may post. curl and scripts, which send neither header, pass.
+//!   changes nothing (`SessionLayer`'s cross-origin check), answered with a
+//!   page saying the form came from another site and linking home;
+//!   `SESSION_TRUSTED_ORIGINS` names sites that may post. curl and scripts,
+//!   which send neither header, pass.
 //! - Every answer forbids framing (`Content-Security-Policy: frame-ancestors
 //!   'none'` and `X-Frame-Options: DENY`), so no page can lay itself over a
 //!   button of this site and steer a click onto it.
@@ -49,13 +62,16 @@
 mod support;
 
 mod access_log;
+mod client;
 mod db;
 mod hashing;
 mod memory;
 mod no_framing;
 mod pages;
+mod refusals;
 mod routes;
 mod throttle;
+mod words;
 
 use std::error::Error;
 use std::process::ExitCode;

@@ -1,11 +1,11 @@
 //! The routes, mirroring muffin-session's README "Example": home, login and
 //! logout, the session, clearing it, and an admin-only page.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{ConnectInfo, FromRef, OriginalUri, Query, State};
+use axum::extract::{FromRef, OriginalUri, Query, State};
 use axum::http::header::{ACCEPT, RETRY_AFTER};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,24 +19,31 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::access_log::log_request;
-use crate::db::{Db, DbError, User};
+use crate::client::Client;
+use crate::db::{self, Db, DbError, User};
 use crate::no_framing::deny_framing;
-use crate::pages::{self, LoginPage, SessionPage};
+use crate::pages::{self, Lifetimes, LoginPage, SessionPage};
+use crate::refusals::style_refusals;
 use crate::throttle::{LoginThrottle, Throttled};
 
 /// The session key of a one-off notice, shown (and removed) by the next page.
 const NOTICE: &str = "notice";
 
 /// How long a "Remember me" login lasts: in the browser (`Max-Age`) and on
-/// the server. A plain login lasts until the browser closes, and at most
-/// `SESSION_LIFETIME` on the server.
+/// the server (at most `SESSION_MAX_LIFETIME`, 30 days by default). A plain
+/// login lasts until the browser closes, and 14 days at most on the server
+/// (`SESSION_LIFETIME`); `SESSION_MAX_AGE` makes it outlive the browser.
 const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
-/// What handlers share: the users, and the count of failed logins.
+/// What handlers share: the users, the count of failed logins, and the
+/// session config (the same the `SessionLayer` has), for what the pages
+/// say of lifetimes and for whether proxy headers are trusted.
 #[derive(Clone)]
 struct AppState {
     db: Db,
     throttle: Arc<LoginThrottle>,
+    config: SessionConfig,
+    lifetimes: Lifetimes,
 }
 
 impl FromRef<AppState> for Db {
@@ -51,17 +58,37 @@ impl FromRef<AppState> for Arc<LoginThrottle> {
     }
 }
 
+impl FromRef<AppState> for SessionConfig {
+    fn from_ref(state: &AppState) -> Self {
+        state.config.clone()
+    }
+}
+
+impl FromRef<AppState> for Lifetimes {
+    fn from_ref(state: &AppState) -> Self {
+        state.lifetimes
+    }
+}
+
 /// The whole site. `config` must already have `db` as its user loader, and
 /// it must be served with its clients' addresses
-/// (`into_make_service_with_connect_info::<SocketAddr>`), which the login
-/// throttle counts by.
+/// (`into_make_service_with_connect_info::<SocketAddr>`), which the access
+/// log writes and the login throttle counts by (`client.rs`: the peer, or
+/// the proxy's `X-Forwarded-For` when `config.trust_proxy_headers()`).
 ///
 /// `SessionLayer` answers `403` to every `POST` another site sends (by
 /// `Sec-Fetch-Site`, then `Origin`), so no other site can log a visitor in,
 /// out, or change a password; curl and scripts, which send neither header,
-/// pass. No `GET` changes the session. No other page may frame the site
+/// pass. `style_refusals`, just outside it, turns that `403` into a page of
+/// the site. No `GET` changes the session. No other page may frame the site
 /// (`deny_framing`, outermost so that every answer carries it).
 pub fn app(config: SessionConfig, db: Db) -> Router {
+    let state = AppState {
+        db,
+        throttle: Arc::default(),
+        lifetimes: Lifetimes::new(&config, REMEMBER_FOR),
+        config: config.clone(),
+    };
     let admins_only = RequireUser::<User>::new()
         .check(|user: &User| user.is_admin)
         .on_forbidden(|user: &User| (StatusCode::FORBIDDEN, pages::forbidden(user)));
@@ -77,12 +104,10 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .route("/clear", post(clear))
         .fallback(not_found)
         .layer(SessionLayer::new(config))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::map_response(style_refusals))
+        .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .layer(middleware::map_response(deny_framing))
-        .with_state(AppState {
-            db,
-            throttle: Arc::default(),
-        })
+        .with_state(state)
 }
 
 /// The visitor, if logged in, as pages take it.
@@ -111,13 +136,18 @@ struct NextQuery {
 
 /// `GET /login`: the form. A `next` that is not a path on this site is
 /// dropped here, so the form never carries it.
-async fn login_form(user: Option<CurrentUser<User>>, Query(query): Query<NextQuery>) -> Markup {
+async fn login_form(
+    State(lifetimes): State<Lifetimes>,
+    user: Option<CurrentUser<User>>,
+    Query(query): Query<NextQuery>,
+) -> Markup {
     pages::login(LoginPage {
         user: visitor(&user),
         next: query.next.as_deref().and_then(safe_next),
         message: None,
         username: "",
         remember: false,
+        lifetimes: &lifetimes,
     })
 }
 
@@ -143,7 +173,8 @@ struct LoginForm {
 async fn login(
     State(db): State<Db>,
     State(throttle): State<Arc<LoginThrottle>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    State(lifetimes): State<Lifetimes>,
+    Client(client): Client,
     mut session: Session,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, DbError> {
@@ -157,13 +188,14 @@ async fn login(
         username: &username,
         next: safe_next(&next),
         remember: remember.as_deref() == Some("on"),
+        lifetimes: &lifetimes,
     };
-    let attempt = match throttle.begin(&username, client.ip()) {
+    let attempt = match throttle.begin(&username, client) {
         Ok(attempt) => attempt,
         Err(throttled) => return Ok(too_many_failures(&typed, client, throttled)),
     };
     let Some(user) = db.authenticate(username.clone(), password).await? else {
-        tracing::warn!(user = ?shown(&username), client = %client.ip(), "login failed");
+        tracing::warn!(user = ?shown(&username), %client, "login failed");
         let message = "Wrong user name or password.";
         return Ok(login_again(StatusCode::UNAUTHORIZED, &typed, message));
     };
@@ -187,6 +219,7 @@ struct Typed<'a> {
     /// Already checked by `safe_next`.
     next: Option<&'a str>,
     remember: bool,
+    lifetimes: &'a Lifetimes,
 }
 
 /// The login form again, with `status` and `message`.
@@ -197,16 +230,17 @@ fn login_again(status: StatusCode, typed: &Typed<'_>, message: &str) -> Response
         message: Some(message),
         username: typed.username,
         remember: typed.remember,
+        lifetimes: typed.lifetimes,
     });
     (status, page).into_response()
 }
 
 /// A login refused by the throttle: `429`, `Retry-After`, and the form
 /// saying how long to wait.
-fn too_many_failures(typed: &Typed<'_>, client: SocketAddr, throttled: Throttled) -> Response {
+fn too_many_failures(typed: &Typed<'_>, client: IpAddr, throttled: Throttled) -> Response {
     let seconds = throttled.seconds();
     let user = shown(typed.username);
-    tracing::info!(user = ?user, client = %client.ip(), seconds, "login throttled");
+    tracing::info!(user = ?user, %client, seconds, "login throttled");
     let message =
         format!("Too many failed logins. Please wait {seconds} seconds before trying again.");
     let page = login_again(StatusCode::TOO_MANY_REQUESTS, typed, &message);
@@ -249,16 +283,22 @@ struct PasswordForm {
     new_password: String,
 }
 
-/// `POST /password`: a wrong current password is `401` and the form again.
-/// Otherwise the new hash is stored, which ends every other login of the
-/// user (their digest no longer matches), and this browser is logged in
-/// again under the new hash, keeping its "Remember me".
+/// `POST /password`: a new password of fewer than 8 characters (or more
+/// than 1024) is `422` and the form again saying so, before any hash; a
+/// wrong current password is `401` and the form again. Otherwise the new
+/// hash is stored, which ends every other login of the user (their digest
+/// no longer matches), and this browser is logged in again under the new
+/// hash, keeping its "Remember me".
 async fn change_password(
     State(db): State<Db>,
     CurrentUser(user): CurrentUser<User>,
     mut session: Session,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, DbError> {
+    if let Some(problem) = db::new_password_problem(&form.new_password) {
+        let page = pages::password(&user, Some(&problem));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let Some(changed) = db
         .change_password(user.clone(), form.current_password, form.new_password)
         .await?
@@ -298,6 +338,8 @@ async fn api_me(user: Option<CurrentUser<User>>) -> Response {
 /// `GET /session`: for a browser, a page showing the session cookie and
 /// what it holds; for anything else (curl, scripts), the session as JSON.
 async fn session(
+    State(config): State<SessionConfig>,
+    State(lifetimes): State<Lifetimes>,
     user: Option<CurrentUser<User>>,
     mut session: Session,
     headers: HeaderMap,
@@ -310,6 +352,9 @@ async fn session(
         user: visitor(&user),
         notice: notice.as_deref(),
         cookie: session.cookie_info(),
+        own_lifetime: session.lifetime(),
+        lifetimes: &lifetimes,
+        cookie_name: config.cookie_name(),
         session: &session,
         now: SystemTime::now(),
     });

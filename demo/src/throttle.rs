@@ -22,8 +22,12 @@
 //!
 //! The counts live in this process's memory (instances behind a load
 //! balancer count apart), for at most [`MAX_KEYS`] names and addresses.
-//! The address is the connection's peer: behind a proxy every client is the
-//! proxy, and `X-Forwarded-For` is not trusted, since any client can send it.
+//! The address is the client's as `client.rs` decides, the same the access
+//! log writes: the connection's peer, so that behind a proxy every client is
+//! the proxy, unless the session config trusts proxy headers
+//! (`SESSION_TRUST_PROXY_HEADERS`), when it is the last `X-Forwarded-For`
+//! entry, the one the proxy added. Untrusted, the header is ignored, since
+//! any client can send it.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};

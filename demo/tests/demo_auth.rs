@@ -150,3 +150,101 @@ async fn remember_me_a_password_change_and_the_api() {
     let reply = send(Method::POST, &demo.url("/login"), None, Some(old)).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
+
+/// `POST /password` as `cookie`'s user.
+async fn change_password(demo: &Demo, cookie: &str, current: &str, new: &str) -> Reply {
+    let form = format!("current_password={current}&new_password={new}");
+    send(
+        Method::POST,
+        &demo.url("/password"),
+        Some(cookie),
+        Some(&form),
+    )
+    .await
+}
+
+/// A refused change: `422`, the form again with `message`, and nothing
+/// changed.
+fn assert_rule_refused(reply: &Reply, message: &str) {
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("password-form"), "{}", reply.body);
+    assert!(
+        reply.body.contains(message),
+        "{message} not in {}",
+        reply.body
+    );
+    assert_eq!(
+        reply.session_cookie(),
+        None,
+        "a refused change wrote the cookie"
+    );
+}
+
+#[tokio::test]
+async fn a_new_password_needs_8_to_1024_characters_and_old_short_ones_still_log_in() {
+    let dir = TempDir::new("password-rule");
+    let database = dir.path().join("users.db");
+    let vars = [
+        ("SESSION_SECRET_KEY", "a-secret-for-the-password-rule-test"),
+        (
+            "DATABASE_URL",
+            database.to_str().expect("a UTF-8 temp path"),
+        ),
+    ];
+    let demo = Demo::start("password-rule", free_port(), dir.path(), &vars);
+    let log_in = |password: &'static str| {
+        let form = format!("username=bob&password={password}");
+        let url = demo.url("/login");
+        async move { send(Method::POST, &url, None, Some(&form)).await }
+    };
+
+    // bob's own password has 7 characters: it predates the rule and logs in.
+    let reply = log_in("builder").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let bob = reply.session_cookie().expect("bob's cookie");
+
+    // The form says the rule, and the browser checks the minimum too.
+    let form = get(&demo.url("/password"), Some(&bob)).await;
+    assert!(
+        form.body.contains("At least 8 characters."),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains(r#"minlength="8""#), "{}", form.body);
+
+    // Too short, however it is counted: 1 character, 7, and 7 in 14 bytes.
+    let reply = change_password(&demo, &bob, "builder", "x").await;
+    assert_rule_refused(
+        &reply,
+        "The new password must have at least 8 characters (yours has 1).",
+    );
+    let reply = change_password(&demo, &bob, "builder", "1234567").await;
+    assert_rule_refused(&reply, "at least 8 characters (yours has 7)");
+    let seven = "%C3%A9".repeat(7); // "ééééééé"
+    let reply = change_password(&demo, &bob, "builder", &seven).await;
+    assert_rule_refused(&reply, "at least 8 characters (yours has 7)");
+    // Too long.
+    let reply = change_password(&demo, &bob, "builder", &"x".repeat(1025)).await;
+    assert_rule_refused(
+        &reply,
+        "The new password may have at most 1024 characters (yours has 1025).",
+    );
+    // The rule is checked first: a wrong current password does not matter.
+    let reply = change_password(&demo, &bob, "nope", "short").await;
+    assert_rule_refused(&reply, "at least 8 characters (yours has 5)");
+
+    // Nothing changed: bob is still logged in, with his old password.
+    assert_eq!(me(&demo, &bob).await.0, StatusCode::OK);
+    assert_eq!(log_in("builder").await.status, StatusCode::SEE_OTHER);
+
+    // Eight characters will do.
+    let reply = change_password(&demo, &bob, "builder", "builders").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(log_in("builders").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(log_in("builder").await.status, StatusCode::UNAUTHORIZED);
+}

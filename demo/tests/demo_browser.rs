@@ -115,8 +115,18 @@ async fn scenario(client: Client, other: Client, base: String) {
     // The session page shows the cookie the browser holds and what it holds.
     page.click("nav a[href='/session']").await;
     page.expect_url("/session").await;
-    page.expect_status(|text| text == "Your browser holds a jwt session cookie.")
+    page.expect_status(|text| text == "Your browser holds a signed session cookie for this site.")
         .await;
+    page.expect_text("#expires", |text| {
+        text.contains("(in 14 days): after that the server refuses it")
+    })
+    .await;
+    page.expect_text("#kept", |text| text.starts_with("Until you close it"))
+        .await;
+    page.expect_text("#keys", |text| {
+        text.contains("changing your password logs out every other browser")
+    })
+    .await;
     let size = page.find("#cookie-size").await.attr("value").await;
     let size: f64 = size
         .ok()

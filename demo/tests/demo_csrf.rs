@@ -2,11 +2,12 @@
 //! the manner of OWASP's CSRF cheat sheet: a forged form post from another
 //! site (login CSRF included), from a sibling subdomain, from an opaque
 //! origin, and a state-changing `GET` through a link or an image. Each is
-//! refused and changes nothing; the site's own forms and curl still work.
+//! refused with the site's own page and changes nothing; the site's own
+//! forms and curl still work.
 
 mod demo_support;
 
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::http::{Method, StatusCode};
 use demo_support::{free_port, get, send_with, Demo, Reply, TempDir};
 
@@ -43,6 +44,8 @@ async fn who(demo: &Demo, cookie: &str) -> String {
     }
 }
 
+/// A `403` that sets no cookie, answered with the site's own page
+/// (`demo/src/refusals.rs`) rather than the layer's plain text.
 fn assert_refused(reply: &Reply, what: &str) {
     assert_eq!(
         reply.status,
@@ -55,6 +58,25 @@ fn assert_refused(reply: &Reply, what: &str) {
         "{what} set a cookie: {:?}",
         reply.headers.get_all(SET_COOKIE)
     );
+    assert_eq!(
+        reply
+            .headers
+            .get(CONTENT_TYPE)
+            .map(|value| value.as_bytes()),
+        Some(&b"text/html; charset=utf-8"[..]),
+        "{what}"
+    );
+    let page = &reply.body;
+    assert!(page.starts_with("<!DOCTYPE html>"), "{what}: {page}");
+    assert!(page.contains("<title>Refused · "), "{what}: {page}");
+    assert!(
+        page.contains(
+            "This form was sent from another site, so it was refused. \
+             Go back to <a href=\"/\">the home page</a> and try again."
+        ),
+        "{what}: {page}"
+    );
+    assert!(!page.contains("Forbidden: cross-site"), "{what}: {page}");
 }
 
 const ALICE: &str = "username=alice&password=wonderland";

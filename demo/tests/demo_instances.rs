@@ -11,7 +11,7 @@ mod demo_support;
 use axum::http::header::COOKIE;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum_cookie_session::SessionConfig;
-use demo_support::{free_port, get, send, Demo, TempDir};
+use demo_support::{free_port, get, send, send_with, Demo, TempDir};
 
 const OLD_SECRET: &str = "the-first-secret-shared-by-both-instances";
 const NEW_SECRET: &str = "the-second-secret-after-key-rotation";
@@ -78,6 +78,25 @@ async fn a_login_on_one_instance_is_honoured_by_the_other_and_survives_key_rotat
         ("DATABASE_URL", database),
     ];
     let second = Demo::start("second-rotated", port, dir.path(), &rotated);
+
+    // The session page says which key made the cookie, and what happens.
+    let html = [("accept", "text/html")];
+    let page = send_with(
+        Method::GET,
+        &second.url("/session"),
+        Some(&cookie),
+        None,
+        &html,
+    )
+    .await;
+    assert!(
+        page.body.contains(
+            "An older secret the site still accepts (a fallback key): this answer writes the \
+             cookie again with the current one."
+        ),
+        "{}",
+        page.body
+    );
 
     // Still logged in, and the cookie comes back made with the new key only.
     let home = get(&second.url("/"), Some(&cookie)).await;

@@ -199,6 +199,25 @@ impl SessionConfig {
         self.inner.expiry.lifetime().map(Duration::from_secs)
     }
 
+    /// Whether a session read past half its [`lifetime`](Self::lifetime)
+    /// is re-issued with a new issue time (see
+    /// [`sliding_expiration`](SessionConfigBuilder::sliding_expiration)):
+    /// active visitors stay logged in, idle ones expire.
+    ///
+    /// ```
+    /// use axum_cookie_session::SessionConfig;
+    ///
+    /// let config = SessionConfig::builder()
+    ///     .secret_key("a long random secret of 32 bytes or more")
+    ///     .sliding_expiration(true)
+    ///     .build()?;
+    /// assert!(config.sliding_expiration());
+    /// # Ok::<(), axum_cookie_session::ConfigError>(())
+    /// ```
+    pub fn sliding_expiration(&self) -> bool {
+        self.inner.options.sliding_expiration
+    }
+
     /// The longest lifetime a session may be given with
     /// [`Session::set_lifetime`](crate::Session::set_lifetime).
     pub fn max_lifetime(&self) -> Duration {
