@@ -29,7 +29,18 @@ pub(crate) fn init_tracing() {
 ///   (`cookie_name`, `__Host-` prefixed where the crate would prefix its own
 ///   default), so the examples and the demo, run side by side on one host,
 ///   never read or overwrite each other's cookie.
+#[allow(dead_code)] // the oauth example calls session_config_with only
 pub(crate) fn session_config(cookie_name: &str) -> Result<SessionConfig, ConfigError> {
+    session_config_with(cookie_name, &[])
+}
+
+/// [`session_config`] with defaults of an example's own: each `(name,
+/// value)` applies when the variable `name` is unset or empty (the `oauth`
+/// example defaults `SESSION_SESSION_TYPE` to `fernet`).
+pub(crate) fn session_config_with(
+    cookie_name: &str,
+    defaults: &[(&str, &str)],
+) -> Result<SessionConfig, ConfigError> {
     let mut vars: Vec<(String, String)> = std::env::vars().collect();
     let set = |name: &str| {
         vars.iter()
@@ -37,11 +48,21 @@ pub(crate) fn session_config(cookie_name: &str) -> Result<SessionConfig, ConfigE
     };
     let random = !set("SESSION_SECRET_KEY") && !set("SESSION_RANDOM_SECRET");
     let name = (!set("SESSION_COOKIE_NAME")).then(|| own_cookie_name(&vars, cookie_name));
+    let unset: Vec<(String, String)> = defaults
+        .iter()
+        .filter(|(name, _)| !set(name))
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
     if random {
         vars.push(("SESSION_RANDOM_SECRET".to_owned(), "true".to_owned()));
     }
     if let Some(name) = name {
         vars.push(("SESSION_COOKIE_NAME".to_owned(), name));
+    }
+    for (name, value) in unset {
+        // An empty variable would be read (and refused) before the default.
+        vars.retain(|(var, _)| *var != name);
+        vars.push((name, value));
     }
     SessionConfig::from_vars(vars)
 }
