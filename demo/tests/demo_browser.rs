@@ -165,7 +165,10 @@ async fn scenario(client: Client, other: Client, base: String) {
     assert_eq!(cookie.http_only(), Some(true));
     let visible = page.script("return document.cookie").await;
     assert!(
-        !visible.as_str().unwrap_or_default().contains("demo_session="),
+        !visible
+            .as_str()
+            .unwrap_or_default()
+            .contains("demo_session="),
         "document.cookie shows the session cookie: {visible}"
     );
 
