@@ -156,6 +156,38 @@
 //! [`Session::set_lifetime`]: a lifetime of the session's own, signed into
 //! the cookie, capped, and mirrored in its `Max-Age`.
 //!
+//! A guard can require permissions the loader grants
+//! ([`RequireUser::permission`] over [`UserLoader::has_permission`]) or run
+//! a check that may fail ([`RequireUser::try_check`]): a failed lookup is a
+//! logged `500`, never a `403`. [`ApiRoutes`] marks a sub-router as an API,
+//! whose anonymous callers always get the `401` JSON.
+//!
+//! # One-time messages
+//!
+//! [`Messages`] keeps "flash" messages in the session: set in one request,
+//! shown once in a later one, through the redirect after a form post.
+//!
+//! ```
+//! use axum::response::Redirect;
+//! use axum_cookie_session::Messages;
+//!
+//! async fn logged_in(mut messages: Messages) -> Redirect {
+//!     messages.success("Welcome back, Ada.");
+//!     Redirect::to("/")
+//! }
+//!
+//! async fn home(messages: Messages) -> String {
+//!     messages.into_iter().map(|message| message.text + "\n").collect()
+//! }
+//! ```
+//!
+//! # Testing as a logged-in user
+//!
+//! [`SessionConfig::cookie_header`] turns a session built in a test (a
+//! login, a cart) into the `Cookie` header a browser holding it would send,
+//! with the app's real config; [`SessionConfig::session_in_response`] reads
+//! back the session a response leaves the browser with.
+//!
 //! # Wiring
 //!
 //! The config lives in the [`SessionLayer`], and only there. The layer gives
