@@ -30,10 +30,11 @@ pub(crate) fn add_set_cookies(headers: &mut HeaderMap, set_cookies: Vec<HeaderVa
 /// headers that tell them apart, and no cache stores it, since it also
 /// depends on who is logged in.
 pub(crate) fn chosen_by_caller_kind(headers: &mut HeaderMap) {
-    headers.append(
-        VARY,
-        HeaderValue::from_static("Accept, Sec-Fetch-Mode, X-Requested-With"),
-    );
+    const CALLER_KIND: &str = "Accept, Sec-Fetch-Mode, X-Requested-With";
+    let marked = headers.get_all(VARY).iter().any(|value| value == CALLER_KIND);
+    if !marked {
+        headers.append(VARY, HeaderValue::from_static(CALLER_KIND));
+    }
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
