@@ -70,6 +70,9 @@ pub struct Message {
 /// A session without messages gets no cookie from them: extracting
 /// `Messages` and finding none changes nothing.
 ///
+/// [`Session::end`] and [`Session::clear`] forget waiting messages with
+/// the rest of the session: at login, add the welcome after `end()`.
+///
 /// They live in the session's cookie under [`MESSAGES_KEY`], so the visitor
 /// can read them (with the `jwt` and `base64` codecs): put nothing there the
 /// visitor may not see. At most [`MAX_MESSAGES`] wait at a time.
