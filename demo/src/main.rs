@@ -11,7 +11,8 @@
 //! and bob (id 2, password `builder`).
 //!
 //! - `GET /`: who is logged in; `GET /login`: the form (keeps a safe `next`);
-//!   `POST /login`: logs in and goes to `next`, or `401` with the form again.
+//!   `POST /login`: logs in and goes to `next`, whose page says "Welcome
+//!   back, alice." once, or `401` with the form again.
 //!   After 5 failed logins for a user name in a minute, or 20 from a client
 //!   address, `429` with `Retry-After` and the form saying how long to wait,
 //!   before any password is hashed; failures are logged with the name.
@@ -23,6 +24,10 @@
 //!   flood makes logins wait, and holds no more memory than those hashes.
 //! - `GET /logout`: a page with a logout button; `POST /logout`: logs out
 //!   and says so. No `GET` changes the session.
+//! - What an action says after its redirect ("Logged out.", "Password
+//!   changed...", "Session cleared.") is a one-time message (`Messages`):
+//!   the next page a browser is shown, whichever it is, shows it once, with
+//!   its level as a CSS class, and removes it from the cookie.
 //! - `GET /session`: for a browser, a page showing the cookie in plain
 //!   words (its size against the 4 KB budget, chunks, codec, when it was
 //!   issued, when the server stops accepting it and why, how long the

@@ -5,14 +5,15 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{FromRef, OriginalUri, Query, State};
+use axum::extract::{FromRef, OriginalUri, Query, Request, State};
 use axum::http::header::{ACCEPT, RETRY_AFTER};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{middleware, Form, Json, Router};
+use axum::{Extension, Form, Json, Router};
 use axum_cookie_session::{
-    safe_next, CurrentUser, RequireUser, SaveError, Session, SessionConfig, SessionLayer,
+    safe_next, CurrentUser, Messages, RequireUser, Session, SessionConfig, SessionLayer,
 };
 use maud::Markup;
 use serde::Deserialize;
@@ -25,9 +26,6 @@ use crate::no_framing::deny_framing;
 use crate::pages::{self, Lifetimes, LoginPage, SessionPage};
 use crate::refusals::style_refusals;
 use crate::throttle::{LoginThrottle, Throttled};
-
-/// The session key of a one-off notice, shown (and removed) by the next page.
-const NOTICE: &str = "notice";
 
 /// How long a "Remember me" login lasts: in the browser (`Max-Age`) and on
 /// the server (at most `SESSION_MAX_LIFETIME`, 30 days by default). A plain
@@ -91,10 +89,11 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
     };
     let admins_only = RequireUser::<User>::new()
         .check(|user: &User| user.is_admin)
-        .on_forbidden(|user: &User| (StatusCode::FORBIDDEN, pages::forbidden(user)));
+        .on_forbidden(|user: &User| (StatusCode::FORBIDDEN, Extension(NotAdmin(user.clone()))));
     Router::new()
         .route("/admin", get(admin))
         .route_layer(admins_only)
+        .route_layer(middleware::from_fn(forbidden_page))
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", get(logout_page).post(logout))
@@ -115,17 +114,9 @@ fn visitor(user: &Option<CurrentUser<User>>) -> Option<&User> {
     user.as_ref().map(|CurrentUser(user)| user)
 }
 
-/// Takes the notice the last request left, if any.
-fn take_notice(session: &mut Session) -> Option<String> {
-    session
-        .remove(NOTICE)
-        .and_then(|notice| notice.as_str().map(str::to_owned))
-}
-
-/// `GET /`: who is logged in.
-async fn home(user: Option<CurrentUser<User>>, mut session: Session) -> Markup {
-    let notice = take_notice(&mut session);
-    pages::home(visitor(&user), notice.as_deref())
+/// `GET /`: who is logged in, and the messages the last request left.
+async fn home(user: Option<CurrentUser<User>>, mut messages: Messages) -> Markup {
+    pages::home(visitor(&user), &messages.take())
 }
 
 /// Where to go after logging in, as the query string or the form gives it.
@@ -139,10 +130,12 @@ struct NextQuery {
 async fn login_form(
     State(lifetimes): State<Lifetimes>,
     user: Option<CurrentUser<User>>,
+    mut messages: Messages,
     Query(query): Query<NextQuery>,
 ) -> Markup {
     pages::login(LoginPage {
         user: visitor(&user),
+        messages: &messages.take(),
         next: query.next.as_deref().and_then(safe_next),
         message: None,
         username: "",
@@ -164,7 +157,8 @@ struct LoginForm {
 
 /// `POST /login`: checks the password, then starts a fresh session holding
 /// the user's id (and the digest that a password change revokes) and goes
-/// to `next` (checked again: the form came from the browser) or home. A
+/// to `next` (checked again: the form came from the browser) or home,
+/// which greets the user once ("Welcome back, alice."). A
 /// ticked "Remember me" gives the session a 30-day lifetime and a cookie
 /// that outlives the browser. A wrong name or password re-renders the form
 /// with `401`, keeping the name. Too many failures for the name or from
@@ -176,6 +170,7 @@ async fn login(
     State(lifetimes): State<Lifetimes>,
     Client(client): Client,
     mut session: Session,
+    mut messages: Messages,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, DbError> {
     let LoginForm {
@@ -208,6 +203,8 @@ async fn login(
     if typed.remember {
         session.set_lifetime(Some(REMEMBER_FOR));
     }
+    // After `end`, which would drop it.
+    messages.success(format!("Welcome back, {}.", user.username));
     tracing::info!(user = %user.username, "logged in");
     Ok(Redirect::to(typed.next.unwrap_or("/")).into_response())
 }
@@ -226,6 +223,7 @@ struct Typed<'a> {
 fn login_again(status: StatusCode, typed: &Typed<'_>, message: &str) -> Response {
     let page = pages::login(LoginPage {
         user: None,
+        messages: &[],
         next: typed.next,
         message: Some(message),
         username: typed.username,
@@ -259,21 +257,21 @@ fn shown(username: &str) -> &str {
 
 /// `GET /logout`: a page with the logout button. Logging out changes state,
 /// so a GET never does it.
-async fn logout_page(user: Option<CurrentUser<User>>) -> Markup {
-    pages::logout(visitor(&user))
+async fn logout_page(user: Option<CurrentUser<User>>, mut messages: Messages) -> Markup {
+    pages::logout(visitor(&user), &messages.take())
 }
 
 /// `POST /logout`: ends the whole session (`end`, not `logout`, which
 /// would keep the rest of it) and says so on the next page.
-async fn logout(mut session: Session) -> Result<Redirect, SaveError> {
+async fn logout(mut session: Session, mut messages: Messages) -> Redirect {
     session.end();
-    session.insert(NOTICE, "Logged out.")?;
-    Ok(Redirect::to("/"))
+    messages.success("Logged out.");
+    Redirect::to("/")
 }
 
 /// `GET /password`: the form.
-async fn password_form(CurrentUser(user): CurrentUser<User>) -> Markup {
-    pages::password(&user, None)
+async fn password_form(CurrentUser(user): CurrentUser<User>, mut messages: Messages) -> Markup {
+    pages::password(&user, &messages.take(), None)
 }
 
 /// The password form's fields.
@@ -293,27 +291,26 @@ async fn change_password(
     State(db): State<Db>,
     CurrentUser(user): CurrentUser<User>,
     mut session: Session,
+    mut messages: Messages,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, DbError> {
     if let Some(problem) = db::new_password_problem(&form.new_password) {
-        let page = pages::password(&user, Some(&problem));
+        let page = pages::password(&user, &[], Some(&problem));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let Some(changed) = db
         .change_password(user.clone(), form.current_password, form.new_password)
         .await?
     else {
-        let page = pages::password(&user, Some("Wrong current password."));
+        let page = pages::password(&user, &[], Some("Wrong current password."));
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
     let remembered = session.lifetime();
-    let relogin = session
-        .login_user(changed.id, &changed)
-        .and_then(|()| session.insert(NOTICE, "Password changed. Other browsers are logged out."));
-    if let Err(err) = relogin {
+    if let Err(err) = session.login_user(changed.id, &changed) {
         return Ok(err.into_response());
     }
     session.set_lifetime(remembered);
+    messages.success("Password changed. Other browsers are logged out.");
     tracing::info!(user = %changed.username, "password changed");
     Ok(Redirect::to("/").into_response())
 }
@@ -336,21 +333,23 @@ async fn api_me(user: Option<CurrentUser<User>>) -> Response {
 }
 
 /// `GET /session`: for a browser, a page showing the session cookie and
-/// what it holds; for anything else (curl, scripts), the session as JSON.
+/// what it held when the browser asked, messages included (which the page
+/// then shows and removes); for anything else (curl, scripts), the session
+/// as JSON, leaving the messages for a page.
 async fn session(
     State(config): State<SessionConfig>,
     State(lifetimes): State<Lifetimes>,
     user: Option<CurrentUser<User>>,
-    mut session: Session,
+    session: Session,
+    mut messages: Messages,
     headers: HeaderMap,
 ) -> Response {
     if !wants_html(&headers) {
         return Json(session.into_inner()).into_response();
     }
-    let notice = take_notice(&mut session);
     let page = pages::session(SessionPage {
         user: visitor(&user),
-        notice: notice.as_deref(),
+        messages: &messages.take(),
         cookie: session.cookie_info(),
         own_lifetime: session.lifetime(),
         lifetimes: &lifetimes,
@@ -370,21 +369,54 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .any(|value| value.contains("text/html"))
 }
 
-/// `POST /clear`: empties the session (which logs out too).
-async fn clear(mut session: Session) -> Result<Redirect, SaveError> {
+/// `POST /clear`: empties the session (which logs out too), and says so
+/// on the next page.
+async fn clear(mut session: Session, mut messages: Messages) -> Redirect {
     session.clear();
-    session.insert(NOTICE, "Session cleared.")?;
-    Ok(Redirect::to("/session"))
+    messages.success("Session cleared.");
+    Redirect::to("/session")
 }
 
 /// `GET /admin`: only admins get here (the route guard checks).
-async fn admin(CurrentUser(user): CurrentUser<User>) -> Markup {
-    pages::admin(&user)
+async fn admin(CurrentUser(user): CurrentUser<User>, mut messages: Messages) -> Markup {
+    pages::admin(&user, &messages.take())
 }
 
-/// Any other path: an HTML `404`.
-async fn not_found(user: Option<CurrentUser<User>>, OriginalUri(uri): OriginalUri) -> Response {
-    let page = pages::not_found(visitor(&user), uri.path());
+/// The user the admin guard refused, which its `403` carries out to
+/// [`forbidden_page`].
+#[derive(Clone)]
+struct NotAdmin(User);
+
+/// Makes the admin guard's `403` into the page naming the user, with the
+/// messages waiting: a login that sends bob on to `/admin` greets him here.
+/// The guard's `on_forbidden` cannot take them (it gets the user alone), and
+/// no handler ran, so none took them.
+async fn forbidden_page(mut messages: Messages, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    match response.extensions().get::<NotAdmin>() {
+        Some(NotAdmin(user)) => (
+            StatusCode::FORBIDDEN,
+            pages::forbidden(user, &messages.take()),
+        )
+            .into_response(),
+        None => response,
+    }
+}
+
+/// Any other path: an HTML `404`. Only a page a browser navigates to shows
+/// the messages waiting, not the icon it fetches on its own.
+async fn not_found(
+    user: Option<CurrentUser<User>>,
+    mut messages: Messages,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let shown = if wants_html(&headers) {
+        messages.take()
+    } else {
+        Vec::new()
+    };
+    let page = pages::not_found(visitor(&user), &shown, uri.path());
     (StatusCode::NOT_FOUND, page).into_response()
 }
 

@@ -59,10 +59,12 @@ async fn scenario(client: Client, other: Client, base: String) {
     assert_eq!(page.hidden_next().await, "/admin");
 
     // bob is not an admin: after logging in he is sent on to /admin, and
-    // the guard answers 403.
+    // the guard answers 403, a page that welcomes him all the same.
     page.log_in("bob", "builder").await;
     page.expect_url("/admin").await;
     page.expect_status(|text| text == "This page is for admins only, and bob is not one.")
+        .await;
+    page.expect_text("#notice", |text| text == "Welcome back, bob.")
         .await;
     assert_eq!(page.fetch_status("/admin").await, 403);
     page.find("#switch-user").await;
@@ -89,11 +91,27 @@ async fn scenario(client: Client, other: Client, base: String) {
     assert_eq!(page.hidden_next().await, "/admin");
     assert_eq!(page.field("username").await, "alice");
 
-    // alice is an admin: she is sent on to /admin and sees it.
+    // alice is an admin: she is sent on to /admin and sees it, welcomed
+    // once: the message is gone when she reloads the page.
     page.log_in("alice", "wonderland").await;
     page.expect_url("/admin").await;
     page.expect_status(|text| text.contains("Welcome, alice"))
         .await;
+    page.expect_text("#notice", |text| text == "Welcome back, alice.")
+        .await;
+    let welcome = page.find("#notice p").await;
+    assert_eq!(
+        welcome.attr("class").await.expect("read the class"),
+        Some("message success".to_owned()),
+        "the message's level is its CSS class"
+    );
+    page.client.refresh().await.expect("reload the page");
+    page.expect_status(|text| text.contains("Welcome, alice"))
+        .await;
+    assert!(
+        page.client.find(Locator::Css("#notice")).await.is_err(),
+        "the welcome is shown once"
+    );
     assert_eq!(page.fetch_status("/admin").await, 200);
 
     // The browser holds the session cookie, but scripts cannot see it.
@@ -137,13 +155,20 @@ async fn scenario(client: Client, other: Client, base: String) {
     page.expect_text("#session-json", |text| text.contains("\"id\": 1"))
         .await;
 
-    // Clearing it is a button (a POST); it logs out too.
+    // Clearing it is a button (a POST); it logs out too. The page shows
+    // the message, and the cookie as it held it: the message alone.
     page.click("#clear").await;
     page.expect_text("#notice", |text| text == "Session cleared.")
         .await;
     page.expect_url("/session").await;
-    page.expect_text("#session-json", |text| text == "{}").await;
+    page.expect_text("#session-json", |text| {
+        text.contains("\"_messages\"") && !text.contains("\"id\"")
+    })
+    .await;
     page.find("#login").await;
+    page.open("/session").await;
+    page.expect_text("#session-json", |text| text == "{}").await;
+    assert!(page.client.find(Locator::Css("#notice")).await.is_err());
 
     // An unknown path is a page of the site, with a 404.
     page.open("/no/such/page").await;

@@ -269,3 +269,59 @@ pub async fn send_from(
 pub async fn get(url: &str, cookie: Option<&str>) -> Reply {
     send(Method::GET, url, cookie, None).await
 }
+
+/// A client that keeps the session cookie as a browser does: it sends the
+/// cookie it holds, stores the one each reply sets, and forgets it when a
+/// reply removes it. Pages are asked for as a browser asks (`Accept:
+/// text/html`); redirects are not followed.
+pub struct Visitor<'a> {
+    demo: &'a Demo,
+    /// The `demo_session` cookie's value, if it holds one.
+    pub cookie: Option<String>,
+}
+
+impl<'a> Visitor<'a> {
+    /// A visitor without a cookie.
+    pub fn new(demo: &'a Demo) -> Self {
+        Self { demo, cookie: None }
+    }
+
+    /// A visitor holding `cookie`.
+    pub fn with_cookie(demo: &'a Demo, cookie: impl Into<String>) -> Self {
+        Self {
+            demo,
+            cookie: Some(cookie.into()),
+        }
+    }
+
+    /// `GET path` as a browser navigating to it.
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let page = [("accept", "text/html")];
+        let reply = send_with(
+            Method::GET,
+            &self.demo.url(path),
+            self.cookie.as_deref(),
+            None,
+            &page,
+        )
+        .await;
+        self.keep(&reply);
+        reply
+    }
+
+    /// `POST path` with `form`, as curl sends it (no `Origin`).
+    pub async fn post(&mut self, path: &str, form: &str) -> Reply {
+        let url = self.demo.url(path);
+        let reply = send(Method::POST, &url, self.cookie.as_deref(), Some(form)).await;
+        self.keep(&reply);
+        reply
+    }
+
+    /// Stores the session cookie `reply` sets, or forgets the one it removes.
+    fn keep(&mut self, reply: &Reply) {
+        if let Some(cookie) = reply.set_cookie("demo_session") {
+            let removed = cookie.max_age() == Some(cookie::time::Duration::ZERO);
+            self.cookie = (!removed).then(|| cookie.value().to_owned());
+        }
+    }
+}
