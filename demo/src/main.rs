@@ -43,7 +43,11 @@
 //!   a plain login lasts until the browser closes, and 14 days at most on
 //!   the server (`SESSION_LIFETIME`, the crate's default); `SESSION_MAX_AGE`
 //!   makes plain logins outlive the browser. The form says which holds.
-//!   `GET /api/me`: the user as JSON, or `401` JSON.
+//! - `GET /api/me`: the user as JSON. The routes under `/api/` are marked
+//!   as an API (`ApiRoutes`): an anonymous caller, curl's `Accept: */*`
+//!   included, gets `401` with `{"error":"login required"}` and a
+//!   `WWW-Authenticate: Cookie` challenge whose `form-action` is `/login`,
+//!   never a redirect.
 //! - `GET /admin`: admins only (`RequireUser` with an `is_admin` check):
 //!   anonymous visitors are sent to the login form, bob gets a `403` page
 //!   naming him. Any other path is an HTML `404` page.

@@ -13,11 +13,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use axum_cookie_session::{
-    safe_next, CurrentUser, Messages, RequireUser, Session, SessionConfig, SessionLayer,
+    safe_next, ApiRoutes, CurrentUser, Messages, RequireUser, Session, SessionConfig, SessionLayer,
 };
 use maud::Markup;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::access_log::log_request;
 use crate::client::Client;
@@ -80,6 +80,13 @@ impl FromRef<AppState> for Lifetimes {
 /// pass. `style_refusals`, just outside it, turns that `403` into a page of
 /// the site. No `GET` changes the session. No other page may frame the site
 /// (`deny_framing`, outermost so that every answer carries it).
+///
+/// The routes under `/api/` are an API (`ApiRoutes`): an anonymous caller
+/// gets `401` JSON whatever its `Accept` says (curl's `*/*` included),
+/// never the login page. The `401`'s challenge names the config's login
+/// URL, `/login`: the demo has one way to log in, its form, which scripts
+/// post to as well (`curl -d username=...`), so there is one place where
+/// passwords are checked, throttled and logged.
 pub fn app(config: SessionConfig, db: Db) -> Router {
     let state = AppState {
         db,
@@ -94,11 +101,11 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .route("/admin", get(admin))
         .route_layer(admins_only)
         .route_layer(middleware::from_fn(forbidden_page))
+        .nest("/api", api())
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", get(logout_page).post(logout))
         .route("/password", get(password_form).post(change_password))
-        .route("/api/me", get(api_me))
         .route("/session", get(session))
         .route("/clear", post(clear))
         .fallback(not_found)
@@ -107,6 +114,13 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .layer(middleware::map_response(deny_framing))
         .with_state(state)
+}
+
+/// The API, under `/api/`: its anonymous callers get `401` JSON.
+fn api() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(api_me))
+        .layer(ApiRoutes::new())
 }
 
 /// The visitor, if logged in, as pages take it.
@@ -315,21 +329,15 @@ async fn change_password(
     Ok(Redirect::to("/").into_response())
 }
 
-/// `GET /api/me`: the logged-in user as JSON, or `401` JSON.
-async fn api_me(user: Option<CurrentUser<User>>) -> Response {
-    match user {
-        Some(CurrentUser(user)) => Json(json!({
-            "id": user.id,
-            "username": user.username,
-            "is_admin": user.is_admin,
-        }))
-        .into_response(),
-        None => (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": "login required" })),
-        )
-            .into_response(),
-    }
+/// `GET /api/me`: the logged-in user as JSON. An anonymous caller never
+/// gets here: `CurrentUser` answers it `401` with `{"error":"login
+/// required"}` and a `WWW-Authenticate: Cookie` challenge (`ApiRoutes`).
+async fn api_me(CurrentUser(user): CurrentUser<User>) -> Json<Value> {
+    Json(json!({
+        "id": user.id,
+        "username": user.username,
+        "is_admin": user.is_admin,
+    }))
 }
 
 /// `GET /session`: for a browser, a page showing the session cookie and

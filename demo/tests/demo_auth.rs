@@ -5,7 +5,7 @@ mod demo_support;
 
 use std::time::Duration;
 
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE, WWW_AUTHENTICATE};
 use axum::http::{Method, StatusCode};
 use demo_support::{free_port, get, send, send_with, Demo, Reply, TempDir};
 use serde_json::{json, Value};
@@ -29,6 +29,27 @@ fn max_age(reply: &Reply) -> Option<u64> {
         .map(|seconds| seconds.parse().expect("a number"))
 }
 
+/// The `401` an anonymous API caller gets: JSON, and a challenge naming
+/// the login form and the cookie it sets.
+fn assert_api_login_required(reply: &Reply) {
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    assert_eq!(
+        reply.headers.get(CONTENT_TYPE).map(|v| v.as_bytes()),
+        Some(&b"application/json"[..])
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply.body).expect("JSON"),
+        json!({"error": "login required"})
+    );
+    assert_eq!(
+        reply.headers.get(WWW_AUTHENTICATE).map(|v| v.as_bytes()),
+        Some(
+            &br#"Cookie realm="demo_session", form-action="/login", cookie-name="demo_session""#[..]
+        )
+    );
+    assert!(reply.location().is_none(), "no redirect to the login page");
+}
+
 /// Logs alice in, ticking "Remember me" or not; returns the cookie.
 async fn log_in(demo: &Demo, password: &str, remember: bool) -> (String, Option<u64>) {
     let mut form = format!("username=alice&password={password}");
@@ -41,8 +62,11 @@ async fn log_in(demo: &Demo, password: &str, remember: bool) -> (String, Option<
     (cookie, max_age(&reply))
 }
 
+/// `GET /api/me` with `cookie`, as curl asks (`Accept: */*`).
 async fn me(demo: &Demo, cookie: &str) -> (StatusCode, Value) {
-    let reply = get(&demo.url("/api/me"), Some(cookie)).await;
+    let curl = [("accept", "*/*")];
+    let url = demo.url("/api/me");
+    let reply = send_with(Method::GET, &url, Some(cookie), None, &curl).await;
     let body = serde_json::from_str(&reply.body).expect("a JSON body");
     (reply.status, body)
 }
@@ -62,13 +86,15 @@ async fn remember_me_a_password_change_and_the_api() {
     ];
     let demo = Demo::start("auth", free_port(), dir.path(), &vars);
 
-    // Anonymous callers of the API get 401 JSON, not the login page.
-    let reply = get(&demo.url("/api/me"), None).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        serde_json::from_str::<Value>(&reply.body).expect("JSON"),
-        json!({"error": "login required"})
-    );
+    // Anonymous callers of the API get 401 JSON, not the login page,
+    // whatever they accept: curl's `*/*`, nothing, or a browser's
+    // navigation (`/api/` is marked as an API with `ApiRoutes`).
+    let curl = [("accept", "*/*")];
+    let navigation = [("sec-fetch-mode", "navigate"), ("accept", "text/html")];
+    for headers in [&curl[..], &[], &navigation] {
+        let reply = send_with(Method::GET, &demo.url("/api/me"), None, None, headers).await;
+        assert_api_login_required(&reply);
+    }
 
     // A guarded page answers fetch() with 401 JSON, and a navigation (or
     // curl, which says nothing) with the redirect to the login page.
