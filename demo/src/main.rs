@@ -35,6 +35,13 @@
 //!   what each of the site's own keys (`id`, `_auth`...) is for; for curl
 //!   and scripts, the session as JSON.
 //!   `POST /clear`: empties it.
+//! - "Log out my other browsers", a button on the home and session pages
+//!   for a logged-in user: `POST /logout-others` moves the user's session
+//!   epoch on (a column beside the password hash, folded into
+//!   `session_auth_hash`), so every other browser of the user, and every
+//!   copy of this cookie, is anonymous on its next request; this browser is
+//!   logged in again (keeping "Remember me") and sent to the session page,
+//!   which says so. Anonymous, it is a `303` to the login form.
 //! - `GET /password`: the form; `POST /password` (`current_password`,
 //!   `new_password`): changes it, logging out every other browser of the
 //!   user. A new password needs 8 to 1024 characters (`422` and the form

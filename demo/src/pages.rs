@@ -76,6 +76,18 @@ fn logout_button(id: &str) -> Markup {
     }
 }
 
+/// "Log out my other browsers": a POST form, like logging out. This
+/// browser stays logged in; every other one, and every copy of this
+/// cookie, is logged out.
+fn logout_others_form() -> Markup {
+    html! {
+        form #logout-others-form method="post" action="/logout-others" {
+            button #logout-others type="submit" { "Log out my other browsers" }
+            " " span .hint { "This browser stays logged in." }
+        }
+    }
+}
+
 /// `GET /`: who is logged in, and the messages the last request left.
 pub fn home(user: Option<&User>, messages: &[Message]) -> Markup {
     let body = html! {
@@ -87,6 +99,8 @@ pub fn home(user: Option<&User>, messages: &[Message]) -> Markup {
                 } @else {
                     p { "You are not an admin: " a href="/admin" { "/admin" } " answers 403." }
                 }
+                p { "Logged in on another computer, and not sure you logged out there?" }
+                (logout_others_form())
             },
             None => {
                 p #status { "Not logged in." }
@@ -337,6 +351,9 @@ pub fn session(page: SessionPage<'_>) -> Markup {
         form method="post" action="/clear" {
             button #clear type="submit" { "Clear the session" }
         }
+        @if page.user.is_some() {
+            (logout_others_form())
+        }
     };
     layout("Your session", account(page.user), page.messages, body)
 }
@@ -346,7 +363,8 @@ fn meaning(key: &str) -> &'static str {
     match key {
         USER_ID_KEY => "Your user id: the site looks you up by it on every visit.",
         AUTH_HASH_KEY => {
-            "A keyed digest of your password hash: changing your password logs out every other \
+            "A keyed digest of your password hash and of a counter: changing your password, or \
+             \"Log out my other browsers\" (which moves the counter), logs out every other \
              browser."
         }
         CSRF_TOKEN_KEY => {

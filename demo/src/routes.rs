@@ -101,6 +101,7 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .route("/admin", get(admin))
         .route_layer(admins_only)
         .route_layer(middleware::from_fn(forbidden_page))
+        .merge(members_only())
         .nest("/api", api())
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
@@ -114,6 +115,19 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .layer(middleware::map_response(deny_framing))
         .with_state(state)
+}
+
+/// Actions for any logged-in user, behind `RequireUser`: "Log out my other
+/// browsers". An anonymous visitor who posts it (their login ended while
+/// the page was open) is sent to the login form with `303`, a `GET`, and
+/// from there to the session page, where the button is.
+fn members_only() -> Router<AppState> {
+    let members = RequireUser::<User>::new()
+        .status(StatusCode::SEE_OTHER)
+        .redirect_to("/login?next=%2Fsession");
+    Router::new()
+        .route("/logout-others", post(logout_others))
+        .route_layer(members)
 }
 
 /// The API, under `/api/`: its anonymous callers get `401` JSON.
@@ -327,6 +341,29 @@ async fn change_password(
     messages.success("Password changed. Other browsers are logged out.");
     tracing::info!(user = %changed.username, "password changed");
     Ok(Redirect::to("/").into_response())
+}
+
+/// `POST /logout-others`: "Log out my other browsers". Moves the user's
+/// session epoch on, which is in the digest every login of theirs holds,
+/// so every other browser (and every copy of this cookie) is anonymous on
+/// its next request; then logs this browser in again under the new epoch,
+/// keeping its "Remember me", and says so on the session page. The layer
+/// refuses the form if another site sent it.
+async fn logout_others(
+    State(db): State<Db>,
+    CurrentUser(user): CurrentUser<User>,
+    mut session: Session,
+    mut messages: Messages,
+) -> Result<Response, DbError> {
+    let user = db.bump_session_epoch(user.id).await?;
+    let remembered = session.lifetime();
+    if let Err(err) = session.login_user(user.id, &user) {
+        return Ok(err.into_response());
+    }
+    session.set_lifetime(remembered);
+    messages.success("Your other browsers are logged out.");
+    tracing::info!(user = %user.username, "logged out the other browsers");
+    Ok(Redirect::to("/session").into_response())
 }
 
 /// `GET /api/me`: the logged-in user as JSON. An anonymous caller never

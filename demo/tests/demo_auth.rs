@@ -1,5 +1,6 @@
 //! The demo's account features against a real server process: "Remember
-//! me", a password change that logs out every other browser, and `/api/me`.
+//! me", a password change that logs out every other browser, "Log out my
+//! other browsers", and `/api/me`.
 
 mod demo_support;
 
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use axum::http::header::{CONTENT_TYPE, SET_COOKIE, WWW_AUTHENTICATE};
 use axum::http::{Method, StatusCode};
-use demo_support::{free_port, get, send, send_with, Demo, Reply, TempDir};
+use demo_support::{free_port, get, send, send_with, Demo, Reply, TempDir, Visitor};
 use serde_json::{json, Value};
 
 /// The plain login's lifetime on the server, in seconds: short, so the
@@ -273,4 +274,83 @@ async fn a_new_password_needs_8_to_1024_characters_and_old_short_ones_still_log_
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     assert_eq!(log_in("builders").await.status, StatusCode::SEE_OTHER);
     assert_eq!(log_in("builder").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn log_out_my_other_browsers_keeps_this_one_and_ends_the_others() {
+    let dir = TempDir::new("logout-others");
+    let database = dir.path().join("users.db");
+    let vars = [
+        ("SESSION_SECRET_KEY", "a-secret-for-the-logout-others-test"),
+        (
+            "DATABASE_URL",
+            database.to_str().expect("a UTF-8 temp path"),
+        ),
+    ];
+    let demo = Demo::start("logout-others", free_port(), dir.path(), &vars);
+    let alice = json!({"id": 1, "username": "alice", "is_admin": true});
+
+    // Anonymous: sent to the login form (a GET), which leads back to the
+    // session page, where the button is.
+    let reply = send(Method::POST, &demo.url("/logout-others"), None, Some("")).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.location(), Some("/login?next=%2Fsession"));
+    assert_eq!(reply.session_cookie(), None);
+
+    // alice in two browsers, the first remembered; bob in a third.
+    let (first, _) = log_in(&demo, "wonderland", true).await;
+    let (second, _) = log_in(&demo, "wonderland", false).await;
+    let bob = send(
+        Method::POST,
+        &demo.url("/login"),
+        None,
+        Some("username=bob&password=builder"),
+    )
+    .await
+    .session_cookie()
+    .expect("bob's cookie");
+    assert_eq!(me(&demo, &first).await, (StatusCode::OK, alice.clone()));
+    assert_eq!(me(&demo, &second).await, (StatusCode::OK, alice.clone()));
+
+    // The first browser's button: it stays logged in, under a new cookie
+    // that keeps its "Remember me", and goes to the session page.
+    let reply = send(
+        Method::POST,
+        &demo.url("/logout-others"),
+        Some(&first),
+        Some(""),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.location(), Some("/session"));
+    assert_eq!(max_age(&reply), Some(30 * 24 * 3600), "still remembered");
+    let renewed = reply.session_cookie().expect("logged in again");
+    assert_eq!(me(&demo, &renewed).await, (StatusCode::OK, alice.clone()));
+
+    // The second browser is anonymous, and so is a copy of the first
+    // one's cookie from before; bob is not touched.
+    assert_eq!(me(&demo, &second).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me(&demo, &first).await.0,
+        StatusCode::UNAUTHORIZED,
+        "a copy of the cookie from before"
+    );
+    let home = get(&demo.url("/"), Some(&second)).await;
+    assert!(home.body.contains("Not logged in."), "{}", home.body);
+    assert_eq!(me(&demo, &bob).await.0, StatusCode::OK);
+
+    // The session page says so, once.
+    let mut button = Visitor::with_cookie(&demo, renewed);
+    let page = button.get("/session").await;
+    let said = r#"<p class="message success">Your other browsers are logged out.</p>"#;
+    assert!(page.body.contains(said), "{}", page.body);
+    assert!(page.body.contains("Logged in as alice"), "{}", page.body);
+    let page = button.get("/session").await;
+    assert!(!page.body.contains(said), "{}", page.body);
+
+    // A login afterwards works, and leaves the first browser logged in.
+    let (third, _) = log_in(&demo, "wonderland", false).await;
+    assert_eq!(me(&demo, &third).await, (StatusCode::OK, alice.clone()));
+    let first_now = button.cookie.clone().expect("the first browser's cookie");
+    assert_eq!(me(&demo, &first_now).await, (StatusCode::OK, alice));
 }

@@ -1,7 +1,8 @@
 //! A real browser on the demo: headless Chromium driven over
 //! WebDriver (chromedriver), clicking through login, the admin guard and
-//! logout as a person would, with real cookies; then "Remember me" and a
-//! password change seen from two browsers.
+//! logout as a person would, with real cookies, and the one-time messages
+//! each step leaves; then "Remember me", a password change and "Log out my
+//! other browsers" seen from two browsers.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
 //! them). It is ignored by a plain `cargo test`, and fails when run without them.
@@ -142,7 +143,7 @@ async fn scenario(client: Client, other: Client, base: String) {
     page.expect_text("#kept", |text| text.starts_with("Until you close it"))
         .await;
     page.expect_text("#keys", |text| {
-        text.contains("changing your password logs out every other browser")
+        text.contains("\"Log out my other browsers\" (which moves the counter), logs out every")
     })
     .await;
     let size = page.find("#cookie-size").await.attr("value").await;
@@ -226,6 +227,30 @@ async fn scenario(client: Client, other: Client, base: String) {
     page.open("/").await;
     page.expect_status(|text| text == "Logged in as alice.")
         .await;
+
+    // "Log out my other browsers": the second browser logs in again, and
+    // the first one's button logs it out on its next page load, while the
+    // first stays logged in (and remembered).
+    other.open("/login").await;
+    other.log_in("alice", "looking-glass").await;
+    other.expect_url("/").await;
+    other
+        .expect_text("#notice", |text| text == "Welcome back, alice.")
+        .await;
+    page.click("#logout-others").await;
+    page.expect_url("/session").await;
+    page.expect_text("#notice", |text| {
+        text == "Your other browsers are logged out."
+    })
+    .await;
+    page.find("#who").await;
+    assert!(page.session_cookie_expires().await, "still remembered");
+    other.open("/").await;
+    other.expect_status(|text| text == "Not logged in.").await;
+    page.open("/").await;
+    page.expect_status(|text| text == "Logged in as alice.")
+        .await;
+    assert!(page.client.find(Locator::Css("#notice")).await.is_err());
 }
 
 /// What the demo's pages add to the shared [`Page`] helpers: the login and

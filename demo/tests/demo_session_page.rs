@@ -101,8 +101,9 @@ async fn by_default_a_plain_login_ends_with_the_browser_or_after_14_days() {
             "The site's current secret.",
             " bytes, of the 4096 a browser keeps of one cookie.",
             "One cookie.",
-            "A keyed digest of your password hash: changing your password logs out every other \
-             browser.",
+            "A keyed digest of your password hash and of a counter: changing your password, or \
+             &quot;Log out my other browsers&quot; (which moves the counter), logs out every \
+             other browser.",
             "Your user id: the site looks you up by it on every visit.",
             "curl -b 'demo_session=…'",
         ],
