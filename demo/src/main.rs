@@ -77,22 +77,11 @@
 #[path = "../../examples/support/mod.rs"]
 mod support;
 
-mod access_log;
-mod client;
-mod db;
-mod hashing;
-mod memory;
-mod no_framing;
-mod pages;
-mod refusals;
-mod routes;
-mod throttle;
-mod words;
-
 use std::error::Error;
 use std::process::ExitCode;
 
-use db::{Db, DEMO_USERS};
+use demo::db::{self, Db, DEMO_USERS};
+use demo::{memory, routes};
 
 /// Sets the allocator up before the runtime starts its threads, then
 /// serves. A start-up error is one line, and exit status 1.

@@ -31,7 +31,7 @@ use crate::throttle::{LoginThrottle, Throttled};
 /// the server (at most `SESSION_MAX_LIFETIME`, 30 days by default). A plain
 /// login lasts until the browser closes, and 14 days at most on the server
 /// (`SESSION_LIFETIME`); `SESSION_MAX_AGE` makes it outlive the browser.
-const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+pub const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// What handlers share: the users, the count of failed logins, and the
 /// session config (the same the `SessionLayer` has), for what the pages

@@ -297,18 +297,13 @@ async fn log_out_my_other_browsers_keeps_this_one_and_ends_the_others() {
     assert_eq!(reply.location(), Some("/login?next=%2Fsession"));
     assert_eq!(reply.session_cookie(), None);
 
-    // alice in two browsers, the first remembered; bob in a third.
+    // alice in two browsers: the first through the form, remembered; the
+    // second, and bob in a third, logged in without the form
+    // (`cookie_header`, as the demo's own `login_user` would).
     let (first, _) = log_in(&demo, "wonderland", true).await;
-    let (second, _) = log_in(&demo, "wonderland", false).await;
-    let bob = send(
-        Method::POST,
-        &demo.url("/login"),
-        None,
-        Some("username=bob&password=builder"),
-    )
-    .await
-    .session_cookie()
-    .expect("bob's cookie");
+    let logins = demo.logins();
+    let second = logins.cookie_for(1).await;
+    let bob = logins.cookie_for(2).await;
     assert_eq!(me(&demo, &first).await, (StatusCode::OK, alice.clone()));
     assert_eq!(me(&demo, &second).await, (StatusCode::OK, alice.clone()));
 

@@ -5,7 +5,9 @@
 mod demo_support;
 
 use axum::http::StatusCode;
+use axum_cookie_session::MESSAGES_KEY;
 use demo_support::{free_port, get, Demo, Reply, TempDir, Visitor};
+use serde_json::json;
 
 /// Starts a demo with a database of its own.
 fn start(name: &str, dir: &TempDir) -> Demo {
@@ -126,11 +128,10 @@ async fn a_login_is_welcomed_once_by_the_next_page() {
 async fn logout_a_password_change_and_a_cleared_session_say_so_once() {
     let dir = TempDir::new("messages-actions");
     let demo = start("messages-actions", &dir);
-    let mut alice = Visitor::new(&demo);
-    alice
-        .post("/login", "username=alice&password=wonderland")
-        .await;
-    alice.get("/").await; // the welcome
+    // Logged in without the form: these are not the form's messages.
+    let logins = demo.logins();
+    let mut alice = Visitor::with_cookie(&demo, logins.cookie_for(1).await);
+    assert_no_message(&alice.get("/").await);
 
     // A password change: home says so, once.
     let reply = alice
@@ -157,9 +158,16 @@ async fn logout_a_password_change_and_a_cleared_session_say_so_once() {
 
     // Clearing the session: the session page says so, once. It shows the
     // session as the cookie held it, the message included, which it takes.
-    alice
-        .post("/login", "username=alice&password=rabbit-hole")
-        .await;
+    // Logged in again (under the new password's digest), with a message
+    // waiting that clearing the session drops.
+    let mut session = logins.session(1).await;
+    session
+        .insert(
+            MESSAGES_KEY,
+            [json!({"level": "info", "text": "Welcome back"})],
+        )
+        .expect("a message");
+    alice.cookie = Some(logins.cookie(session));
     let reply = alice.post("/clear", "").await;
     assert_redirect(&reply, "/session");
     let page = alice.get("/session").await;
@@ -173,4 +181,35 @@ async fn logout_a_password_change_and_a_cleared_session_say_so_once() {
         "{}",
         page.body
     );
+}
+
+#[tokio::test]
+async fn a_message_is_escaped_and_shows_its_level() {
+    let dir = TempDir::new("messages-escaped");
+    let demo = start("messages-escaped", &dir);
+    let logins = demo.logins();
+
+    // A session the test makes, logged in as bob, with messages of every
+    // level waiting, one of them markup.
+    let mut session = logins.session(2).await;
+    let waiting = json!([
+        {"level": "info", "text": "Maintenance tonight."},
+        {"level": "warning", "text": "Your password is old."},
+        {"level": "error", "text": "<script>alert('owned')</script> & more"},
+    ]);
+    session.insert(MESSAGES_KEY, waiting).expect("the messages");
+    let mut bob = Visitor::with_cookie(&demo, logins.cookie(session));
+
+    let home = bob.get("/").await;
+    assert!(home.body.contains("Logged in as bob."), "{}", home.body);
+    let shown = concat!(
+        r#"<div id="notice" role="status">"#,
+        r#"<p class="message info">Maintenance tonight.</p>"#,
+        r#"<p class="message warning">Your password is old.</p>"#,
+        r#"<p class="message error">&lt;script&gt;alert('owned')&lt;/script&gt; &amp; more</p>"#,
+        "</div>",
+    );
+    assert!(home.body.contains(shown), "{shown} not in {}", home.body);
+    assert!(!home.body.contains("<script>"), "{}", home.body);
+    assert_no_message(&bob.get("/").await);
 }
