@@ -163,8 +163,11 @@ impl Messages {
         self.incoming.is_empty()
     }
 
-    /// The messages waiting in the session now.
-    fn waiting(&self) -> Vec<Message> {
+    /// The messages waiting in the session now: read again if another
+    /// view changed the session since (a `session.end()` before a
+    /// message at logout drops the older ones).
+    fn waiting(&mut self) -> Vec<Message> {
+        self.session.refresh();
         self.session
             .get(MESSAGES_KEY)
             .map(|value| {

@@ -245,6 +245,14 @@ impl<T: SessionData> Session<T> {
         }
     }
 
+    /// Reads the session again if another view changed it since this view
+    /// read it, so that what it reads next is current: for
+    /// [`Messages`](crate::Messages), whose list must not bring back
+    /// messages another view's `end` or `clear` dropped.
+    pub(crate) fn refresh(&mut self) {
+        self.catch_up();
+    }
+
     /// After this view, current, applied a change of its own to `value`
     /// too: it matches the session of generation `applied`, unless another
     /// view changed it in between.

@@ -8,14 +8,15 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::Router;
 use axum_cookie_session::{
-    Level, Message, Messages, SessionLayer, SessionType, MAX_MESSAGES, MESSAGES_KEY,
+    Level, Message, Messages, Session, SessionLayer, SessionType, MAX_MESSAGES, MESSAGES_KEY,
 };
 use common::Client;
 use http::StatusCode;
 
 /// `/login` sets a success and a warning then redirects; `/` shows and
 /// takes the waiting messages; `/many` adds more than the bound; `/both`
-/// adds one and takes the waiting ones in the same request.
+/// adds one and takes the waiting ones in the same request; `/logout` and
+/// `/clear` end or clear the session through another view, then add one.
 fn app(codec: SessionType) -> Router {
     async fn login(mut messages: Messages) -> Redirect {
         messages
@@ -40,9 +41,21 @@ fn app(codec: SessionType) -> Router {
         let taken = messages.take();
         format!("{taken:?} {messages:?}")
     }
+    async fn logout(mut session: Session, mut messages: Messages) -> Redirect {
+        session.end();
+        messages.success("Logged out.");
+        Redirect::to("/")
+    }
+    async fn clear(mut session: Session, mut messages: Messages) -> Redirect {
+        session.clear();
+        messages.info("Session cleared.");
+        Redirect::to("/")
+    }
     Router::new()
         .route("/", get(home))
         .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/clear", post(clear))
         .route("/many", post(many))
         .route("/both", post(both))
         .layer(SessionLayer::new(common::config(codec)))
@@ -112,10 +125,27 @@ async fn at_most_the_newest_are_kept(codec: SessionType) {
     );
 }
 
+/// Messages extracted before another view ended or cleared the session do
+/// not come back with the next one added.
+async fn a_message_after_end_or_clear_is_the_only_one(codec: SessionType) {
+    for (path, said) in [
+        ("/logout", "[success] Logged out.\n"),
+        ("/clear", "[info] Session cleared.\n"),
+    ] {
+        let mut client = Client::new(app(codec));
+        client.post("/login", "").await; // two messages wait
+        let reply = client.post(path, "").await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{codec} {path}");
+        let reply = client.get("/").await;
+        assert_eq!(reply.body, said, "{codec} {path}");
+    }
+}
+
 codec_tests!(
     shown_once_after_a_redirect,
     messages_set_now_wait_for_the_next_request,
     at_most_the_newest_are_kept,
+    a_message_after_end_or_clear_is_the_only_one,
 );
 
 #[tokio::test]

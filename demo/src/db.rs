@@ -1,5 +1,6 @@
 //! The users table in SQLite: opening and migrating the database, the demo
-//! users, password checks, and the [`UserLoader`] the session layer uses.
+//! users, password checks, "log out my other browsers", and the
+//! [`UserLoader`] the session layer uses.
 //!
 //! One connection behind a mutex is plenty for a demo. Every query runs on
 //! tokio's blocking pool, so neither SQLite nor argon2 stalls the async
@@ -21,12 +22,20 @@ pub const DEFAULT_DATABASE: &str = "demo.db";
 /// The schema, one step per entry. `PRAGMA user_version` records how many
 /// steps a database has had, so a step is never run twice and new steps
 /// only ever go at the end.
-const MIGRATIONS: &[&str] = &["CREATE TABLE users (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE users (
         id            INTEGER PRIMARY KEY,
         username      TEXT    NOT NULL UNIQUE,
         password_hash TEXT    NOT NULL,
         is_admin      INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1))
-    )"];
+    )",
+    // Moved by "Log out my other browsers": folded into the session auth
+    // hash, so moving it ends every login made before.
+    "ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0",
+];
+
+/// The columns [`user_from_row`] reads, in its order.
+const USER_COLUMNS: &str = "id, username, is_admin, password_hash, session_epoch";
 
 /// The users created on first start: id, name, password, admin.
 pub const DEMO_USERS: [(i64, &str, &str, bool); 2] = [
@@ -80,6 +89,9 @@ pub struct User {
     /// a keyed digest of it, so that a password change ends every other
     /// login (see the `UserLoader` impl below).
     password_hash: String,
+    /// How many times the user logged out their other browsers: in the
+    /// same digest, so that moving it ends every other login too.
+    session_epoch: i64,
 }
 
 impl std::fmt::Debug for User {
@@ -88,6 +100,7 @@ impl std::fmt::Debug for User {
             .field("id", &self.id)
             .field("username", &self.username)
             .field("is_admin", &self.is_admin)
+            .field("session_epoch", &self.session_epoch)
             .finish_non_exhaustive()
     }
 }
@@ -166,11 +179,31 @@ impl Db {
         let user = tokio::task::spawn_blocking(move || {
             db.lock()
                 .query_row(
-                    "SELECT id, username, is_admin, password_hash FROM users WHERE id = ?1",
+                    &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
                     [id],
                     user_from_row,
                 )
                 .optional()
+        })
+        .await??;
+        Ok(user)
+    }
+
+    /// Moves the user's session epoch on by one, which ends every login of
+    /// theirs made before (their digest no longer matches), and returns the
+    /// user as now stored, for logging the browser that asked in again. A
+    /// user who no longer exists is an error (`QueryReturnedNoRows`).
+    pub async fn bump_session_epoch(&self, id: i64) -> Result<User, DbError> {
+        let db = self.clone();
+        let user = tokio::task::spawn_blocking(move || {
+            db.lock().query_row(
+                &format!(
+                    "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?1 \
+                     RETURNING {USER_COLUMNS}"
+                ),
+                [id],
+                user_from_row,
+            )
         })
         .await??;
         Ok(user)
@@ -224,7 +257,7 @@ impl Db {
         let found = self
             .lock()
             .query_row(
-                "SELECT id, username, is_admin, password_hash FROM users WHERE username = ?1",
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
                 [username],
                 user_from_row,
             )
@@ -250,14 +283,14 @@ impl Db {
         }
         // Hash outside the lock: argon2 is deliberately slow.
         let password_hash = password_auth::generate_hash(new);
-        self.lock().execute(
-            "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+        // The user as now stored, with an epoch moved since `user` was
+        // loaded, so that the browser logged in again holds a good digest.
+        let changed = self.lock().query_row(
+            &format!("UPDATE users SET password_hash = ?1 WHERE id = ?2 RETURNING {USER_COLUMNS}"),
             params![password_hash, user.id],
+            user_from_row,
         )?;
-        Ok(Some(User {
-            password_hash,
-            ..user
-        }))
+        Ok(Some(changed))
     }
 
     /// The connection. A panic while it was held cannot leave it half-used
@@ -271,13 +304,14 @@ impl Db {
 static UNKNOWN_USER_HASH: LazyLock<String> =
     LazyLock::new(|| password_auth::generate_hash("no user has this password"));
 
-/// Reads `id, username, is_admin, password_hash` from the first four columns.
+/// Reads a user from the [`USER_COLUMNS`].
 fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: row.get(0)?,
         username: row.get(1)?,
         is_admin: row.get(2)?,
         password_hash: row.get(3)?,
+        session_epoch: row.get(4)?,
     })
 }
 
@@ -310,16 +344,57 @@ impl UserLoader for Db {
         self.user(id).await
     }
 
-    /// The password hash: a new password ends every login made with the
-    /// old one (the browser that changed it logs in again).
+    /// The password hash, then the session epoch as 8 big-endian bytes: a
+    /// new password, or "Log out my other browsers", ends every login made
+    /// before (the browser that asked logs in again). SECURITY.md has the
+    /// recipe.
     fn session_auth_hash(&self, user: &User) -> Option<Vec<u8>> {
-        Some(user.password_hash.clone().into_bytes())
+        let mut bytes = user.password_hash.as_bytes().to_vec();
+        bytes.extend_from_slice(&user.session_epoch.to_be_bytes());
+        Some(bytes)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_old_database_gains_the_epoch_and_a_bump_changes_the_auth_hash() {
+        let path = std::env::temp_dir().join(format!("demo-db-epoch-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        // A database from before the epoch: the first step only, one user.
+        let conn = Connection::open(&path).expect("create the database");
+        conn.execute_batch(MIGRATIONS[0]).expect("the first step");
+        conn.pragma_update(None, "user_version", 1)
+            .expect("record it");
+        conn.execute(
+            "INSERT INTO users (id, username, password_hash) VALUES (1, 'alice', 'a-hash')",
+            [],
+        )
+        .expect("a user");
+        drop(conn);
+
+        let db = Db::open(&path).expect("open and migrate");
+        let alice = db.user(1).await.expect("a query").expect("alice");
+        assert_eq!(alice.session_epoch, 0, "existing users start at 0");
+        let before = db.session_auth_hash(&alice).expect("bytes");
+        assert_eq!(before, b"a-hash\0\0\0\0\0\0\0\0");
+
+        let bumped = db.bump_session_epoch(1).await.expect("bumped");
+        assert_eq!(bumped.session_epoch, 1);
+        assert_eq!(bumped.username, "alice");
+        let after = db.session_auth_hash(&bumped).expect("bytes");
+        assert_eq!(after, b"a-hash\0\0\0\0\0\0\0\x01");
+        let stored = db.user(1).await.expect("a query").expect("alice");
+        assert_eq!(stored.session_epoch, 1, "stored, not only returned");
+        assert!(
+            db.bump_session_epoch(3).await.is_err(),
+            "no such user: an error"
+        );
+        drop(db);
+        let _ = std::fs::remove_file(&path);
+    }
 
     #[test]
     fn a_new_password_needs_8_to_1024_characters() {

@@ -11,7 +11,8 @@
 //! and bob (id 2, password `builder`).
 //!
 //! - `GET /`: who is logged in; `GET /login`: the form (keeps a safe `next`);
-//!   `POST /login`: logs in and goes to `next`, or `401` with the form again.
+//!   `POST /login`: logs in and goes to `next`, whose page says "Welcome
+//!   back, alice." once, or `401` with the form again.
 //!   After 5 failed logins for a user name in a minute, or 20 from a client
 //!   address, `429` with `Retry-After` and the form saying how long to wait,
 //!   before any password is hashed; failures are logged with the name.
@@ -23,6 +24,10 @@
 //!   flood makes logins wait, and holds no more memory than those hashes.
 //! - `GET /logout`: a page with a logout button; `POST /logout`: logs out
 //!   and says so. No `GET` changes the session.
+//! - What an action says after its redirect ("Logged out.", "Password
+//!   changed...", "Session cleared.") is a one-time message (`Messages`):
+//!   the next page a browser is shown, whichever it is, shows it once, with
+//!   its level as a CSS class, and removes it from the cookie.
 //! - `GET /session`: for a browser, a page showing the cookie in plain
 //!   words (its size against the 4 KB budget, chunks, codec, when it was
 //!   issued, when the server stops accepting it and why, how long the
@@ -30,6 +35,13 @@
 //!   what each of the site's own keys (`id`, `_auth`...) is for; for curl
 //!   and scripts, the session as JSON.
 //!   `POST /clear`: empties it.
+//! - "Log out my other browsers", a button on the home and session pages
+//!   for a logged-in user: `POST /logout-others` moves the user's session
+//!   epoch on (a column beside the password hash, folded into
+//!   `session_auth_hash`), so every other browser of the user, and every
+//!   copy of this cookie, is anonymous on its next request; this browser is
+//!   logged in again (keeping "Remember me") and sent to the session page,
+//!   which says so. Anonymous, it is a `303` to the login form.
 //! - `GET /password`: the form; `POST /password` (`current_password`,
 //!   `new_password`): changes it, logging out every other browser of the
 //!   user. A new password needs 8 to 1024 characters (`422` and the form
@@ -38,7 +50,11 @@
 //!   a plain login lasts until the browser closes, and 14 days at most on
 //!   the server (`SESSION_LIFETIME`, the crate's default); `SESSION_MAX_AGE`
 //!   makes plain logins outlive the browser. The form says which holds.
-//!   `GET /api/me`: the user as JSON, or `401` JSON.
+//! - `GET /api/me`: the user as JSON. The routes under `/api/` are marked
+//!   as an API (`ApiRoutes`): an anonymous caller, curl's `Accept: */*`
+//!   included, gets `401` with `{"error":"login required"}` and a
+//!   `WWW-Authenticate: Cookie` challenge whose `form-action` is `/login`,
+//!   never a redirect.
 //! - `GET /admin`: admins only (`RequireUser` with an `is_admin` check):
 //!   anonymous visitors are sent to the login form, bob gets a `403` page
 //!   naming him. Any other path is an HTML `404` page.
@@ -61,22 +77,11 @@
 #[path = "../../examples/support/mod.rs"]
 mod support;
 
-mod access_log;
-mod client;
-mod db;
-mod hashing;
-mod memory;
-mod no_framing;
-mod pages;
-mod refusals;
-mod routes;
-mod throttle;
-mod words;
-
 use std::error::Error;
 use std::process::ExitCode;
 
-use db::{Db, DEMO_USERS};
+use demo::db::{self, Db, DEMO_USERS};
+use demo::{memory, routes};
 
 /// Sets the allocator up before the runtime starts its threads, then
 /// serves. A start-up error is one line, and exit status 1.

@@ -5,8 +5,9 @@
 use std::time::{Duration, SystemTime};
 
 use axum_cookie_session::{
-    CookieInfo, CsrfRejection, SessionConfig, SessionType, AUTH_HASH_KEY, CSRF_TOKEN_KEY,
-    ISSUED_AT_CLAIM, LIFETIME_CLAIM, MAX_COOKIE_SIZE, MAX_SESSION_HEADER, USER_ID_KEY,
+    CookieInfo, CsrfRejection, Message, SessionConfig, SessionType, AUTH_HASH_KEY, CSRF_TOKEN_KEY,
+    ISSUED_AT_CLAIM, LIFETIME_CLAIM, MAX_COOKIE_SIZE, MAX_SESSION_HEADER, MESSAGES_KEY,
+    USER_ID_KEY,
 };
 use maud::{html, Markup, DOCTYPE};
 use serde_json::{Map, Value};
@@ -15,8 +16,10 @@ use crate::db::{User, MIN_PASSWORD_CHARS};
 use crate::words::{from_now, length};
 
 /// The frame around every page: title, navigation, `account` (who is logged
-/// in, or a login link) at the end of the navigation, and a one-off notice.
-fn layout(title: &str, account: Markup, notice: Option<&str>, body: Markup) -> Markup {
+/// in, or a login link) at the end of the navigation, and the one-time
+/// messages the last requests left (`Messages`), each with its level as a
+/// CSS class, in `#notice`.
+fn layout(title: &str, account: Markup, messages: &[Message], body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -34,8 +37,12 @@ fn layout(title: &str, account: Markup, notice: Option<&str>, body: Markup) -> M
                     span .account { (account) }
                 }
                 main {
-                    @if let Some(notice) = notice {
-                        p #notice role="status" { (notice) }
+                    @if !messages.is_empty() {
+                        div #notice role="status" {
+                            @for message in messages {
+                                p .message .(message.level) { (message.text) }
+                            }
+                        }
                     }
                     h1 { (title) }
                     (body)
@@ -69,8 +76,20 @@ fn logout_button(id: &str) -> Markup {
     }
 }
 
-/// `GET /`: who is logged in, and a notice left by the last request.
-pub fn home(user: Option<&User>, notice: Option<&str>) -> Markup {
+/// "Log out my other browsers": a POST form, like logging out. This
+/// browser stays logged in; every other one, and every copy of this
+/// cookie, is logged out.
+fn logout_others_form() -> Markup {
+    html! {
+        form #logout-others-form method="post" action="/logout-others" {
+            button #logout-others type="submit" { "Log out my other browsers" }
+            " " span .hint { "This browser stays logged in." }
+        }
+    }
+}
+
+/// `GET /`: who is logged in, and the messages the last request left.
+pub fn home(user: Option<&User>, messages: &[Message]) -> Markup {
     let body = html! {
         @match user {
             Some(user) => {
@@ -80,6 +99,8 @@ pub fn home(user: Option<&User>, notice: Option<&str>) -> Markup {
                 } @else {
                     p { "You are not an admin: " a href="/admin" { "/admin" } " answers 403." }
                 }
+                p { "Logged in on another computer, and not sure you logged out there?" }
+                (logout_others_form())
             },
             None => {
                 p #status { "Not logged in." }
@@ -89,7 +110,7 @@ pub fn home(user: Option<&User>, notice: Option<&str>) -> Markup {
         p { "The whole session lives in a cookie your browser holds: "
             a href="/session" { "see what it says" } "." }
     };
-    layout("Home", account(user), notice, body)
+    layout("Home", account(user), messages, body)
 }
 
 /// What the login form shows: the visitor, where to go next (already
@@ -97,6 +118,8 @@ pub fn home(user: Option<&User>, notice: Option<&str>) -> Markup {
 /// typed last time.
 pub struct LoginPage<'a> {
     pub user: Option<&'a User>,
+    /// One-time messages to show (none when the form is shown again).
+    pub messages: &'a [Message],
     pub next: Option<&'a str>,
     pub message: Option<&'a str>,
     pub username: &'a str,
@@ -127,14 +150,14 @@ pub fn login(page: LoginPage<'_>) -> Markup {
         }
         p .hint { "Try alice / wonderland (admin) or bob / builder." }
     };
-    layout("Log in", account(page.user), None, body)
+    layout("Log in", account(page.user), page.messages, body)
 }
 
 /// `GET /password`, and `POST /password` again after a wrong current
 /// password or a new one that breaks the rule (`message`). The browser
 /// checks the minimum too (`minlength`); there is no `maxlength`, which
 /// would silently cut a pasted password short.
-pub fn password(user: &User, message: Option<&str>) -> Markup {
+pub fn password(user: &User, messages: &[Message], message: Option<&str>) -> Markup {
     let body = html! {
         @if let Some(message) = message {
             p #message .error role="alert" { (message) }
@@ -151,12 +174,12 @@ pub fn password(user: &User, message: Option<&str>) -> Markup {
             button type="submit" { "Change password" }
         }
     };
-    layout("Change password", account(Some(user)), None, body)
+    layout("Change password", account(Some(user)), messages, body)
 }
 
 /// `GET /logout`: logging out is a POST, so a link (or an image another
 /// site embeds) cannot do it; this page offers the button.
-pub fn logout(user: Option<&User>) -> Markup {
+pub fn logout(user: Option<&User>, messages: &[Message]) -> Markup {
     let body = html! {
         @match user {
             Some(user) => {
@@ -166,33 +189,33 @@ pub fn logout(user: Option<&User>) -> Markup {
             None => p #status { "Not logged in." },
         }
     };
-    layout("Log out", account(user), None, body)
+    layout("Log out", account(user), messages, body)
 }
 
 /// `GET /admin`, for admins only (the route guard checks).
-pub fn admin(user: &User) -> Markup {
+pub fn admin(user: &User, messages: &[Message]) -> Markup {
     let body = html! {
         p #status { "Top secret admin page. Welcome, " (user.username) "." }
     };
-    layout("Admin", account(Some(user)), None, body)
+    layout("Admin", account(Some(user)), messages, body)
 }
 
 /// The `403` page for a logged-in user who is not an admin.
-pub fn forbidden(user: &User) -> Markup {
+pub fn forbidden(user: &User, messages: &[Message]) -> Markup {
     let body = html! {
         p #status { "This page is for admins only, and " (user.username) " is not one." }
         p { a #switch-user href="/login?next=%2Fadmin" { "Log in as someone else" } }
     };
-    layout("Forbidden", account(Some(user)), None, body)
+    layout("Forbidden", account(Some(user)), messages, body)
 }
 
 /// The HTML `404` page.
-pub fn not_found(user: Option<&User>, path: &str) -> Markup {
+pub fn not_found(user: Option<&User>, messages: &[Message], path: &str) -> Markup {
     let body = html! {
         p #status { "Nothing lives at " code { (path) } "." }
         p { a href="/" { "Back home" } }
     };
-    layout("Not found", account(user), None, body)
+    layout("Not found", account(user), messages, body)
 }
 
 /// The `403` page for a form `SessionLayer` refused as a possible forgery
@@ -215,7 +238,7 @@ pub fn refused(rejection: &CsrfRejection) -> Markup {
             "This site refuses forms sent from other sites, so that no other site can "
             "log you in or out, or change your password, without you knowing." }
     };
-    layout("Refused", html! {}, None, body)
+    layout("Refused", html! {}, &[], body)
 }
 
 /// How long logins last on this site, from its session config, as the
@@ -289,14 +312,16 @@ impl Lifetimes {
 /// Everything `GET /session` shows of the browser's session cookie.
 pub struct SessionPage<'a> {
     pub user: Option<&'a User>,
-    pub notice: Option<&'a str>,
+    /// The one-time messages this page shows (and so removes).
+    pub messages: &'a [Message],
     /// The cookie as the request carried it, if it was accepted.
     pub cookie: Option<CookieInfo>,
     /// The session's own lifetime ("Remember me"), if it has one.
     pub own_lifetime: Option<Duration>,
     pub lifetimes: &'a Lifetimes,
     pub cookie_name: &'a str,
-    /// The session the cookie holds, decoded.
+    /// The session the cookie held when the browser asked, decoded: with
+    /// the messages this page shows, which it removes.
     pub session: &'a Map<String, Value>,
     pub now: SystemTime,
 }
@@ -326,8 +351,11 @@ pub fn session(page: SessionPage<'_>) -> Markup {
         form method="post" action="/clear" {
             button #clear type="submit" { "Clear the session" }
         }
+        @if page.user.is_some() {
+            (logout_others_form())
+        }
     };
-    layout("Your session", account(page.user), page.notice, body)
+    layout("Your session", account(page.user), page.messages, body)
 }
 
 /// What a key of the session is for, in a sentence.
@@ -335,7 +363,8 @@ fn meaning(key: &str) -> &'static str {
     match key {
         USER_ID_KEY => "Your user id: the site looks you up by it on every visit.",
         AUTH_HASH_KEY => {
-            "A keyed digest of your password hash: changing your password logs out every other \
+            "A keyed digest of your password hash and of a counter: changing your password, or \
+             \"Log out my other browsers\" (which moves the counter), logs out every other \
              browser."
         }
         CSRF_TOKEN_KEY => {
@@ -347,7 +376,10 @@ fn meaning(key: &str) -> &'static str {
              lifetime from it."
         }
         LIFETIME_CLAIM => "This session's own lifetime, in seconds (\"Remember me\").",
-        "notice" => "A one-off message, shown and removed by the next page.",
+        MESSAGES_KEY => {
+            "One-time messages (\"Logged out.\"), waiting for the next page you see, which \
+             shows them once and removes them."
+        }
         _ => "Stored by the site's pages.",
     }
 }
@@ -531,9 +563,11 @@ fn key(cookie: &CookieInfo, page: &SessionPage<'_>) -> &'static str {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;\
 padding:0 1rem}nav{display:flex;gap:1rem;align-items:center;border-bottom:1px solid #ccc;\
 padding-bottom:.5rem}.account{margin-left:auto}label{display:block;margin:.5rem 0}\
-.inline{display:inline}.error{color:#b00}.hint{color:#666}#notice{background:#eef6ee;\
-padding:.5rem;border-left:4px solid #4a4}th{text-align:left;padding-right:1rem;\
-vertical-align:top}meter{width:12rem}pre{background:#f4f4f4;padding:.5rem;overflow:auto}";
+.inline{display:inline}.error{color:#b00}.hint{color:#666}.message{padding:.5rem;\
+border-left:4px solid;margin:.5rem 0}.message.info{background:#eef3fb;border-color:#47a}\
+.message.success{background:#eef6ee;border-color:#4a4}.message.warning{background:#fdf6e3;\
+border-color:#c90}.message.error{background:#fbeeee;border-color:#b00}th{text-align:left;\
+padding-right:1rem;vertical-align:top}meter{width:12rem}pre{background:#f4f4f4;padding:.5rem;overflow:auto}";
 
 #[cfg(test)]
 mod tests {

@@ -5,18 +5,19 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{FromRef, OriginalUri, Query, State};
+use axum::extract::{FromRef, OriginalUri, Query, Request, State};
 use axum::http::header::{ACCEPT, RETRY_AFTER};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{middleware, Form, Json, Router};
+use axum::{Extension, Form, Json, Router};
 use axum_cookie_session::{
-    safe_next, CurrentUser, RequireUser, SaveError, Session, SessionConfig, SessionLayer,
+    safe_next, ApiRoutes, CurrentUser, Messages, RequireUser, Session, SessionConfig, SessionLayer,
 };
 use maud::Markup;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::access_log::log_request;
 use crate::client::Client;
@@ -26,14 +27,11 @@ use crate::pages::{self, Lifetimes, LoginPage, SessionPage};
 use crate::refusals::style_refusals;
 use crate::throttle::{LoginThrottle, Throttled};
 
-/// The session key of a one-off notice, shown (and removed) by the next page.
-const NOTICE: &str = "notice";
-
 /// How long a "Remember me" login lasts: in the browser (`Max-Age`) and on
 /// the server (at most `SESSION_MAX_LIFETIME`, 30 days by default). A plain
 /// login lasts until the browser closes, and 14 days at most on the server
 /// (`SESSION_LIFETIME`); `SESSION_MAX_AGE` makes it outlive the browser.
-const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+pub const REMEMBER_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// What handlers share: the users, the count of failed logins, and the
 /// session config (the same the `SessionLayer` has), for what the pages
@@ -82,6 +80,13 @@ impl FromRef<AppState> for Lifetimes {
 /// pass. `style_refusals`, just outside it, turns that `403` into a page of
 /// the site. No `GET` changes the session. No other page may frame the site
 /// (`deny_framing`, outermost so that every answer carries it).
+///
+/// The routes under `/api/` are an API (`ApiRoutes`): an anonymous caller
+/// gets `401` JSON whatever its `Accept` says (curl's `*/*` included),
+/// never the login page. The `401`'s challenge names the config's login
+/// URL, `/login`: the demo has one way to log in, its form, which scripts
+/// post to as well (`curl -d username=...`), so there is one place where
+/// passwords are checked, throttled and logged.
 pub fn app(config: SessionConfig, db: Db) -> Router {
     let state = AppState {
         db,
@@ -91,15 +96,17 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
     };
     let admins_only = RequireUser::<User>::new()
         .check(|user: &User| user.is_admin)
-        .on_forbidden(|user: &User| (StatusCode::FORBIDDEN, pages::forbidden(user)));
+        .on_forbidden(|user: &User| (StatusCode::FORBIDDEN, Extension(NotAdmin(user.clone()))));
     Router::new()
         .route("/admin", get(admin))
         .route_layer(admins_only)
+        .route_layer(middleware::from_fn(forbidden_page))
+        .merge(members_only())
+        .nest("/api", api())
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", get(logout_page).post(logout))
         .route("/password", get(password_form).post(change_password))
-        .route("/api/me", get(api_me))
         .route("/session", get(session))
         .route("/clear", post(clear))
         .fallback(not_found)
@@ -110,22 +117,34 @@ pub fn app(config: SessionConfig, db: Db) -> Router {
         .with_state(state)
 }
 
+/// Actions for any logged-in user, behind `RequireUser`: "Log out my other
+/// browsers". An anonymous visitor who posts it (their login ended while
+/// the page was open) is sent to the login form with `303`, a `GET`, and
+/// from there to the session page, where the button is.
+fn members_only() -> Router<AppState> {
+    let members = RequireUser::<User>::new()
+        .status(StatusCode::SEE_OTHER)
+        .redirect_to("/login?next=%2Fsession");
+    Router::new()
+        .route("/logout-others", post(logout_others))
+        .route_layer(members)
+}
+
+/// The API, under `/api/`: its anonymous callers get `401` JSON.
+fn api() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(api_me))
+        .layer(ApiRoutes::new())
+}
+
 /// The visitor, if logged in, as pages take it.
 fn visitor(user: &Option<CurrentUser<User>>) -> Option<&User> {
     user.as_ref().map(|CurrentUser(user)| user)
 }
 
-/// Takes the notice the last request left, if any.
-fn take_notice(session: &mut Session) -> Option<String> {
-    session
-        .remove(NOTICE)
-        .and_then(|notice| notice.as_str().map(str::to_owned))
-}
-
-/// `GET /`: who is logged in.
-async fn home(user: Option<CurrentUser<User>>, mut session: Session) -> Markup {
-    let notice = take_notice(&mut session);
-    pages::home(visitor(&user), notice.as_deref())
+/// `GET /`: who is logged in, and the messages the last request left.
+async fn home(user: Option<CurrentUser<User>>, mut messages: Messages) -> Markup {
+    pages::home(visitor(&user), &messages.take())
 }
 
 /// Where to go after logging in, as the query string or the form gives it.
@@ -139,10 +158,12 @@ struct NextQuery {
 async fn login_form(
     State(lifetimes): State<Lifetimes>,
     user: Option<CurrentUser<User>>,
+    mut messages: Messages,
     Query(query): Query<NextQuery>,
 ) -> Markup {
     pages::login(LoginPage {
         user: visitor(&user),
+        messages: &messages.take(),
         next: query.next.as_deref().and_then(safe_next),
         message: None,
         username: "",
@@ -164,7 +185,8 @@ struct LoginForm {
 
 /// `POST /login`: checks the password, then starts a fresh session holding
 /// the user's id (and the digest that a password change revokes) and goes
-/// to `next` (checked again: the form came from the browser) or home. A
+/// to `next` (checked again: the form came from the browser) or home,
+/// which greets the user once ("Welcome back, alice."). A
 /// ticked "Remember me" gives the session a 30-day lifetime and a cookie
 /// that outlives the browser. A wrong name or password re-renders the form
 /// with `401`, keeping the name. Too many failures for the name or from
@@ -176,6 +198,7 @@ async fn login(
     State(lifetimes): State<Lifetimes>,
     Client(client): Client,
     mut session: Session,
+    mut messages: Messages,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, DbError> {
     let LoginForm {
@@ -208,6 +231,8 @@ async fn login(
     if typed.remember {
         session.set_lifetime(Some(REMEMBER_FOR));
     }
+    // After `end`, which would drop it.
+    messages.success(format!("Welcome back, {}.", user.username));
     tracing::info!(user = %user.username, "logged in");
     Ok(Redirect::to(typed.next.unwrap_or("/")).into_response())
 }
@@ -226,6 +251,7 @@ struct Typed<'a> {
 fn login_again(status: StatusCode, typed: &Typed<'_>, message: &str) -> Response {
     let page = pages::login(LoginPage {
         user: None,
+        messages: &[],
         next: typed.next,
         message: Some(message),
         username: typed.username,
@@ -259,21 +285,21 @@ fn shown(username: &str) -> &str {
 
 /// `GET /logout`: a page with the logout button. Logging out changes state,
 /// so a GET never does it.
-async fn logout_page(user: Option<CurrentUser<User>>) -> Markup {
-    pages::logout(visitor(&user))
+async fn logout_page(user: Option<CurrentUser<User>>, mut messages: Messages) -> Markup {
+    pages::logout(visitor(&user), &messages.take())
 }
 
 /// `POST /logout`: ends the whole session (`end`, not `logout`, which
 /// would keep the rest of it) and says so on the next page.
-async fn logout(mut session: Session) -> Result<Redirect, SaveError> {
+async fn logout(mut session: Session, mut messages: Messages) -> Redirect {
     session.end();
-    session.insert(NOTICE, "Logged out.")?;
-    Ok(Redirect::to("/"))
+    messages.success("Logged out.");
+    Redirect::to("/")
 }
 
 /// `GET /password`: the form.
-async fn password_form(CurrentUser(user): CurrentUser<User>) -> Markup {
-    pages::password(&user, None)
+async fn password_form(CurrentUser(user): CurrentUser<User>, mut messages: Messages) -> Markup {
+    pages::password(&user, &messages.take(), None)
 }
 
 /// The password form's fields.
@@ -293,64 +319,82 @@ async fn change_password(
     State(db): State<Db>,
     CurrentUser(user): CurrentUser<User>,
     mut session: Session,
+    mut messages: Messages,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, DbError> {
     if let Some(problem) = db::new_password_problem(&form.new_password) {
-        let page = pages::password(&user, Some(&problem));
+        let page = pages::password(&user, &[], Some(&problem));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let Some(changed) = db
         .change_password(user.clone(), form.current_password, form.new_password)
         .await?
     else {
-        let page = pages::password(&user, Some("Wrong current password."));
+        let page = pages::password(&user, &[], Some("Wrong current password."));
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
     let remembered = session.lifetime();
-    let relogin = session
-        .login_user(changed.id, &changed)
-        .and_then(|()| session.insert(NOTICE, "Password changed. Other browsers are logged out."));
-    if let Err(err) = relogin {
+    if let Err(err) = session.login_user(changed.id, &changed) {
         return Ok(err.into_response());
     }
     session.set_lifetime(remembered);
+    messages.success("Password changed. Other browsers are logged out.");
     tracing::info!(user = %changed.username, "password changed");
     Ok(Redirect::to("/").into_response())
 }
 
-/// `GET /api/me`: the logged-in user as JSON, or `401` JSON.
-async fn api_me(user: Option<CurrentUser<User>>) -> Response {
-    match user {
-        Some(CurrentUser(user)) => Json(json!({
-            "id": user.id,
-            "username": user.username,
-            "is_admin": user.is_admin,
-        }))
-        .into_response(),
-        None => (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": "login required" })),
-        )
-            .into_response(),
+/// `POST /logout-others`: "Log out my other browsers". Moves the user's
+/// session epoch on, which is in the digest every login of theirs holds,
+/// so every other browser (and every copy of this cookie) is anonymous on
+/// its next request; then logs this browser in again under the new epoch,
+/// keeping its "Remember me", and says so on the session page. The layer
+/// refuses the form if another site sent it.
+async fn logout_others(
+    State(db): State<Db>,
+    CurrentUser(user): CurrentUser<User>,
+    mut session: Session,
+    mut messages: Messages,
+) -> Result<Response, DbError> {
+    let user = db.bump_session_epoch(user.id).await?;
+    let remembered = session.lifetime();
+    if let Err(err) = session.login_user(user.id, &user) {
+        return Ok(err.into_response());
     }
+    session.set_lifetime(remembered);
+    messages.success("Your other browsers are logged out.");
+    tracing::info!(user = %user.username, "logged out the other browsers");
+    Ok(Redirect::to("/session").into_response())
+}
+
+/// `GET /api/me`: the logged-in user as JSON. An anonymous caller never
+/// gets here: `CurrentUser` answers it `401` with `{"error":"login
+/// required"}` and a `WWW-Authenticate: Cookie` challenge (`ApiRoutes`).
+async fn api_me(CurrentUser(user): CurrentUser<User>) -> Json<Value> {
+    Json(json!({
+        "id": user.id,
+        "username": user.username,
+        "is_admin": user.is_admin,
+    }))
 }
 
 /// `GET /session`: for a browser, a page showing the session cookie and
-/// what it holds; for anything else (curl, scripts), the session as JSON.
+/// what it held when the browser asked, messages included (which the page
+/// then shows and removes); for anything else (curl, scripts), the session
+/// as JSON, leaving the messages for a page.
 async fn session(
     State(config): State<SessionConfig>,
     State(lifetimes): State<Lifetimes>,
     user: Option<CurrentUser<User>>,
-    mut session: Session,
+    session: Session,
+    mut messages: Messages,
     headers: HeaderMap,
 ) -> Response {
     if !wants_html(&headers) {
         return Json(session.into_inner()).into_response();
     }
-    let notice = take_notice(&mut session);
     let page = pages::session(SessionPage {
         user: visitor(&user),
-        notice: notice.as_deref(),
+        messages: &messages.take(),
         cookie: session.cookie_info(),
         own_lifetime: session.lifetime(),
         lifetimes: &lifetimes,
@@ -370,21 +414,54 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .any(|value| value.contains("text/html"))
 }
 
-/// `POST /clear`: empties the session (which logs out too).
-async fn clear(mut session: Session) -> Result<Redirect, SaveError> {
+/// `POST /clear`: empties the session (which logs out too), and says so
+/// on the next page.
+async fn clear(mut session: Session, mut messages: Messages) -> Redirect {
     session.clear();
-    session.insert(NOTICE, "Session cleared.")?;
-    Ok(Redirect::to("/session"))
+    messages.success("Session cleared.");
+    Redirect::to("/session")
 }
 
 /// `GET /admin`: only admins get here (the route guard checks).
-async fn admin(CurrentUser(user): CurrentUser<User>) -> Markup {
-    pages::admin(&user)
+async fn admin(CurrentUser(user): CurrentUser<User>, mut messages: Messages) -> Markup {
+    pages::admin(&user, &messages.take())
 }
 
-/// Any other path: an HTML `404`.
-async fn not_found(user: Option<CurrentUser<User>>, OriginalUri(uri): OriginalUri) -> Response {
-    let page = pages::not_found(visitor(&user), uri.path());
+/// The user the admin guard refused, which its `403` carries out to
+/// [`forbidden_page`].
+#[derive(Clone)]
+struct NotAdmin(User);
+
+/// Makes the admin guard's `403` into the page naming the user, with the
+/// messages waiting: a login that sends bob on to `/admin` greets him here.
+/// The guard's `on_forbidden` cannot take them (it gets the user alone), and
+/// no handler ran, so none took them.
+async fn forbidden_page(mut messages: Messages, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    match response.extensions().get::<NotAdmin>() {
+        Some(NotAdmin(user)) => (
+            StatusCode::FORBIDDEN,
+            pages::forbidden(user, &messages.take()),
+        )
+            .into_response(),
+        None => response,
+    }
+}
+
+/// Any other path: an HTML `404`. Only a page a browser navigates to shows
+/// the messages waiting, not the icon it fetches on its own.
+async fn not_found(
+    user: Option<CurrentUser<User>>,
+    mut messages: Messages,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let shown = if wants_html(&headers) {
+        messages.take()
+    } else {
+        Vec::new()
+    };
+    let page = pages::not_found(visitor(&user), &shown, uri.path());
     (StatusCode::NOT_FOUND, page).into_response()
 }
 

@@ -1,13 +1,14 @@
 //! The demo's account features against a real server process: "Remember
-//! me", a password change that logs out every other browser, and `/api/me`.
+//! me", a password change that logs out every other browser, "Log out my
+//! other browsers", and `/api/me`.
 
 mod demo_support;
 
 use std::time::Duration;
 
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE, WWW_AUTHENTICATE};
 use axum::http::{Method, StatusCode};
-use demo_support::{free_port, get, send, send_with, Demo, Reply, TempDir};
+use demo_support::{free_port, get, send, send_with, Demo, Reply, TempDir, Visitor};
 use serde_json::{json, Value};
 
 /// The plain login's lifetime on the server, in seconds: short, so the
@@ -29,6 +30,27 @@ fn max_age(reply: &Reply) -> Option<u64> {
         .map(|seconds| seconds.parse().expect("a number"))
 }
 
+/// The `401` an anonymous API caller gets: JSON, and a challenge naming
+/// the login form and the cookie it sets.
+fn assert_api_login_required(reply: &Reply) {
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    assert_eq!(
+        reply.headers.get(CONTENT_TYPE).map(|v| v.as_bytes()),
+        Some(&b"application/json"[..])
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply.body).expect("JSON"),
+        json!({"error": "login required"})
+    );
+    assert_eq!(
+        reply.headers.get(WWW_AUTHENTICATE).map(|v| v.as_bytes()),
+        Some(
+            &br#"Cookie realm="demo_session", form-action="/login", cookie-name="demo_session""#[..]
+        )
+    );
+    assert!(reply.location().is_none(), "no redirect to the login page");
+}
+
 /// Logs alice in, ticking "Remember me" or not; returns the cookie.
 async fn log_in(demo: &Demo, password: &str, remember: bool) -> (String, Option<u64>) {
     let mut form = format!("username=alice&password={password}");
@@ -41,8 +63,11 @@ async fn log_in(demo: &Demo, password: &str, remember: bool) -> (String, Option<
     (cookie, max_age(&reply))
 }
 
+/// `GET /api/me` with `cookie`, as curl asks (`Accept: */*`).
 async fn me(demo: &Demo, cookie: &str) -> (StatusCode, Value) {
-    let reply = get(&demo.url("/api/me"), Some(cookie)).await;
+    let curl = [("accept", "*/*")];
+    let url = demo.url("/api/me");
+    let reply = send_with(Method::GET, &url, Some(cookie), None, &curl).await;
     let body = serde_json::from_str(&reply.body).expect("a JSON body");
     (reply.status, body)
 }
@@ -62,13 +87,15 @@ async fn remember_me_a_password_change_and_the_api() {
     ];
     let demo = Demo::start("auth", free_port(), dir.path(), &vars);
 
-    // Anonymous callers of the API get 401 JSON, not the login page.
-    let reply = get(&demo.url("/api/me"), None).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        serde_json::from_str::<Value>(&reply.body).expect("JSON"),
-        json!({"error": "login required"})
-    );
+    // Anonymous callers of the API get 401 JSON, not the login page,
+    // whatever they accept: curl's `*/*`, nothing, or a browser's
+    // navigation (`/api/` is marked as an API with `ApiRoutes`).
+    let curl = [("accept", "*/*")];
+    let navigation = [("sec-fetch-mode", "navigate"), ("accept", "text/html")];
+    for headers in [&curl[..], &[], &navigation] {
+        let reply = send_with(Method::GET, &demo.url("/api/me"), None, None, headers).await;
+        assert_api_login_required(&reply);
+    }
 
     // A guarded page answers fetch() with 401 JSON, and a navigation (or
     // curl, which says nothing) with the redirect to the login page.
@@ -247,4 +274,78 @@ async fn a_new_password_needs_8_to_1024_characters_and_old_short_ones_still_log_
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     assert_eq!(log_in("builders").await.status, StatusCode::SEE_OTHER);
     assert_eq!(log_in("builder").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn log_out_my_other_browsers_keeps_this_one_and_ends_the_others() {
+    let dir = TempDir::new("logout-others");
+    let database = dir.path().join("users.db");
+    let vars = [
+        ("SESSION_SECRET_KEY", "a-secret-for-the-logout-others-test"),
+        (
+            "DATABASE_URL",
+            database.to_str().expect("a UTF-8 temp path"),
+        ),
+    ];
+    let demo = Demo::start("logout-others", free_port(), dir.path(), &vars);
+    let alice = json!({"id": 1, "username": "alice", "is_admin": true});
+
+    // Anonymous: sent to the login form (a GET), which leads back to the
+    // session page, where the button is.
+    let reply = send(Method::POST, &demo.url("/logout-others"), None, Some("")).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.location(), Some("/login?next=%2Fsession"));
+    assert_eq!(reply.session_cookie(), None);
+
+    // alice in two browsers: the first through the form, remembered; the
+    // second, and bob in a third, logged in without the form
+    // (`cookie_header`, as the demo's own `login_user` would).
+    let (first, _) = log_in(&demo, "wonderland", true).await;
+    let logins = demo.logins();
+    let second = logins.cookie_for(1).await;
+    let bob = logins.cookie_for(2).await;
+    assert_eq!(me(&demo, &first).await, (StatusCode::OK, alice.clone()));
+    assert_eq!(me(&demo, &second).await, (StatusCode::OK, alice.clone()));
+
+    // The first browser's button: it stays logged in, under a new cookie
+    // that keeps its "Remember me", and goes to the session page.
+    let reply = send(
+        Method::POST,
+        &demo.url("/logout-others"),
+        Some(&first),
+        Some(""),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.location(), Some("/session"));
+    assert_eq!(max_age(&reply), Some(30 * 24 * 3600), "still remembered");
+    let renewed = reply.session_cookie().expect("logged in again");
+    assert_eq!(me(&demo, &renewed).await, (StatusCode::OK, alice.clone()));
+
+    // The second browser is anonymous, and so is a copy of the first
+    // one's cookie from before; bob is not touched.
+    assert_eq!(me(&demo, &second).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me(&demo, &first).await.0,
+        StatusCode::UNAUTHORIZED,
+        "a copy of the cookie from before"
+    );
+    let home = get(&demo.url("/"), Some(&second)).await;
+    assert!(home.body.contains("Not logged in."), "{}", home.body);
+    assert_eq!(me(&demo, &bob).await.0, StatusCode::OK);
+
+    // The session page says so, once.
+    let mut button = Visitor::with_cookie(&demo, renewed);
+    let page = button.get("/session").await;
+    let said = r#"<p class="message success">Your other browsers are logged out.</p>"#;
+    assert!(page.body.contains(said), "{}", page.body);
+    assert!(page.body.contains("Logged in as alice"), "{}", page.body);
+    let page = button.get("/session").await;
+    assert!(!page.body.contains(said), "{}", page.body);
+
+    // A login afterwards works, and leaves the first browser logged in.
+    let (third, _) = log_in(&demo, "wonderland", false).await;
+    assert_eq!(me(&demo, &third).await, (StatusCode::OK, alice.clone()));
+    let first_now = button.cookie.clone().expect("the first browser's cookie");
+    assert_eq!(me(&demo, &first_now).await, (StatusCode::OK, alice));
 }

@@ -1,7 +1,8 @@
 //! A real browser on the demo: headless Chromium driven over
 //! WebDriver (chromedriver), clicking through login, the admin guard and
-//! logout as a person would, with real cookies; then "Remember me" and a
-//! password change seen from two browsers.
+//! logout as a person would, with real cookies, and the one-time messages
+//! each step leaves; then "Remember me", a password change and "Log out my
+//! other browsers" seen from two browsers.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
 //! them). It is ignored by a plain `cargo test`, and fails when run without them.
@@ -59,10 +60,12 @@ async fn scenario(client: Client, other: Client, base: String) {
     assert_eq!(page.hidden_next().await, "/admin");
 
     // bob is not an admin: after logging in he is sent on to /admin, and
-    // the guard answers 403.
+    // the guard answers 403, a page that welcomes him all the same.
     page.log_in("bob", "builder").await;
     page.expect_url("/admin").await;
     page.expect_status(|text| text == "This page is for admins only, and bob is not one.")
+        .await;
+    page.expect_text("#notice", |text| text == "Welcome back, bob.")
         .await;
     assert_eq!(page.fetch_status("/admin").await, 403);
     page.find("#switch-user").await;
@@ -89,11 +92,27 @@ async fn scenario(client: Client, other: Client, base: String) {
     assert_eq!(page.hidden_next().await, "/admin");
     assert_eq!(page.field("username").await, "alice");
 
-    // alice is an admin: she is sent on to /admin and sees it.
+    // alice is an admin: she is sent on to /admin and sees it, welcomed
+    // once: the message is gone when she reloads the page.
     page.log_in("alice", "wonderland").await;
     page.expect_url("/admin").await;
     page.expect_status(|text| text.contains("Welcome, alice"))
         .await;
+    page.expect_text("#notice", |text| text == "Welcome back, alice.")
+        .await;
+    let welcome = page.find("#notice p").await;
+    assert_eq!(
+        welcome.attr("class").await.expect("read the class"),
+        Some("message success".to_owned()),
+        "the message's level is its CSS class"
+    );
+    page.client.refresh().await.expect("reload the page");
+    page.expect_status(|text| text.contains("Welcome, alice"))
+        .await;
+    assert!(
+        page.client.find(Locator::Css("#notice")).await.is_err(),
+        "the welcome is shown once"
+    );
     assert_eq!(page.fetch_status("/admin").await, 200);
 
     // The browser holds the session cookie, but scripts cannot see it.
@@ -124,7 +143,7 @@ async fn scenario(client: Client, other: Client, base: String) {
     page.expect_text("#kept", |text| text.starts_with("Until you close it"))
         .await;
     page.expect_text("#keys", |text| {
-        text.contains("changing your password logs out every other browser")
+        text.contains("\"Log out my other browsers\" (which moves the counter), logs out every")
     })
     .await;
     let size = page.find("#cookie-size").await.attr("value").await;
@@ -137,13 +156,20 @@ async fn scenario(client: Client, other: Client, base: String) {
     page.expect_text("#session-json", |text| text.contains("\"id\": 1"))
         .await;
 
-    // Clearing it is a button (a POST); it logs out too.
+    // Clearing it is a button (a POST); it logs out too. The page shows
+    // the message, and the cookie as it held it: the message alone.
     page.click("#clear").await;
     page.expect_text("#notice", |text| text == "Session cleared.")
         .await;
     page.expect_url("/session").await;
-    page.expect_text("#session-json", |text| text == "{}").await;
+    page.expect_text("#session-json", |text| {
+        text.contains("\"_messages\"") && !text.contains("\"id\"")
+    })
+    .await;
     page.find("#login").await;
+    page.open("/session").await;
+    page.expect_text("#session-json", |text| text == "{}").await;
+    assert!(page.client.find(Locator::Css("#notice")).await.is_err());
 
     // An unknown path is a page of the site, with a 404.
     page.open("/no/such/page").await;
@@ -201,6 +227,30 @@ async fn scenario(client: Client, other: Client, base: String) {
     page.open("/").await;
     page.expect_status(|text| text == "Logged in as alice.")
         .await;
+
+    // "Log out my other browsers": the second browser logs in again, and
+    // the first one's button logs it out on its next page load, while the
+    // first stays logged in (and remembered).
+    other.open("/login").await;
+    other.log_in("alice", "looking-glass").await;
+    other.expect_url("/").await;
+    other
+        .expect_text("#notice", |text| text == "Welcome back, alice.")
+        .await;
+    page.click("#logout-others").await;
+    page.expect_url("/session").await;
+    page.expect_text("#notice", |text| {
+        text == "Your other browsers are logged out."
+    })
+    .await;
+    page.find("#who").await;
+    assert!(page.session_cookie_expires().await, "still remembered");
+    other.open("/").await;
+    other.expect_status(|text| text == "Not logged in.").await;
+    page.open("/").await;
+    page.expect_status(|text| text == "Logged in as alice.")
+        .await;
+    assert!(page.client.find(Locator::Css("#notice")).await.is_err());
 }
 
 /// What the demo's pages add to the shared [`Page`] helpers: the login and

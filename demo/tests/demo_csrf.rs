@@ -135,7 +135,13 @@ async fn cross_site_posts_are_refused_and_the_sites_own_forms_and_curl_work() {
     // curl sends neither header: it carries no visitor's cookies by accident.
     let reply = post(&demo, "/login", None, ALICE, &[]).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let alice = reply.session_cookie().expect("curl's login sets a cookie");
+    let welcomed = reply.session_cookie().expect("curl's login sets a cookie");
+    // The first page shows the welcome and takes it out of the cookie: the
+    // cookie a browser goes on with, which a page without messages leaves
+    // as it is.
+    let home = get(&demo.url("/"), Some(&welcomed)).await;
+    assert!(home.body.contains("Welcome back, alice."), "{}", home.body);
+    let alice = home.session_cookie().expect("the welcome is taken");
     assert_eq!(who(&demo, &alice).await, "alice");
 
     // Forged logout, clear and password change: refused, and alice's

@@ -8,7 +8,8 @@ mod demo_support;
 use axum::http::{Method, StatusCode};
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine as _;
-use demo_support::{free_port, get, send, send_with, Demo, TempDir};
+use demo::routes::REMEMBER_FOR;
+use demo_support::{free_port, get, send_with, Demo, TempDir};
 
 /// Starts a demo with a database of its own and these variables.
 fn start(name: &str, dir: &TempDir, vars: &[(&str, &str)]) -> Demo {
@@ -24,15 +25,16 @@ fn start(name: &str, dir: &TempDir, vars: &[(&str, &str)]) -> Demo {
     Demo::start(name, free_port(), dir.path(), &all)
 }
 
-/// Logs `username` in, ticking "Remember me" or not; returns the cookie.
-async fn log_in(demo: &Demo, username: &str, password: &str, remember: bool) -> String {
-    let mut form = format!("username={username}&password={password}");
+/// A cookie with user `id` logged in, "remembered" or not, as the login
+/// form leaves it, made without the form (`SessionConfig::cookie_header`):
+/// these tests are about the session page, not the form.
+async fn logged_in(demo: &Demo, id: i64, remember: bool) -> String {
+    let logins = demo.logins();
+    let mut session = logins.session(id).await;
     if remember {
-        form.push_str("&remember=on");
+        session.set_lifetime(Some(REMEMBER_FOR));
     }
-    let reply = send(Method::POST, &demo.url("/login"), None, Some(&form)).await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    reply.session_cookie().expect("a session cookie")
+    logins.cookie(session)
 }
 
 /// The session page as a browser gets it, with `cookie`.
@@ -86,7 +88,7 @@ async fn by_default_a_plain_login_ends_with_the_browser_or_after_14_days() {
     );
 
     // A plain login: 14 days on the server, until the browser closes in it.
-    let bob = log_in(&demo, "bob", "builder", false).await;
+    let bob = logged_in(&demo, 2, false).await;
     let page = session_page(&demo, &bob).await;
     assert_says(
         &page,
@@ -101,8 +103,9 @@ async fn by_default_a_plain_login_ends_with_the_browser_or_after_14_days() {
             "The site's current secret.",
             " bytes, of the 4096 a browser keeps of one cookie.",
             "One cookie.",
-            "A keyed digest of your password hash: changing your password logs out every other \
-             browser.",
+            "A keyed digest of your password hash and of a counter: changing your password, or \
+             &quot;Log out my other browsers&quot; (which moves the counter), logs out every \
+             other browser.",
             "Your user id: the site looks you up by it on every visit.",
             "curl -b 'demo_session=…'",
         ],
@@ -110,7 +113,7 @@ async fn by_default_a_plain_login_ends_with_the_browser_or_after_14_days() {
     );
 
     // Remembered: 30 days, in the browser as on the server.
-    let alice = log_in(&demo, "alice", "wonderland", true).await;
+    let alice = logged_in(&demo, 1, true).await;
     let page = session_page(&demo, &alice).await;
     assert_says(
         &page,
@@ -150,7 +153,7 @@ async fn without_a_server_lifetime_the_page_says_never_and_max_age_keeps_plain_l
         ],
         &[],
     );
-    let bob = log_in(&demo, "bob", "builder", false).await;
+    let bob = logged_in(&demo, 2, false).await;
     let page = session_page(&demo, &bob).await;
     assert_says(
         &page,

@@ -340,13 +340,23 @@ impl Drop for ShowOnFailure<'_> {
 }
 
 /// The attacker logs into `demo` as bob with a plain HTTP client and takes
-/// the cookie named `name` it sets; checks its attributes.
+/// the cookie named `name` it sets, once the first page has taken the
+/// login's welcome message out of it (a page without messages leaves it
+/// as it is, so the planted cookie is the only one of its name); checks its
+/// attributes.
 async fn attacker_login(demo: &Demo, name: &str, other: &str) -> String {
     let reply = send(Method::POST, &demo.url("/login"), None, Some(BOB)).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let cookie = reply
+    let welcomed = reply
         .set_cookie(name)
         .unwrap_or_else(|| panic!("the login sets {name}: {:?}", reply.headers));
+    let header = format!("{name}={}", welcomed.value());
+    let cookie_header = [("cookie", header.as_str())];
+    let reply = send_with(Method::GET, &demo.url("/"), None, None, &cookie_header).await;
+    assert!(reply.body.contains("Welcome back, bob."), "{}", reply.body);
+    let cookie = reply
+        .set_cookie(name)
+        .unwrap_or_else(|| panic!("the welcome is taken from {name}: {:?}", reply.headers));
     assert!(
         reply.set_cookie(other).is_none(),
         "the login sets {other} too"

@@ -9,6 +9,8 @@ pub mod browser;
 use axum::body::Bytes;
 use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum_cookie_session::{Session, SessionConfig};
+use demo::db::{Db, DEFAULT_DATABASE};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -135,6 +137,10 @@ impl Drop for Process {
 pub struct Demo {
     process: Process,
     addr: SocketAddr,
+    /// The variables it was started with, for [`Demo::logins`].
+    vars: Vec<(String, String)>,
+    /// Its working directory.
+    dir: PathBuf,
 }
 
 impl Demo {
@@ -157,7 +163,58 @@ impl Demo {
         let mut process = Process::spawn(name, command, dir);
         // The demo binds only once the database is ready, so listening means serving.
         process.wait_until_listening(addr);
-        Self { process, addr }
+        let vars = vars
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect();
+        Self {
+            process,
+            addr,
+            vars,
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// Logs visitors in to this demo without its login form: see [`Logins`].
+    ///
+    /// Panics if the demo was started without `SESSION_SECRET_KEY` (it then
+    /// made a random secret of its own) or with a cookie name other than
+    /// `demo_session`.
+    pub fn logins(&self) -> Logins {
+        let var = |name: &str| {
+            self.vars
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        assert!(
+            var("SESSION_SECRET_KEY").is_some(),
+            "start the demo with SESSION_SECRET_KEY to log in without the form"
+        );
+        assert!(
+            var("SESSION_SECURE").is_none() && var("SESSION_COOKIE_NAME").is_none(),
+            "the test logins know the cookie as `demo_session` only"
+        );
+        // The demo's own config: the same SESSION_* variables, and the
+        // name the demo gives its cookie when none is set.
+        let mut vars: Vec<(String, String)> = self
+            .vars
+            .iter()
+            .filter(|(key, _)| key.starts_with("SESSION_"))
+            .cloned()
+            .collect();
+        vars.push(("SESSION_COOKIE_NAME".to_owned(), "demo_session".to_owned()));
+        let config = SessionConfig::from_vars(vars).expect("the demo's session config");
+        // The demo's own users, on the file it uses (its working directory
+        // holds a relative one).
+        let database = self
+            .dir
+            .join(var("DATABASE_URL").unwrap_or(DEFAULT_DATABASE));
+        let db = Db::open(&database).expect("open the demo's database");
+        Logins {
+            config: config.with_user_loader(db.clone()),
+            db,
+        }
     }
 
     /// `http://127.0.0.1:<port><path>`.
@@ -268,4 +325,113 @@ pub async fn send_from(
 
 pub async fn get(url: &str, cookie: Option<&str>) -> Reply {
     send(Method::GET, url, cookie, None).await
+}
+
+/// A client that keeps the session cookie as a browser does: it sends the
+/// cookie it holds, stores the one each reply sets, and forgets it when a
+/// reply removes it. Pages are asked for as a browser asks (`Accept:
+/// text/html`); redirects are not followed.
+pub struct Visitor<'a> {
+    demo: &'a Demo,
+    /// The `demo_session` cookie's value, if it holds one.
+    pub cookie: Option<String>,
+}
+
+impl<'a> Visitor<'a> {
+    /// A visitor without a cookie.
+    pub fn new(demo: &'a Demo) -> Self {
+        Self { demo, cookie: None }
+    }
+
+    /// A visitor holding `cookie`.
+    pub fn with_cookie(demo: &'a Demo, cookie: impl Into<String>) -> Self {
+        Self {
+            demo,
+            cookie: Some(cookie.into()),
+        }
+    }
+
+    /// `GET path` as a browser navigating to it.
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let page = [("accept", "text/html")];
+        let reply = send_with(
+            Method::GET,
+            &self.demo.url(path),
+            self.cookie.as_deref(),
+            None,
+            &page,
+        )
+        .await;
+        self.keep(&reply);
+        reply
+    }
+
+    /// `POST path` with `form`, as curl sends it (no `Origin`).
+    pub async fn post(&mut self, path: &str, form: &str) -> Reply {
+        let url = self.demo.url(path);
+        let reply = send(Method::POST, &url, self.cookie.as_deref(), Some(form)).await;
+        self.keep(&reply);
+        reply
+    }
+
+    /// Stores the session cookie `reply` sets, or forgets the one it removes.
+    fn keep(&mut self, reply: &Reply) {
+        if let Some(cookie) = reply.set_cookie("demo_session") {
+            let removed = cookie.max_age() == Some(cookie::time::Duration::ZERO);
+            self.cookie = (!removed).then(|| cookie.value().to_owned());
+        }
+    }
+}
+
+/// Logs visitors in to a running demo without its login form (Django's
+/// `force_login`): a session logged in with `login_user`, digest included,
+/// made into the cookie the demo would have written
+/// (`SessionConfig::cookie_header`), with the demo's own config (secret,
+/// codec, cookie name) and its own `Db` on the same database as the user
+/// loader. For tests that need a logged-in visitor; tests of the login form
+/// itself go through the form.
+pub struct Logins {
+    /// The demo's session config, with `db` as its user loader.
+    pub config: SessionConfig,
+    /// The demo's users, on the running demo's database.
+    pub db: Db,
+}
+
+impl Logins {
+    /// A fresh session with user `id` logged in, as `POST /login` leaves
+    /// it (without the welcome message), for a test to add to.
+    pub async fn session(&self, id: i64) -> Session {
+        let user = self
+            .db
+            .user(id)
+            .await
+            .expect("read the user")
+            .unwrap_or_else(|| panic!("no user {id}"));
+        let mut session: Session = self
+            .config
+            .load_from_request(&HeaderMap::new())
+            .expect("an empty session");
+        session.login_user(user.id, &user).expect("log in");
+        session
+    }
+
+    /// The `demo_session` cookie's value holding `session`.
+    pub fn cookie(&self, session: Session) -> String {
+        let header = self
+            .config
+            .cookie_header(session)
+            .expect("save the session");
+        let header = header.to_str().expect("an ASCII Cookie header");
+        let value = header
+            .strip_prefix("demo_session=")
+            .unwrap_or_else(|| panic!("not one demo_session cookie: {header}"));
+        assert!(!value.contains(';'), "a session in chunks: {header}");
+        value.to_owned()
+    }
+
+    /// A cookie with user `id` logged in.
+    pub async fn cookie_for(&self, id: i64) -> String {
+        let session = self.session(id).await;
+        self.cookie(session)
+    }
 }
