@@ -31,7 +31,10 @@ pub(crate) fn add_set_cookies(headers: &mut HeaderMap, set_cookies: Vec<HeaderVa
 /// depends on who is logged in.
 pub(crate) fn chosen_by_caller_kind(headers: &mut HeaderMap) {
     const CALLER_KIND: &str = "Accept, Sec-Fetch-Mode, X-Requested-With";
-    let marked = headers.get_all(VARY).iter().any(|value| value == CALLER_KIND);
+    let marked = headers
+        .get_all(VARY)
+        .iter()
+        .any(|value| value == CALLER_KIND);
     if !marked {
         headers.append(VARY, HeaderValue::from_static(CALLER_KIND));
     }
