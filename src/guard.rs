@@ -68,7 +68,10 @@ impl<U: 'static> Check<U> {
             Self::Sync(check) => Ok(check(user)),
             Self::Async(check) => Ok(check(user).await),
             Self::Fallible(check) => check(user).await,
-            Self::Permissions(permissions) => has_permissions(config, user, permissions).await,
+            // The loader's default check ("the account is active") still
+            // holds: a deactivated user keeps no permission.
+            Self::Permissions(permissions) => Ok(passes_default_check(config, user)
+                && has_permissions(config, user, permissions).await?),
         }
     }
 }
@@ -287,8 +290,9 @@ where
     /// ([`has_permission`](crate::UserLoader::has_permission)) pass; others
     /// get `403`, and a loader error is a `500`, logged. Called again, it
     /// adds a permission: the user needs every one. It replaces any other
-    /// check, the loader's [`default_check`](crate::UserLoader::default_check)
-    /// included.
+    /// check of the guard, but the loader's
+    /// [`default_check`](crate::UserLoader::default_check) must still pass:
+    /// a deactivated user holds no permission.
     ///
     /// ```
     /// use axum::{routing::get, Router};

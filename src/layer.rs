@@ -333,11 +333,17 @@ fn came_over_plain_http(headers: &http::HeaderMap, trust_proxy: bool) -> bool {
     let Some(host) = header("origin").and_then(|origin| origin.strip_prefix("http://")) else {
         return false;
     };
-    let host = host.rsplit_once(':').map_or(host, |(host, _port)| host);
+    let host = match host.strip_prefix('[') {
+        // An IPv6 address, with or without a port after its bracket.
+        Some(bracketed) => bracketed
+            .split_once(']')
+            .map_or(bracketed, |(address, _)| address),
+        None => host.rsplit_once(':').map_or(host, |(host, _port)| host),
+    };
     let local = host == "localhost"
         || host.ends_with(".localhost")
         || host.starts_with("127.")
-        || host == "[::1]";
+        || host == "::1";
     !local
 }
 

@@ -150,10 +150,14 @@ impl Messages {
     pub fn take(&mut self) -> Vec<Message> {
         let taken = std::mem::take(&mut self.incoming);
         if !taken.is_empty() {
-            // Messages added since were appended after the incoming ones.
+            // Messages added since were appended after the incoming ones,
+            // unless the session was ended or cleared in between: then the
+            // incoming ones are gone already, and what waits is newer.
             let mut waiting = self.waiting();
-            waiting.drain(..taken.len().min(waiting.len()));
-            self.store(&waiting);
+            if waiting.starts_with(&taken) {
+                waiting.drain(..taken.len());
+                self.store(&waiting);
+            }
         }
         taken
     }

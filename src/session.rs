@@ -356,18 +356,23 @@ impl<T: SessionData> Session<T> {
         self.change_login(keys)
     }
 
-    /// Applies a login's keys, with a fresh CSRF token when the request
-    /// uses them, and resets the session's own lifetime.
+    /// Applies a login's keys and resets the session's own lifetime. The
+    /// CSRF token never survives a login (one planted before it would still
+    /// pass): a fresh one when the request uses tokens, else none until a
+    /// form asks for one.
     fn change_login(&mut self, mut keys: Vec<(String, Option<String>)>) -> Result<(), SaveError> {
-        if self.request.uses_csrf_tokens() {
+        let token = if self.request.uses_csrf_tokens() {
             let token = new_token().and_then(|token| serde_json::to_string(&token).ok());
             if token.is_none() {
                 tracing::error!(
                     "no CSRF token stored at login: the operating system gave no random bytes"
                 );
             }
-            keys.push((CSRF_TOKEN_KEY.to_owned(), token));
-        }
+            token
+        } else {
+            None
+        };
+        keys.push((CSRF_TOKEN_KEY.to_owned(), token));
         self.change(vec![Change::Keys(keys), Change::Lifetime(None)])
     }
 

@@ -80,6 +80,11 @@ fn app(config: SessionConfig, changes: Changes) -> Router {
         session.login(1).unwrap();
         "logged in"
     }
+    // A login that keeps what the session held (muffin-session's way).
+    async fn login_keeping(mut session: Session) -> &'static str {
+        session.login(1).unwrap();
+        "logged in"
+    }
     async fn form_login(
         token: CsrfToken,
         mut session: Session,
@@ -102,6 +107,7 @@ fn app(config: SessionConfig, changes: Changes) -> Router {
         )
         .route("/form", get(page).post(submit))
         .route("/login", post(login))
+        .route("/login-keeping", post(login_keeping))
         .route("/form-login", post(form_login))
         .with_state(changes);
     router.layer(SessionLayer::new(config))
@@ -466,8 +472,36 @@ async fn a_login_leaves_a_fresh_token_and_a_logged_in_session_needs_one() {
     let reply = send(&app, Method::POST, "/form", &with_cookie, &body).await;
     assert_eq!(reply.status, StatusCode::OK);
 
-    // A login that took no token keeps none, and its session, holding a
-    // login but no token, is refused header-less posts all the same.
+    // A login that took no token keeps none, not even one the session held
+    // before (a planted session's known token must not survive the login),
+    // and its session, holding a login but no token, is refused
+    // header-less posts all the same.
+    let planted = send(&app, Method::GET, "/form", &[], "").await;
+    let planted_cookie = cookie_of(&planted);
+    let reply = send(
+        &app,
+        Method::POST,
+        "/login-keeping",
+        &[("cookie", &planted_cookie)],
+        "",
+    )
+    .await;
+    let stored = common::decode(&config, cookie_of(&reply).trim_start_matches("session="));
+    assert!(stored.get(CSRF_TOKEN_KEY).is_none(), "{stored:?}");
+    let body = format!("{CSRF_FIELD}={}", planted.body);
+    let reply = send(
+        &app,
+        Method::POST,
+        "/form",
+        &[("cookie", &cookie_of(&reply))],
+        &body,
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::FORBIDDEN,
+        "the planted token passed"
+    );
     let plain = send(&app, Method::POST, "/login", &[], "").await;
     let plain = cookie_of(&plain);
     let stored = common::decode(&config, plain.trim_start_matches("session="));

@@ -141,7 +141,46 @@ async fn a_message_after_end_or_clear_is_the_only_one(codec: SessionType) {
     }
 }
 
+/// A handler that ends the session, adds a message, then takes the waiting
+/// ones: the new message is not taken, nor lost.
+async fn a_message_added_after_end_survives_a_take(codec: SessionType) {
+    async fn end_then_take(
+        mut session: axum_cookie_session::Session,
+        mut messages: Messages,
+    ) -> String {
+        session.end();
+        messages.info("bye");
+        format!("{}", messages.take().len())
+    }
+    let app = Router::new()
+        .route("/end", post(end_then_take))
+        .route(
+            "/",
+            get(|messages: Messages| async move {
+                messages
+                    .into_iter()
+                    .map(|m| m.text)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }),
+        )
+        .route(
+            "/login",
+            post(|mut messages: Messages| async move {
+                messages.success("Welcome back, Ada.");
+                "ok"
+            }),
+        )
+        .layer(SessionLayer::new(common::config(codec)));
+    let mut client = Client::new(app);
+    client.post("/login", "").await;
+    let reply = client.post("/end", "").await;
+    assert_eq!(reply.body, "1", "{codec}: the welcome was taken");
+    assert_eq!(client.get("/").await.body, "bye", "{codec}");
+}
+
 codec_tests!(
+    a_message_added_after_end_survives_a_take,
     shown_once_after_a_redirect,
     messages_set_now_wait_for_the_next_request,
     at_most_the_newest_are_kept,

@@ -33,6 +33,8 @@ impl Backend {
         match id {
             1 => HashSet::from(["protected.read"]),
             2 => HashSet::from(["protected.read", "restricted.read"]),
+            // A deactivated account whose permission rows remain.
+            3 => HashSet::from(["protected.read"]),
             _ => HashSet::new(),
         }
     }
@@ -52,7 +54,12 @@ impl UserLoader for Backend {
     type Error = io::Error;
 
     async fn load_user(&self, id: i64) -> Result<Option<User>, io::Error> {
-        Ok(matches!(id, 1 | 2).then_some(User { id }))
+        Ok(matches!(id, 1..=3).then_some(User { id }))
+    }
+
+    /// User 3 is deactivated.
+    fn default_check(&self, user: &User) -> bool {
+        user.id != 3
     }
 
     async fn has_permission(&self, user: &User, permission: &str) -> Result<bool, io::Error> {
@@ -104,6 +111,8 @@ async fn routes_need_the_permissions_the_loader_grants() {
         (Some(1), "/restricted", StatusCode::FORBIDDEN),
         (Some(2), "/protected", StatusCode::OK),
         (Some(2), "/restricted", StatusCode::OK),
+        // Deactivated: the loader's default check still holds.
+        (Some(3), "/protected", StatusCode::FORBIDDEN),
         (Some(1), "/team", StatusCode::FORBIDDEN),
         (Some(2), "/team", StatusCode::OK),
         (None, "/protected", StatusCode::TEMPORARY_REDIRECT),

@@ -266,8 +266,10 @@ fn a_secure_cookie_sent_to_a_plain_http_page_is_warned_about_once() {
         .unwrap();
     let local = common::logs_of(tracing::Level::WARN, || {
         // Browsers keep `Secure` cookies from http://localhost.
-        let reply = runtime.block_on(common::send(&app, post("http://localhost:3000")));
-        assert!(reply.set_cookie().is_some());
+        for origin in ["http://localhost:3000", "http://[::1]:3000", "http://[::1]"] {
+            let reply = runtime.block_on(common::send(&app, post(origin)));
+            assert!(reply.set_cookie().is_some(), "{origin}");
+        }
     });
     assert_eq!(local, "");
     let logs = common::logs_of(tracing::Level::WARN, || {

@@ -38,9 +38,11 @@ impl SessionConfigBuilder {
     ///
     /// Required for `jwt` and `fernet`: building without one is
     /// [`ConfigError::MissingSecret`], unless
-    /// [`allow_insecure_secret`](Self::allow_insecure_secret) is on. Setting it
-    /// to [`INSECURE_SECRET`](crate::INSECURE_SECRET) itself (a Muffin app left at its default, while
-    /// it migrates) is allowed, with a warning at every build. For `fernet`
+    /// [`allow_insecure_secret`](Self::allow_insecure_secret) is on. It must
+    /// have at least 32 bytes unless [`allow_weak_secret`](Self::allow_weak_secret)
+    /// acknowledges a shorter one ([`ConfigError::WeakSecret`]); that is also
+    /// how a Muffin app left at its default [`INSECURE_SECRET`](crate::INSECURE_SECRET)
+    /// keeps it while it migrates, with a warning at every build. For `fernet`
     /// with [`muffin_compat`](Self::muffin_compat) on, it must be ASCII and
     /// at most 32 characters, as muffin-session requires.
     pub fn secret_key(mut self, secret: impl Into<String>) -> Self {
