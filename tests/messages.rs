@@ -144,10 +144,7 @@ async fn a_message_after_end_or_clear_is_the_only_one(codec: SessionType) {
 /// A handler that ends the session, adds a message, then takes the waiting
 /// ones: the new message is not taken, nor lost.
 async fn a_message_added_after_end_survives_a_take(codec: SessionType) {
-    async fn end_then_take(
-        mut session: axum_cookie_session::Session,
-        mut messages: Messages,
-    ) -> String {
+    async fn end_then_take(mut session: Session, mut messages: Messages) -> String {
         session.end();
         messages.info("bye");
         format!("{}", messages.take().len())
