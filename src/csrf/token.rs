@@ -31,7 +31,7 @@ pub const CSRF_FIELD: &str = "csrf_token";
 /// [`Session::end`] drops the token with everything else; a login made in
 /// a request that extracted a `CsrfToken` (the login form's handler) stores
 /// a fresh one, so the logged-in session holds a token from its first
-/// response.
+/// response, and any other login drops the token the session held.
 ///
 /// ```
 /// use axum::{response::Html, routing::get, Form, Router};
