@@ -178,18 +178,6 @@ async fn remember_me_a_password_change_and_the_api() {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
-/// `POST /password` as `cookie`'s user.
-async fn change_password(demo: &Demo, cookie: &str, current: &str, new: &str) -> Reply {
-    let form = format!("current_password={current}&new_password={new}");
-    send(
-        Method::POST,
-        &demo.url("/password"),
-        Some(cookie),
-        Some(&form),
-    )
-    .await
-}
-
 /// A refused change: `422`, the form again with `message`, and nothing
 /// changed.
 fn assert_rule_refused(reply: &Reply, message: &str) {
@@ -245,24 +233,26 @@ async fn a_new_password_needs_8_to_1024_characters_and_old_short_ones_still_log_
     assert!(form.body.contains(r#"minlength="8""#), "{}", form.body);
 
     // Too short, however it is counted: 1 character, 7, and 7 in 14 bytes.
-    let reply = change_password(&demo, &bob, "builder", "x").await;
+    let reply = demo.change_password(&bob, "builder", "x").await;
     assert_rule_refused(
         &reply,
         "The new password must have at least 8 characters (yours has 1).",
     );
-    let reply = change_password(&demo, &bob, "builder", "1234567").await;
+    let reply = demo.change_password(&bob, "builder", "1234567").await;
     assert_rule_refused(&reply, "at least 8 characters (yours has 7)");
     let seven = "%C3%A9".repeat(7); // "ééééééé"
-    let reply = change_password(&demo, &bob, "builder", &seven).await;
+    let reply = demo.change_password(&bob, "builder", &seven).await;
     assert_rule_refused(&reply, "at least 8 characters (yours has 7)");
     // Too long.
-    let reply = change_password(&demo, &bob, "builder", &"x".repeat(1025)).await;
+    let reply = demo
+        .change_password(&bob, "builder", &"x".repeat(1025))
+        .await;
     assert_rule_refused(
         &reply,
         "The new password may have at most 1024 characters (yours has 1025).",
     );
     // The rule is checked first: a wrong current password does not matter.
-    let reply = change_password(&demo, &bob, "nope", "short").await;
+    let reply = demo.change_password(&bob, "nope", "short").await;
     assert_rule_refused(&reply, "at least 8 characters (yours has 5)");
 
     // Nothing changed: bob is still logged in, with his old password.
@@ -270,7 +260,7 @@ async fn a_new_password_needs_8_to_1024_characters_and_old_short_ones_still_log_
     assert_eq!(log_in("builder").await.status, StatusCode::SEE_OTHER);
 
     // Eight characters will do.
-    let reply = change_password(&demo, &bob, "builder", "builders").await;
+    let reply = demo.change_password(&bob, "builder", "builders").await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     assert_eq!(log_in("builders").await.status, StatusCode::SEE_OTHER);
     assert_eq!(log_in("builder").await.status, StatusCode::UNAUTHORIZED);

@@ -27,17 +27,6 @@ async fn log_in(demo: &Demo, username: &str, password: &str) -> Reply {
     send(Method::POST, &demo.url("/login"), None, Some(&form)).await
 }
 
-async fn change(demo: &Demo, cookie: &str, current: &str, new: &str) -> Reply {
-    let form = format!("current_password={current}&new_password={new}");
-    send(
-        Method::POST,
-        &demo.url("/password"),
-        Some(cookie),
-        Some(&form),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn failed_logins_are_logged_with_the_user_name_and_never_the_password() {
     let dir = TempDir::new("logs");
@@ -70,11 +59,13 @@ async fn failed_logins_are_logged_with_the_user_name_and_never_the_password() {
     let reply = log_in(&demo, "alice", "wonderland").await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     let alice = reply.session_cookie().expect("alice's cookie");
-    let reply = change(&demo, &alice, WRONG_CURRENT, NEVER_SET).await;
+    let reply = demo.change_password(&alice, WRONG_CURRENT, NEVER_SET).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    let reply = change(&demo, &alice, "wonderland", TOO_SHORT).await;
+    let reply = demo.change_password(&alice, "wonderland", TOO_SHORT).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let reply = change(&demo, &alice, "wonderland", NEW_PASSWORD).await;
+    let reply = demo
+        .change_password(&alice, "wonderland", NEW_PASSWORD)
+        .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     let reply = log_in(&demo, "alice", NEW_PASSWORD).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);

@@ -144,6 +144,18 @@ pub struct Demo {
 }
 
 impl Demo {
+    /// `POST /password` as `cookie`'s user, from `current` to `new`.
+    pub async fn change_password(&self, cookie: &str, current: &str, new: &str) -> Reply {
+        let form = format!("current_password={current}&new_password={new}");
+        send(
+            Method::POST,
+            &self.url("/password"),
+            Some(cookie),
+            Some(&form),
+        )
+        .await
+    }
+
     /// Starts the demo on `port` with these extra variables (`DATABASE_URL`,
     /// `SESSION_*`...), and waits until it serves. Variables from the test's
     /// own environment that would change the demo are removed first.
