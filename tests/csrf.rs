@@ -641,3 +641,36 @@ fn trusted_origins_are_checked_when_the_config_is_built() {
         serde_json::from_str::<SessionConfig>(json).unwrap();
     }
 }
+
+/// Manual mode runs the same check: the handler, which would return the
+/// changed session, never runs.
+#[tokio::test]
+async fn manual_mode_refuses_cross_site_requests_too() {
+    let changes = Changes::default();
+    async fn transfer(
+        State(changes): State<Changes>,
+        mut session: Session,
+    ) -> (Session, &'static str) {
+        changes.0.fetch_add(1, Ordering::SeqCst);
+        session.insert("transferred", true).unwrap();
+        (session, "done")
+    }
+    let app = Router::new()
+        .route("/transfer", post(transfer))
+        .with_state(changes.clone())
+        .layer(SessionLayer::manual(config()));
+    let reply = send(&app, Method::POST, "/transfer", CROSS_SITE, "").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.set_cookies().is_empty());
+    assert_eq!(changes.0.load(Ordering::SeqCst), 0);
+    let reply = send(
+        &app,
+        Method::POST,
+        "/transfer",
+        &[("sec-fetch-site", "same-origin")],
+        "",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(changes.0.load(Ordering::SeqCst), 1);
+}

@@ -46,6 +46,22 @@ impl TestClock {
             .unwrap()
     }
 
+    /// A jwt cookie value holding `data` as muffin-session mints it: no
+    /// issue time, made at this clock's time.
+    fn muffin_token(&self, data: Value) -> String {
+        let muffin = self
+            .builder(SessionType::Jwt)
+            .unlimited_lifetime()
+            .build()
+            .unwrap();
+        let token = common::encode(&muffin, data);
+        assert!(
+            jwt_claims(&token).get(ISSUED_AT_CLAIM).is_none(),
+            "no issue time"
+        );
+        token
+    }
+
     fn builder(&self, codec: SessionType) -> SessionConfigBuilder {
         let seconds = Arc::clone(&self.0);
         SessionConfig::builder()
@@ -231,13 +247,7 @@ async fn by_default_sessions_expire_on_the_server_after_fourteen_days() {
 async fn a_muffin_cookie_without_an_issue_time_is_stamped_and_then_expires() {
     const DAY: u64 = 24 * HOUR;
     let clock = TestClock::new();
-    let muffin = clock
-        .builder(SessionType::Jwt)
-        .unlimited_lifetime()
-        .build()
-        .unwrap();
-    let token = common::encode(&muffin, json!({"id": 1}));
-    assert_eq!(jwt_claims(&token), json!({"id": 1}), "no issue time");
+    let token = clock.muffin_token(json!({"id": 1}));
     let config = clock.builder(SessionType::Jwt).build().unwrap();
     let mut client = Client::new(app(config));
     client.jar.insert("session".into(), token);
@@ -255,13 +265,7 @@ async fn a_muffin_cookie_without_an_issue_time_is_stamped_and_then_expires() {
 #[tokio::test]
 async fn muffin_tokens_without_an_issue_time_are_accepted_while_compatible() {
     let clock = TestClock::new();
-    // Tokens as muffin-session mints them: no issue time.
-    let muffin = clock
-        .builder(SessionType::Jwt)
-        .unlimited_lifetime()
-        .build()
-        .unwrap();
-    let token = common::encode(&muffin, json!({"id": 1}));
+    let token = clock.muffin_token(json!({"id": 1}));
     let config = clock.hour(SessionType::Jwt);
     let cookie = format!("session={token}");
     clock.set(START + 10 * HOUR);
@@ -358,14 +362,7 @@ async fn a_fallback_key_reissue_keeps_the_issue_time(codec: SessionType) {
 #[tokio::test]
 async fn a_fallback_key_cookie_without_an_issue_time_cannot_outlive_its_key() {
     let clock = TestClock::new();
-    // Tokens as muffin-session mints them: no issue time.
-    let muffin = clock
-        .builder(SessionType::Jwt)
-        .unlimited_lifetime()
-        .build()
-        .unwrap();
-    let token = common::encode(&muffin, json!({"id": 1}));
-    assert_eq!(jwt_claims(&token), json!({"id": 1}), "no issue time");
+    let token = clock.muffin_token(json!({"id": 1}));
     let new_key = "new-key-new-key-new-key-new-key!";
     let rotated = clock
         .builder(SessionType::Jwt)
@@ -559,4 +556,33 @@ async fn an_expired_issue_time_inside_the_object_is_never_revived() {
         let session = client.get("/read").await.json();
         assert_eq!(session.get("id"), None, "{path} revived {session}");
     }
+}
+
+/// In manual mode the stamp is written when the handler returns the
+/// session, like any change, and the stamped cookie then expires too.
+#[tokio::test]
+async fn manual_mode_stamps_a_muffin_cookie_the_handler_returns() {
+    const DAY: u64 = 24 * HOUR;
+    async fn read(session: Session) -> (Session, String) {
+        let id = format!("{:?}", session.get("id"));
+        (session, id)
+    }
+    let clock = TestClock::new();
+    let token = clock.muffin_token(json!({"id": 1}));
+    let config = clock.builder(SessionType::Jwt).build().unwrap();
+    let app = Router::new()
+        .route("/read", get(read))
+        .layer(SessionLayer::manual(config));
+    let mut client = Client::new(app);
+    client.jar.insert("session".into(), token);
+    let reply = client.get("/read").await;
+    assert_eq!(reply.body, "Some(Number(1))");
+    assert!(reply.set_cookie().is_some(), "stamped");
+    assert_eq!(
+        jwt_claims(&client.jar["session"])[ISSUED_AT_CLAIM],
+        json!(START)
+    );
+    assert!(client.get("/read").await.set_cookies().is_empty(), "once");
+    clock.set(START + 14 * DAY + 1);
+    assert_eq!(client.get("/read").await.body, "None", "expired");
 }
